@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
+from ingest.config import HubSpotConfig, SalesforceConfig
 from ingest.sandbox.store import OrgStore
 
 SANDBOX_SALESFORCE_CLIENT_ID = "sandbox-client-id"
@@ -421,6 +422,24 @@ class RunningSandbox:
     @property
     def counters(self) -> Counter[str]:
         return self.sandbox.counters
+
+    def salesforce_config(self, **overrides: Any) -> SalesforceConfig:
+        """How a client logs in to this sandbox's Salesforce (client-credentials grant over TLS)."""
+        credentials = self.sandbox.credentials
+        values: dict[str, Any] = {
+            "login_url": self.https_url,
+            "client_id": credentials.salesforce_client_id,
+            "client_secret": credentials.salesforce_client_secret,
+            "ca_bundle": str(self.ca_path),
+        }
+        return SalesforceConfig(**{**values, **overrides})
+
+    def hubspot_config(self, **overrides: Any) -> HubSpotConfig:
+        values: dict[str, Any] = {
+            "access_token": self.sandbox.credentials.hubspot_token,
+            "base_url": self.http_url,
+        }
+        return HubSpotConfig(**{**values, **overrides})
 
 
 def _make_ssl_context(ca_dir: Path) -> tuple[ssl.SSLContext, Path]:
