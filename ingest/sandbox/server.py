@@ -63,7 +63,9 @@ class Request:
         try:
             return orjson.loads(self.body)
         except orjson.JSONDecodeError as exc:
-            raise ApiError(400, {"message": f"malformed JSON body: {exc}", "errorCode": "JSON_PARSER_ERROR"}) from exc
+            raise ApiError(
+                400, {"message": f"malformed JSON body: {exc}", "errorCode": "JSON_PARSER_ERROR"}
+            ) from exc
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -257,7 +259,9 @@ class Sandbox:
             body = (
                 salesforce_error("REQUEST_LIMIT_EXCEEDED", "Too many concurrent requests")
                 if salesforce
-                else hubspot_error("RATE_LIMITS", "You have reached your secondly limit.", policyName="SECONDLY")
+                else hubspot_error(
+                    "RATE_LIMITS", "You have reached your secondly limit.", policyName="SECONDLY"
+                )
             )
             return Response(429, body, {"Retry-After": str(fault.retry_after)})
         if fault.kind == "status_503":
@@ -272,7 +276,9 @@ class Sandbox:
         # expired_session
         if salesforce:
             return Response(401, salesforce_error("INVALID_SESSION_ID", "Session expired or invalid"))
-        return Response(401, hubspot_error("EXPIRED_AUTHENTICATION", "The OAuth token used to make this call expired"))
+        return Response(
+            401, hubspot_error("EXPIRED_AUTHENTICATION", "The OAuth token used to make this call expired")
+        )
 
     def _not_found(self, request: Request) -> Response:
         if request.path.startswith("/services/"):
@@ -281,7 +287,9 @@ class Sandbox:
 
     # ---- control surface (tests and benchmarks; never counted) --------------------------------
     def _register_control_routes(self) -> None:
-        self.route("GET", r"/__sandbox/health", "control.health", "control", auth=False)(lambda r: {"ok": True})
+        self.route("GET", r"/__sandbox/health", "control.health", "control", auth=False)(
+            lambda r: {"ok": True}
+        )
         self.route("GET", r"/__sandbox/counters", "control.counters", "control", auth=False)(
             lambda r: dict(self.counters)
         )
@@ -356,7 +364,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if isinstance(self.request, ssl.SSLSocket):
             self.request.do_handshake()  # here, in the worker thread, not in accept()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return  # quiet: tests and benchmarks read counters, not access logs
 
     def _dispatch(self) -> None:

@@ -1,0 +1,59 @@
+"""What the writeback does: one `TaskAction` per row of `marts.overdue_visit_tasks`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+TASK_KEY_MARKER = "cadence-task-key:"
+
+_QUEUE_SQL = """
+select q.task_key, q.action, q.crm, q.crm_account_id, q.account_key, q.owner_id, q.subject,
+       q.due_date, q.days_overdue, q.priority, q.crm_task_id,
+       c.account_name, c.last_visit_date, c.cadence_days, c.next_visit_due
+from marts.overdue_visit_tasks q
+left join marts.account_cadence c using (account_key)
+where q.crm = ?
+order by q.action, q.days_overdue desc nulls last, q.task_key
+"""
+
+
+@dataclass(frozen=True)
+class TaskAction:
+    task_key: str
+    action: str  # "create" | "close"
+    crm: str
+    crm_account_id: str
+    account_key: str
+    owner_id: str | None
+    subject: str | None
+    due_date: date | None
+    days_overdue: int | None
+    priority: str | None
+    crm_task_id: str | None  # the pipeline's open task, for "close"
+    account_name: str | None = None
+    last_visit_date: date | None = None
+    cadence_days: int | None = None
+    next_visit_due: date | None = None
+
+    def description(self) -> str:
+        """Why the rep is nagged, ending with the key that marks the task as the pipeline's own."""
+        last_visit = f"last visit {self.last_visit_date}" if self.last_visit_date else "never visited"
+        account = self.account_name or self.crm_account_id
+        return (
+            f"{account}: {last_visit}, visit cadence {self.cadence_days} days, "
+            f"due {self.next_visit_due}, {self.days_overdue} days overdue.\n"
+            "Written by the cadence warehouse; it closes this task itself once the visit is logged.\n"
+            f"{TASK_KEY_MARKER} {self.task_key}"
+        )
+
+
+def read_queue(warehouse: Path, crm: str) -> list[TaskAction]:
+    """The writeback queue for one CRM, creates first, most overdue first."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cursor = con.execute(_QUEUE_SQL, [crm])
+        columns = [column[0] for column in cursor.description]
+        return [TaskAction(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]

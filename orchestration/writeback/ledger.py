@@ -1,0 +1,113 @@
+"""The writeback ledger: every task action the pipeline attempted, and how it ended.
+
+Rows are written ahead of each CRM call (`pending`) and then settled (`created`, `closed`, `failed`,
+`dry_run`, `reconciled`). A `pending` row that never settled means the run died during that call;
+the next run asks the CRM whether those tasks exist before writing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = "cadence_ops"
+TABLE = f"{SCHEMA}.writeback_ledger"
+
+# Where each CRM's raw tasks land: a task id found there has been synced back from the CRM.
+RAW_TASK_TABLES = {"salesforce": "raw_salesforce.task", "hubspot": "raw_hubspot.tasks"}
+
+_DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {TABLE} (
+    run_id varchar not null,
+    crm varchar not null,
+    task_key varchar not null,
+    action varchar not null,
+    crm_account_id varchar,
+    crm_task_id varchar,
+    outcome varchar not null,
+    error varchar,
+    recorded_at timestamptz not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    task_key: str
+    action: str
+    crm_account_id: str | None
+    crm_task_id: str | None
+    outcome: str
+    error: str | None = None
+
+
+class Ledger:
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, crm: str) -> None:
+        self.con = con
+        self.run_id = run_id
+        self.crm = crm
+        con.execute(_DDL)
+
+    @classmethod
+    def open(cls, warehouse: Path, run_id: str, crm: str) -> Ledger:
+        return cls(duckdb.connect(str(warehouse)), run_id, crm)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def record(self, entries: Iterable[LedgerEntry]) -> None:
+        now = datetime.now(UTC)
+        rows = [
+            (
+                self.run_id,
+                self.crm,
+                e.task_key,
+                e.action,
+                e.crm_account_id,
+                e.crm_task_id,
+                e.outcome,
+                e.error,
+                now,
+            )
+            for e in entries
+        ]
+        if rows:
+            self.con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def _latest(self) -> str:
+        return f"""
+            select * from {TABLE} where crm = ?
+            qualify row_number() over (partition by task_key, action order by recorded_at desc) = 1
+        """
+
+    def unsettled_creates(self) -> list[str]:
+        """Task keys whose create was sent (or about to be) when an earlier run died."""
+        sql = f"select task_key from ({self._latest()}) where action = 'create' and outcome = 'pending'"
+        return [row[0] for row in self.con.execute(sql, [self.crm]).fetchall()]
+
+    def created_but_not_synced(self) -> set[str]:
+        """Task keys created in the CRM that the raw layer has not seen yet (a writeback-only rerun)."""
+        raw_table = RAW_TASK_TABLES[self.crm]
+        if not self._table_exists(raw_table):
+            seen = "select null::varchar as id where false"
+        else:
+            seen = f"select id from {raw_table}"
+        sql = f"""
+            select task_key from ({self._latest()}) latest
+            where action = 'create' and outcome in ('created', 'reconciled')
+              and crm_task_id not in ({seen})
+        """
+        return {row[0] for row in self.con.execute(sql, [self.crm]).fetchall()}
+
+    def _table_exists(self, qualified: str) -> bool:
+        schema, table = qualified.split(".")
+        found = self.con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()
+        return bool(found and found[0])

@@ -1,0 +1,138 @@
+"""The writeback algorithm, the same for every CRM: guard, reconcile, batch, record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ingest.errors import CadenceError
+from orchestration.writeback.actions import TaskAction
+from orchestration.writeback.ledger import Ledger, LedgerEntry
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    task_key: str
+    crm_task_id: str | None
+    ok: bool
+    error: str | None = None
+
+
+class TaskWriter(Protocol):
+    """One CRM's task API. Calls are batched; each returns one outcome per action, in order."""
+
+    crm: str
+    batch_size: int
+
+    def create(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]: ...
+
+    def close(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]: ...
+
+    def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
+        """task_key -> CRM task id, for tasks the pipeline wrote with these keys."""
+        ...
+
+
+class RunawayWritebackError(CadenceError):
+    pass
+
+
+@dataclass
+class WritebackSummary:
+    crm: str
+    dry_run: bool
+    planned_creates: int = 0
+    planned_closes: int = 0
+    created: int = 0
+    closed: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    write_calls: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _batches(actions: Sequence[TaskAction], size: int) -> Iterator[Sequence[TaskAction]]:
+    for start in range(0, len(actions), size):
+        yield actions[start : start + size]
+
+
+def check_queue_size(crm: str, queue: Sequence[TaskAction], max_tasks_per_run: int) -> None:
+    if len(queue) > max_tasks_per_run:
+        raise RunawayWritebackError(
+            f"{crm} writeback stopped before any write: {len(queue)} task actions exceed "
+            f"max_tasks_per_run={max_tasks_per_run}; check the sync (a truncated one nags everyone) or, "
+            "if the change is real, rerun with --max-tasks-per-run N"
+        )
+
+
+def reconcile_unsettled(writer: TaskWriter, ledger: Ledger) -> int:
+    """Settle creates an earlier run sent without hearing back: did the CRM make those tasks?"""
+    keys = ledger.unsettled_creates()
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), writer.batch_size):
+        found.update(writer.find_tasks_by_key(keys[start : start + writer.batch_size]))
+    ledger.record(
+        LedgerEntry(
+            key,
+            "create",
+            None,
+            found.get(key),
+            "reconciled" if key in found else "failed",
+            None if key in found else "not found in the CRM after an interrupted run",
+        )
+        for key in keys
+    )
+    return len(found)
+
+
+def write_back(
+    writer: TaskWriter,
+    queue: Sequence[TaskAction],
+    ledger: Ledger,
+    max_tasks_per_run: int,
+    dry_run: bool = False,
+) -> WritebackSummary:
+    check_queue_size(writer.crm, queue, max_tasks_per_run)
+    summary = WritebackSummary(crm=writer.crm, dry_run=dry_run)
+    if not dry_run:
+        summary.reconciled = reconcile_unsettled(writer, ledger)
+    created_elsewhere = ledger.created_but_not_synced()
+    creates = [a for a in queue if a.action == "create" and a.task_key not in created_elsewhere]
+    closes = [a for a in queue if a.action == "close"]
+    summary.planned_creates, summary.planned_closes = len(creates), len(closes)
+    if dry_run:
+        ledger.record(_entry(a, a.crm_task_id, "dry_run") for a in [*creates, *closes])
+        return summary
+    for action_name, actions, call in (("create", creates, writer.create), ("close", closes, writer.close)):
+        for batch in _batches(actions, writer.batch_size):
+            ledger.record(_entry(a, a.crm_task_id, "pending") for a in batch)  # write-ahead
+            outcomes = call(batch)
+            summary.write_calls += 1
+            _settle(ledger, summary, action_name, batch, outcomes)
+    return summary
+
+
+def _settle(
+    ledger: Ledger,
+    summary: WritebackSummary,
+    action_name: str,
+    batch: Sequence[TaskAction],
+    outcomes: Sequence[WriteOutcome],
+) -> None:
+    done = "created" if action_name == "create" else "closed"
+    entries = []
+    for action, outcome in zip(batch, outcomes, strict=True):
+        entries.append(_entry(action, outcome.crm_task_id, done if outcome.ok else "failed", outcome.error))
+        if outcome.ok:
+            setattr(summary, done, getattr(summary, done) + 1)
+        else:
+            summary.failed += 1
+            summary.errors.append(f"{action.task_key}: {outcome.error}")
+    ledger.record(entries)
+
+
+def _entry(
+    action: TaskAction, crm_task_id: str | None, outcome: str, error: str | None = None
+) -> LedgerEntry:
+    return LedgerEntry(action.task_key, action.action, action.crm_account_id, crm_task_id, outcome, error)
