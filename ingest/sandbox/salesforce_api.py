@@ -1,12 +1,646 @@
-"""salesforce wire API of the sandbox (placeholder until built)."""
+"""The sandbox's Salesforce REST API: the subset the unmodified simple-salesforce client uses.
+
+OAuth token endpoint, versions, SOQL `query/` and `queryAll/` with server-side cursors and
+`nextRecordsUrl` paging, `sobjects/` describe / create / get / update / soft delete, and
+`composite/sobjects` batches with `allOrNone`. Auth, counters, call faults and `Sforce-Limit-Info`
+are the core's (server.py).
+
+Records in the store are never mutated in place: a write stores a new dict. A query cursor keeps
+references to the dicts that matched, so its pages are a snapshot taken at query time for free.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import base64
+import hashlib
+import hmac
+import itertools
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from ingest.sandbox import soql
+from ingest.sandbox.server import ApiError, Request, Response, salesforce_error
+from ingest.sandbox.store import SALESFORCE_KEY_PREFIXES, Record, salesforce_timestamp
 
 if TYPE_CHECKING:
     from ingest.sandbox.server import Sandbox
+    from ingest.sandbox.store import OrgStore
+
+API_VERSIONS = ("57.0", "58.0", "59.0", "60.0", "61.0", "62.0")
+DATA = r"/services/data/v(?P<version>\d+\.\d)"
+DEFAULT_BATCH_SIZE = 2000
+MIN_BATCH_SIZE = 200
+COMPOSITE_LIMIT = 200
+KEPT_CURSORS = 50
+ORG_ID = "00D000000000001AAA"
+INTEGRATION_USER_ID = "005000000000000AAA"
+
+# ---- object schema -----------------------------------------------------------------------------
+
+_AUDIT_FIELDS = {
+    "Id": "id",
+    "IsDeleted": "boolean",
+    "CreatedDate": "datetime",
+    "CreatedById": "reference",
+    "LastModifiedDate": "datetime",
+    "LastModifiedById": "reference",
+    "SystemModstamp": "datetime",
+}
+_ACTIVITY_FIELDS = {
+    "AccountId": "reference", "WhatId": "reference", "WhoId": "reference", "OwnerId": "reference",
+    "Type": "picklist", "Subject": "string", "ActivityDate": "date", "Description": "textarea",
+}
+STANDARD_FIELDS: dict[str, dict[str, str]] = {
+    "User": {
+        # Users are deactivated, never deleted: no IsDeleted.
+        **{k: v for k, v in _AUDIT_FIELDS.items() if k != "IsDeleted"},
+        "Name": "string", "FirstName": "string", "LastName": "string", "Email": "email",
+        "Username": "string", "IsActive": "boolean", "Title": "string",
+    },
+    "Account": {
+        **_AUDIT_FIELDS, "Name": "string", "Type": "picklist", "OwnerId": "reference",
+        "ParentId": "reference", "Industry": "picklist", "Phone": "phone", "BillingCity": "string",
+        "BillingState": "string",
+    },
+    "Contact": {
+        **_AUDIT_FIELDS, "AccountId": "reference", "OwnerId": "reference", "Name": "string",
+        "FirstName": "string", "LastName": "string", "Title": "string", "Email": "email", "Phone": "phone",
+    },
+    "Event": {
+        **_AUDIT_FIELDS, **_ACTIVITY_FIELDS, "StartDateTime": "datetime", "EndDateTime": "datetime",
+        "ActivityDateTime": "datetime", "DurationInMinutes": "int", "Location": "string",
+    },
+    "Task": {
+        **_AUDIT_FIELDS, **_ACTIVITY_FIELDS, "Status": "picklist", "Priority": "picklist",
+        "IsClosed": "boolean", "CompletedDateTime": "datetime",
+    },
+    "Opportunity": {
+        **_AUDIT_FIELDS, "AccountId": "reference", "OwnerId": "reference", "Name": "string",
+        "StageName": "picklist", "CloseDate": "date", "Amount": "currency", "IsClosed": "boolean",
+        "IsWon": "boolean",
+    },
+}
+# Custom fields the product knows; they exist in an org only when its records (or declared custom
+# fields) carry them, but their type is known even when every value is null.
+KNOWN_CUSTOM_FIELD_TYPES = {"Visit_Cadence_Days__c": "double", "Cadence_Task_Key__c": "string"}
+SYSTEM_FIELDS = frozenset(_AUDIT_FIELDS)
+DERIVED_FIELDS = {"Task": frozenset({"IsClosed"})}  # computed from other fields, never written
+REFERENCE_TARGETS = {
+    "OwnerId": ["User"], "CreatedById": ["User"], "LastModifiedById": ["User"], "AccountId": ["Account"],
+    "ParentId": ["Account"], "WhatId": ["Account", "Opportunity"], "WhoId": ["Contact"],
+}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _infer_type(values: Iterable[Any]) -> str:
+    """A custom field's type from its first non-null value (text when every value is null)."""
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int | float):
+            return "double"
+        if isinstance(value, str) and _ISO_DATETIME.match(value):
+            return "datetime"
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            return "date"
+        return "string"
+    return "string"
+
+
+def _label(api_name: str) -> str:
+    """'Visit_Cadence_Days__c' -> 'Visit Cadence Days'; 'SystemModstamp' -> 'System Modstamp'."""
+    base = api_name.removesuffix("__c").replace("_", " ")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", base)
+
+
+class SalesforceSchema:
+    """Which sobjects and fields exist: the standard lists plus every key the org's records carry.
+
+    Scanning a million records is done once per object, lazily, and kept current by writes.
+    """
+
+    def __init__(self, store: OrgStore) -> None:
+        self.store = store
+        self._fields: dict[str, dict[str, str]] = {}  # sobject -> API name -> type
+        self._lookups: dict[str, dict[str, tuple[str, str]]] = {}  # sobject -> lower name -> (name, type)
+        self._lock = threading.Lock()
+
+    def resolve_object(self, name: str | None) -> str | None:
+        """The API name of an sobject (SOQL and URLs are case-insensitive), or None."""
+        if not name:
+            return None
+        known = itertools.chain(STANDARD_FIELDS, self.store.salesforce)
+        return next((sobject for sobject in known if sobject.lower() == name.lower()), None)
+
+    def fields(self, sobject: str) -> dict[str, str]:
+        with self._lock:
+            if sobject not in self._fields:
+                self._fields[sobject] = self._scan(sobject)
+                self._lookups.pop(sobject, None)
+            return self._fields[sobject]
+
+    def lookup(self, sobject: str) -> dict[str, tuple[str, str]]:
+        fields = self.fields(sobject)
+        with self._lock:
+            if sobject not in self._lookups:
+                self._lookups[sobject] = {name.lower(): (name, kind) for name, kind in fields.items()}
+            return self._lookups[sobject]
+
+    def note_written(self, sobject: str, record: Record) -> None:
+        """A write may add an object to the org (its first record); fields are validated beforehand."""
+        with self._lock:
+            if sobject not in self._fields:
+                return
+            for name, value in record.items():
+                if name not in self._fields[sobject]:
+                    self._fields[sobject][name] = KNOWN_CUSTOM_FIELD_TYPES.get(name) or _infer_type([value])
+                    self._lookups.pop(sobject, None)
+
+    def _scan(self, sobject: str) -> dict[str, str]:
+        fields = dict(STANDARD_FIELDS.get(sobject, {"Id": "id"}))
+        with self.store.lock:
+            records = list(self.store.salesforce.get(sobject, {}).values())
+        seen: set[str] = set()
+        for record in records:
+            if not record.keys() <= seen:  # most records share one key set: cheap subset test
+                seen |= record.keys()
+        for name, declared_type in self._declared_custom_fields(sobject).items():
+            fields.setdefault(name, declared_type)
+        for name in sorted(seen - fields.keys()):
+            fields[name] = KNOWN_CUSTOM_FIELD_TYPES.get(name) or _infer_type(r.get(name) for r in records)
+        return fields
+
+    def _declared_custom_fields(self, sobject: str) -> dict[str, str]:
+        """Optional org-file key `salesforce.custom_fields`: {"Task": ["Cadence_Task_Key__c"]} or
+        {"Task": {"Cadence_Task_Key__c": "string"}} -- for a field no record carries yet."""
+        declared = (self.store.extras.get("salesforce") or {}).get("custom_fields", {}).get(sobject) or {}
+        if isinstance(declared, list):
+            return {name: KNOWN_CUSTOM_FIELD_TYPES.get(name, "string") for name in declared}
+        return dict(declared)
+
+    def describe_field(self, sobject: str, name: str, field_type: str) -> dict[str, Any]:
+        writable = name not in SYSTEM_FIELDS and name not in DERIVED_FIELDS.get(sobject, ())
+        return {
+            "name": name,
+            "type": field_type,
+            "label": _label(name),
+            "nillable": name not in SYSTEM_FIELDS and field_type != "boolean",
+            "custom": name.endswith("__c"),
+            "externalId": False,
+            "updateable": writable,
+            "createable": writable,
+            "length": 255 if field_type in soql.TEXT_TYPES or field_type in soql.ID_TYPES else 0,
+            "referenceTo": REFERENCE_TARGETS.get(name, []) if field_type == "reference" else [],
+            "picklistValues": [],
+        }
+
+
+# ---- query cursors -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryCursor:
+    """A query's result, computed once; pages are slices of it."""
+
+    locator: str
+    sobject: str
+    fields: tuple[str, ...]
+    records: list[Record]
+    batch_size: int
+    version: str
+
+
+class CursorCache:
+    """The most recent cursors; older ones expire like Salesforce's query locators do."""
+
+    def __init__(self, capacity: int = KEPT_CURSORS) -> None:
+        self.capacity = capacity
+        self._cursors: OrderedDict[str, QueryCursor] = OrderedDict()
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def new_locator(self) -> str:
+        return f"01g{next(self._numbers):012d}"
+
+    def add(self, cursor: QueryCursor) -> None:
+        with self._lock:
+            self._cursors[cursor.locator] = cursor
+            while len(self._cursors) > self.capacity:
+                self._cursors.popitem(last=False)
+
+    def get(self, locator: str) -> QueryCursor | None:
+        with self._lock:
+            return self._cursors.get(locator)
+
+
+def _batch_size(request: Request) -> int:
+    """Sforce-Query-Options: batchSize=N, clamped to Salesforce's 200..2000."""
+    options = request.headers.get("sforce-query-options", "")
+    found = re.search(r"batchSize\s*=\s*(\d+)", options)
+    if not found:
+        return DEFAULT_BATCH_SIZE
+    return max(MIN_BATCH_SIZE, min(DEFAULT_BATCH_SIZE, int(found.group(1))))
+
+
+def _page(cursor: QueryCursor, offset: int) -> Response:
+    """One page, serialized straight to bytes (the hot path of a million-record sync)."""
+    chunk = cursor.records[offset : offset + cursor.batch_size]
+    end = offset + len(chunk)
+    url_prefix = f"/services/data/v{cursor.version}/sobjects/{cursor.sobject}/"
+    sobject, fields = cursor.sobject, cursor.fields
+    rows = [
+        {"attributes": {"type": sobject, "url": url_prefix + r["Id"]}, **{f: r.get(f) for f in fields}}
+        for r in chunk
+    ]
+    body: dict[str, Any] = {"totalSize": len(cursor.records), "done": end >= len(cursor.records)}
+    if not body["done"]:
+        body["nextRecordsUrl"] = f"/services/data/v{cursor.version}/query/{cursor.locator}-{end}"
+    body["records"] = rows
+    return Response(200, orjson.dumps(body))
+
+
+# ---- writes ------------------------------------------------------------------------------------
+
+
+class RecordError(Exception):
+    """One record's failure, reported in a SaveResult (or as the error of a single-record call)."""
+
+    def __init__(self, code: str, message: str, fields: list[str] | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+        self.status = status
+
+    def as_save_error(self) -> dict[str, Any]:
+        return {"statusCode": self.code, "message": self.message, "fields": self.fields}
+
+
+@dataclass(frozen=True)
+class PendingWrite:
+    sobject: str
+    record: Record  # the complete new version of the record
+
+
+ROLLED_BACK = RecordError(
+    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "Record rolled back because not all records were valid and the request was using AllOrNone header",
+)
+
+
+def _normalized_value(name: str, field_type: str, value: Any) -> Any:
+    """A written value checked against the field type; datetimes stored in Salesforce's format."""
+    if value is None:
+        return None
+    try:
+        if field_type == "datetime" and isinstance(value, str):
+            return soql.datetime_key(value)
+        if field_type == "date" and isinstance(value, str) and _ISO_DATE.fullmatch(value[:10]):
+            return value[:10]
+        if field_type == "boolean" and isinstance(value, bool):
+            return value
+        if field_type in soql.NUMBER_TYPES and isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        if field_type not in {"datetime", "date", "boolean"} | soql.NUMBER_TYPES and isinstance(value, str):
+            return value
+    except ValueError:
+        pass
+    message = f"{name}: value not of required type {field_type}: {value!r}"
+    raise RecordError("INVALID_TYPE_ON_FIELD_IN_RECORD", message, [name])
+
+
+# ---- the API -----------------------------------------------------------------------------------
+
+
+class SalesforceApi:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.store = sandbox.store
+        self.schema = SalesforceSchema(sandbox.store)
+        self.cursors = CursorCache()
+
+    # ---- OAuth ---------------------------------------------------------------------------------
+    def token(self, request: Request) -> Response:
+        form = {**request.query, **parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)}
+        value = {name: values[-1] for name, values in form.items()}
+        grant = value.get("grant_type")
+        if grant not in ("client_credentials", "password"):
+            return _oauth_error("unsupported_grant_type", "grant type not supported")
+        credentials = self.sandbox.credentials
+        if not (
+            _same(value.get("client_id"), credentials.salesforce_client_id)
+            and _same(value.get("client_secret"), credentials.salesforce_client_secret)
+        ):
+            return _oauth_error("invalid_client", "invalid client credentials")
+        if grant == "password" and not (
+            _same(value.get("username"), credentials.salesforce_username)
+            and _same(value.get("password"), credentials.salesforce_password)
+        ):
+            return _oauth_error("invalid_grant", "authentication failure")
+        identity = f"{request.base_url}/id/{ORG_ID}/{INTEGRATION_USER_ID}"
+        issued_at = str(int(time.time() * 1000))
+        secret = credentials.salesforce_client_secret.encode()
+        digest = hmac.new(secret, (identity + issued_at).encode(), hashlib.sha256)
+        return Response(200, {
+            "access_token": self.sandbox.issue_salesforce_session(),
+            "instance_url": request.base_url,
+            "id": identity,
+            "token_type": "Bearer",
+            "issued_at": issued_at,
+            "signature": base64.b64encode(digest.digest()).decode(),
+        })
+
+    def versions(self, request: Request) -> Any:
+        return [{"label": f"v{v}", "url": f"/services/data/v{v}", "version": v} for v in API_VERSIONS]
+
+    # ---- queries -------------------------------------------------------------------------------
+    def query(self, request: Request) -> Response:
+        text = request.arg("q")
+        if not text:
+            raise ApiError(400, salesforce_error("MALFORMED_QUERY", "A query string (q) is required"))
+        compiled = self._compile(text)
+        include_deleted = request.path.rstrip("/").endswith("queryAll")
+        with self.store.lock:  # a list of references is a consistent snapshot: writes replace dicts
+            snapshot = list(self.store.salesforce.get(compiled.sobject, {}).values())
+        visible = snapshot if include_deleted else [r for r in snapshot if not r.get("IsDeleted")]
+        matched = compiled.run(visible)
+        if compiled.count_only:
+            return Response(200, {"totalSize": len(matched), "done": True, "records": []})
+        cursor = QueryCursor(
+            self.cursors.new_locator(), compiled.sobject, compiled.fields, matched,
+            _batch_size(request), request.params["version"],
+        )
+        if len(matched) > cursor.batch_size:
+            self.cursors.add(cursor)
+        return _page(cursor, 0)
+
+    def query_more(self, request: Request) -> Response:
+        cursor = self.cursors.get(request.params["locator"])
+        offset = int(request.params["offset"])
+        if cursor is None or not 0 < offset < len(cursor.records):
+            raise ApiError(400, salesforce_error("INVALID_QUERY_LOCATOR", "invalid query locator"))
+        return _page(cursor, offset)
+
+    def _compile(self, text: str) -> soql.CompiledQuery:
+        try:
+            parsed = soql.parse(text)
+            sobject = self.schema.resolve_object(parsed.sobject)
+            if sobject is None:
+                raise soql.malformed(f"sObject type '{parsed.sobject}' is not supported.")
+            return soql.compile_query(parsed, sobject, self.schema.lookup(sobject))
+        except soql.SoqlError as error:
+            raise ApiError(400, salesforce_error(error.code, error.message)) from error
+
+    # ---- describe ------------------------------------------------------------------------------
+    def describe_global(self, request: Request) -> Any:
+        names = sorted(set(STANDARD_FIELDS) | set(self.store.salesforce))
+        return {
+            "encoding": "UTF-8",
+            "maxBatchSize": COMPOSITE_LIMIT,
+            "sobjects": [self._object_summary(name, request.params["version"]) for name in names],
+        }
+
+    def describe(self, request: Request) -> Any:
+        sobject = self._sobject(request)
+        fields = self.schema.fields(sobject)
+        return {
+            **self._object_summary(sobject, request.params["version"]),
+            "fields": [self.schema.describe_field(sobject, name, kind) for name, kind in fields.items()],
+        }
+
+    def _object_summary(self, sobject: str, version: str) -> dict[str, Any]:
+        base = f"/services/data/v{version}/sobjects/{sobject}"
+        return {
+            "name": sobject,
+            "label": _label(sobject),
+            "labelPlural": _label(sobject) + "s",
+            "keyPrefix": SALESFORCE_KEY_PREFIXES.get(sobject),
+            "custom": sobject.endswith("__c"),
+            "queryable": True,
+            "createable": True,
+            "updateable": True,
+            "deletable": sobject != "User",
+            "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
+        }
+
+    def _sobject(self, request: Request) -> str:
+        sobject = self.schema.resolve_object(request.params["sobject"])
+        if sobject is None:
+            raise ApiError(404, salesforce_error("NOT_FOUND", "The requested resource does not exist"))
+        return sobject
+
+    # ---- single-record writes ------------------------------------------------------------------
+    def create(self, request: Request) -> Response:
+        sobject = self._sobject(request)
+        values = request.json()
+        if not isinstance(values, dict):
+            raise ApiError(400, salesforce_error("JSON_PARSER_ERROR", "The body must be a JSON object"))
+        with self.store.lock:
+            write = self._single(lambda: self._prepare_create(sobject, values, self._stamp()))
+            self._commit([write])
+        return Response(201, {"id": write.record["Id"], "success": True, "errors": []})
+
+    def get(self, request: Request) -> Any:
+        sobject = self._sobject(request)
+        try:
+            record = self._existing(sobject, request.params["record_id"], status_if_missing=404)
+        except RecordError as error:
+            raise ApiError(404, salesforce_error(error.code, error.message)) from error
+        if record.get("IsDeleted"):
+            raise ApiError(404, salesforce_error("ENTITY_IS_DELETED", "entity is deleted"))
+        url = f"/services/data/v{request.params['version']}/sobjects/{sobject}/{record['Id']}"
+        values = {name: record.get(name) for name in self.schema.fields(sobject)}
+        return {"attributes": {"type": sobject, "url": url}, **values}
+
+    def update(self, request: Request) -> Response:
+        sobject = self._sobject(request)
+        values = request.json()
+        if not isinstance(values, dict):
+            raise ApiError(400, salesforce_error("JSON_PARSER_ERROR", "The body must be a JSON object"))
+        with self.store.lock:
+            write = self._single(
+                lambda: self._prepare_update(sobject, request.params["record_id"], values, self._stamp(), 404)
+            )
+            self._commit([write])
+        return Response(204, None)
+
+    def delete(self, request: Request) -> Response:
+        sobject = self._sobject(request)
+        if "IsDeleted" not in STANDARD_FIELDS.get(sobject, {"IsDeleted": "boolean"}):
+            raise ApiError(400, salesforce_error("DELETE_FAILED", f"{sobject} records can't be deleted"))
+        with self.store.lock:
+            write = self._single(lambda: self._prepare_delete(sobject, request.params["record_id"]))
+            self._commit([write])
+        return Response(204, None)
+
+    def _single(self, prepare: Any) -> PendingWrite:
+        try:
+            return prepare()
+        except RecordError as error:
+            raise ApiError(error.status, salesforce_error(error.code, error.message, error.fields)) from error
+
+    # ---- composite/sobjects --------------------------------------------------------------------
+    def composite(self, request: Request) -> Any:
+        body = request.json()
+        items = body.get("records") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise ApiError(400, salesforce_error("JSON_PARSER_ERROR", "The body must have a 'records' array"))
+        if len(items) > COMPOSITE_LIMIT:
+            message = f"record limit reached. cannot submit more than {COMPOSITE_LIMIT} records in this call"
+            raise ApiError(400, salesforce_error("EXCEEDED_ID_LIMIT", message))
+        creating = request.method == "POST"
+        fault = self.sandbox.faults.take("salesforce.composite_sobjects", {"fail_record"}) if items else None
+        with self.store.lock:
+            stamp = self._stamp()
+            outcomes = [self._prepare_item(item, creating, stamp) for item in items]
+            if fault is not None and fault.record < len(outcomes):
+                outcomes[fault.record] = RecordError(
+                    "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records"
+                )
+            failed = any(isinstance(outcome, RecordError) for outcome in outcomes)
+            if failed and body.get("allOrNone"):
+                outcomes = [o if isinstance(o, RecordError) else ROLLED_BACK for o in outcomes]
+            self._commit([o for o in outcomes if isinstance(o, PendingWrite)])
+        return [_save_result(outcome, item, creating) for outcome, item in zip(outcomes, items, strict=True)]
+
+    def _prepare_item(self, item: Any, creating: bool, stamp: str) -> PendingWrite | RecordError:
+        try:
+            if not isinstance(item, dict):
+                raise RecordError("JSON_PARSER_ERROR", "each record must be a JSON object")
+            values = dict(item)
+            attributes = values.pop("attributes", None) or {}
+            sobject = self.schema.resolve_object(attributes.get("type"))
+            if sobject is None:
+                raise RecordError("INVALID_TYPE", "Must specify a valid sObject type in attributes.type")
+            if creating:
+                return self._prepare_create(sobject, values, stamp)
+            record_id = values.pop("Id", None)
+            if not record_id:
+                raise RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
+            return self._prepare_update(sobject, record_id, values, stamp, 400)
+        except RecordError as error:
+            return error
+
+    # ---- write preparation (caller holds store.lock) -------------------------------------------
+    def _stamp(self) -> str:
+        return salesforce_timestamp(self.store.now())
+
+    def _checked(self, sobject: str, values: dict[str, Any]) -> dict[str, Any]:
+        lookup = self.schema.lookup(sobject)
+        checked: dict[str, Any] = {}
+        for name, value in values.items():
+            found = lookup.get(name.lower())
+            if found is None:
+                message = f"No such column '{name}' on sobject of type {sobject}"
+                raise RecordError("INVALID_FIELD", message, [name])
+            api_name, field_type = found
+            if api_name in SYSTEM_FIELDS or api_name in DERIVED_FIELDS.get(sobject, ()):
+                message = f"Unable to create/update fields: {api_name}. Check the field's security settings."
+                raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", message, [api_name])
+            checked[api_name] = _normalized_value(api_name, field_type, value)
+        return checked
+
+    def _prepare_create(self, sobject: str, values: dict[str, Any], stamp: str) -> PendingWrite:
+        checked = self._checked(sobject, values)
+        record: Record = {"Id": self.store.new_salesforce_id(sobject)}
+        if sobject == "Task":
+            record.update({"Status": "Not Started", "Priority": "Normal"})
+        record.update(checked)
+        record.update({"CreatedDate": stamp, **_modstamps(stamp)})
+        if "IsDeleted" in STANDARD_FIELDS.get(sobject, {"IsDeleted": "boolean"}):
+            record["IsDeleted"] = False
+        return PendingWrite(sobject, _with_derived_fields(sobject, record))
+
+    def _prepare_update(
+        self, sobject: str, record_id: str, values: dict[str, Any], stamp: str, status_if_missing: int
+    ) -> PendingWrite:
+        current = self._existing(sobject, record_id, status_if_missing)
+        if current.get("IsDeleted"):
+            raise RecordError("ENTITY_IS_DELETED", "entity is deleted", status=status_if_missing)
+        values = {k: v for k, v in values.items() if not (k == "Id" and v == current["Id"])}
+        record = {**current, **self._checked(sobject, values), **_modstamps(stamp)}
+        return PendingWrite(sobject, _with_derived_fields(sobject, record))
+
+    def _prepare_delete(self, sobject: str, record_id: str) -> PendingWrite:
+        current = self._existing(sobject, record_id, 404)
+        if current.get("IsDeleted"):
+            raise RecordError("ENTITY_IS_DELETED", "entity is deleted", status=404)
+        stamp = self._stamp()
+        return PendingWrite(sobject, {**current, "IsDeleted": True, **_modstamps(stamp)})
+
+    def _existing(self, sobject: str, record_id: str, status_if_missing: int) -> Record:
+        record = self.store.salesforce.get(sobject, {}).get(record_id)
+        if record is None:
+            if status_if_missing == 404:
+                raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
+            message = f"invalid cross reference id: {record_id}"
+            raise RecordError("INVALID_CROSS_REFERENCE_KEY", message, ["Id"])
+        return record
+
+    def _commit(self, writes: list[PendingWrite]) -> None:
+        if not writes:
+            return
+        for write in writes:
+            self.store.salesforce.setdefault(write.sobject, {})[write.record["Id"]] = write.record
+            self.schema.note_written(write.sobject, write.record)
+        self.store.mark_dirty()
+
+
+def _modstamps(stamp: str) -> dict[str, str]:
+    return {"LastModifiedDate": stamp, "SystemModstamp": stamp}
+
+
+def _with_derived_fields(sobject: str, record: Record) -> Record:
+    if sobject == "Task":
+        record["IsClosed"] = record.get("Status") == "Completed"
+    return record
+
+
+def _save_result(outcome: PendingWrite | RecordError, item: Any, creating: bool) -> dict[str, Any]:
+    if isinstance(outcome, PendingWrite):
+        return {"id": outcome.record["Id"], "success": True, "errors": []}
+    record_id = None if creating or not isinstance(item, dict) else item.get("Id")
+    return {"id": record_id, "success": False, "errors": [outcome.as_save_error()]}
+
+
+def _same(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _oauth_error(error: str, description: str) -> Response:
+    return Response(400, {"error": error, "error_description": description})
 
 
 def register(sandbox: Sandbox) -> None:
-    """Add this API's routes to the sandbox."""
+    """Add the Salesforce routes to the sandbox (route names are the counter keys)."""
+    api = SalesforceApi(sandbox)
+    sandbox.salesforce_api = api  # type: ignore[attr-defined]  # reachable for tests and benchmarks
+    sobject, record = r"(?P<sobject>\w+)", r"(?P<record_id>[A-Za-z0-9]{15,18})"
+    routes = [
+        ("POST", r"/services/oauth2/token", "salesforce.token", api.token, False),
+        ("GET", r"/services/data", "salesforce.versions", api.versions, False),
+        ("GET", rf"{DATA}/(?:query|queryAll)/(?P<locator>01g\w+)-(?P<offset>\d+)", "salesforce.query_more",
+         api.query_more, True),
+        ("GET", rf"{DATA}/(?:query|queryAll)", "salesforce.query", api.query, True),
+        ("GET", rf"{DATA}/sobjects", "salesforce.describe", api.describe_global, True),
+        ("GET", rf"{DATA}/sobjects/{sobject}/describe", "salesforce.describe", api.describe, True),
+        ("POST", rf"{DATA}/sobjects/{sobject}", "salesforce.sobject_create", api.create, True),
+        ("GET", rf"{DATA}/sobjects/{sobject}/{record}", "salesforce.sobject_get", api.get, True),
+        ("PATCH", rf"{DATA}/sobjects/{sobject}/{record}", "salesforce.sobject_update", api.update, True),
+        ("DELETE", rf"{DATA}/sobjects/{sobject}/{record}", "salesforce.sobject_delete", api.delete, True),
+        ("POST", rf"{DATA}/composite/sobjects", "salesforce.composite_sobjects", api.composite, True),
+        ("PATCH", rf"{DATA}/composite/sobjects", "salesforce.composite_sobjects", api.composite, True),
+    ]
+    for method, pattern, name, handler, auth in routes:
+        sandbox.route(method, pattern, name, api="salesforce", auth=auth)(handler)
