@@ -1,0 +1,53 @@
+{#- 'active' / 'prospect' / 'out_of_scope' from a CRM status column and the two value lists. -#}
+{% macro account_status(column, active_values, prospect_values) -%}
+    case
+        when {{ column }} in ({{ sql_list(active_values) }}) then 'active'
+        when {{ column }} in ({{ sql_list(prospect_values) }}) then 'prospect'
+        else 'out_of_scope'
+    end
+{%- endmacro %}
+
+{#- A list var rendered as a SQL list of string literals. -#}
+{% macro sql_list(values) -%}
+    {%- for value in values -%}
+        {{ dbt.string_literal(value) }}{{ ", " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- account_key = crm || ':' || crm_account_id -#}
+{% macro account_key(crm_column, account_id_column) -%}
+    {{ dbt.concat([crm_column, "':'", account_id_column]) }}
+{%- endmacro %}
+
+{#- The task key this pipeline stamps on the last line of a task's text:
+    'cadence-task-key: <task_key>' (null when absent). -#}
+{% macro task_key_from_text(text_column) -%}
+    {{ return(adapter.dispatch('task_key_from_text', 'cadence')(text_column)) }}
+{%- endmacro %}
+
+{% macro default__task_key_from_text(text_column) -%}
+    nullif(substring({{ text_column }} from '(?:^|\n)\s*cadence-task-key:\s*(\S+)\s*$'), '')
+{%- endmacro %}
+
+{% macro duckdb__task_key_from_text(text_column) -%}
+    nullif(regexp_extract({{ text_column }}, '(?:^|\n)\s*cadence-task-key:\s*(\S+)\s*$', 1), '')
+{%- endmacro %}
+
+{#- Salesforce: the account of an Event/Task is AccountId, else WhatId when it is an Account id. -#}
+{% macro salesforce_account_of_activity(account_id_column, what_id_column) -%}
+    coalesce(
+        {{ account_id_column }},
+        case
+            when {{ what_id_column }} like '{{ var("salesforce_account_id_prefix") }}%'
+                then {{ what_id_column }}
+        end
+    )
+{%- endmacro %}
+
+{#- part / whole as a float, 0 when the whole is 0 or null. -#}
+{% macro share(part, whole) -%}
+    case
+        when coalesce({{ whole }}, 0) = 0 then 0.0
+        else cast({{ part }} as {{ dbt.type_float() }}) / {{ whole }}
+    end
+{%- endmacro %}

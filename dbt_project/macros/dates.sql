@@ -1,0 +1,48 @@
+{#- The run's as-of date: var('as_of') (YYYY-MM-DD) as a date, or today when the var is empty. -#}
+{% macro as_of_date() -%}
+    {%- set as_of = var('as_of', '') | string | trim -%}
+    {%- if as_of in ('', 'None', 'none', 'today') -%}
+        current_date
+    {%- else -%}
+        cast('{{ as_of }}' as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- date + n days, as a date (dbt.dateadd may return a timestamp). -#}
+{% macro add_days(days, date_expression) -%}
+    cast({{ dbt.dateadd('day', days, date_expression) }} as date)
+{%- endmacro %}
+
+{#- Whole days from start_date to end_date (end − start). -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}
+
+{#- First day of the month of a date, as a date. -#}
+{% macro month_start(date_expression) -%}
+    cast({{ dbt.date_trunc('month', date_expression) }} as date)
+{%- endmacro %}
+
+{#- True when date_column lies in the `days`-day window ending on the as-of date (inclusive):
+    as_of − days < date_column <= as_of. -#}
+{% macro in_trailing_window(date_column, days) -%}
+    ({{ date_column }} <= {{ as_of_date() }}
+     and {{ date_column }} > {{ add_days(-1 * days, as_of_date()) }})
+{%- endmacro %}
+
+{#- Staging only: a UTC timestamp as a calendar date / local timestamp in var('timezone'). -#}
+{% macro local_date(timestamp_column) -%}
+    cast({{ local_timestamp(timestamp_column) }} as date)
+{%- endmacro %}
+
+{% macro local_timestamp(timestamp_column) -%}
+    {{ return(adapter.dispatch('local_timestamp', 'cadence')(timestamp_column)) }}
+{%- endmacro %}
+
+{% macro default__local_timestamp(timestamp_column) -%}
+    ({{ timestamp_column }} at time zone '{{ var("timezone") }}')
+{%- endmacro %}
+
+{% macro duckdb__local_timestamp(timestamp_column) -%}
+    timezone('{{ var("timezone") }}', {{ timestamp_column }})
+{%- endmacro %}

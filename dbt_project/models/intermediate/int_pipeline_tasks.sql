@@ -1,0 +1,62 @@
+{#- Tasks this pipeline wrote (they carry its task key), open or not, in both CRMs.
+    Tasks without the key are people's tasks and never appear here. -#}
+with
+
+salesforce_tasks as (
+    select * from {{ ref('stg_salesforce__tasks') }}
+),
+
+hubspot_tasks as (
+    select * from {{ ref('stg_hubspot__tasks') }}
+),
+
+keyed as (
+    select
+        'salesforce' as crm,
+        task_id as crm_task_id,
+        {{ salesforce_account_of_activity('account_id', 'what_id') }} as crm_account_id,
+        coalesce(nullif(trim(cadence_task_key), ''), {{ task_key_from_text('description') }}) as task_key,
+        owner_id,
+        subject,
+        activity_date as due_date,
+        not is_closed and not is_deleted as is_open
+    from salesforce_tasks
+
+    union all
+
+    select
+        'hubspot' as crm,
+        task_id as crm_task_id,
+        first_company_id as crm_account_id,
+        coalesce(nullif(trim(cadence_task_key), ''), {{ task_key_from_text('body') }}) as task_key,
+        owner_id,
+        subject,
+        due_date,
+        coalesce(status, '') <> 'COMPLETED' and not is_deleted as is_open
+    from hubspot_tasks
+),
+
+with_account as (
+    select
+        *,
+        {#- a task whose account link is missing still names its account in its key -#}
+        coalesce(crm_account_id, {{ dbt.split_part('task_key', "':'", 2) }}) as account_id
+    from keyed
+    where task_key is not null
+),
+
+final as (
+    select
+        crm,
+        crm_task_id,
+        {{ account_key('crm', 'account_id') }} as account_key,
+        account_id as crm_account_id,
+        task_key,
+        owner_id,
+        subject,
+        due_date,
+        is_open
+    from with_account
+)
+
+select * from final

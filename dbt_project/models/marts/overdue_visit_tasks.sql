@@ -1,0 +1,78 @@
+{#- The writeback queue. 'create': an overdue account without a planned visit within the grace
+    period and without an open task of this pipeline. 'close': an open task of this pipeline whose
+    account is no longer overdue (visited, or out of scope). Other tasks are never touched. -#}
+with
+
+accounts as (
+    select * from {{ ref('account_cadence') }}
+),
+
+open_pipeline_tasks as (
+    select * from {{ ref('int_pipeline_tasks') }}
+    where is_open
+),
+
+overdue_accounts as (
+    select * from accounts
+    where is_overdue
+),
+
+accounts_with_open_task as (
+    select distinct account_key
+    from open_pipeline_tasks
+    where account_key is not null
+),
+
+to_create as (
+    select
+        {{ dbt.concat(['overdue_accounts.crm', "':'", 'overdue_accounts.crm_account_id', "':'",
+            'cast(overdue_accounts.next_visit_due as ' ~ dbt.type_string() ~ ')']) }} as task_key,
+        'create' as action,
+        overdue_accounts.crm,
+        overdue_accounts.crm_account_id,
+        overdue_accounts.account_key,
+        overdue_accounts.owner_id,
+        {{ dbt.concat(["'Overdue visit: '", 'overdue_accounts.account_name']) }} as subject,
+        {{ as_of_date() }} as due_date,
+        overdue_accounts.days_overdue,
+        case
+            when overdue_accounts.days_overdue >= overdue_accounts.cadence_days then 'High'
+            else 'Normal'
+        end as priority,
+        cast(null as {{ dbt.type_string() }}) as crm_task_id
+    from overdue_accounts
+    left join accounts_with_open_task
+        on overdue_accounts.account_key = accounts_with_open_task.account_key
+    where accounts_with_open_task.account_key is null
+        and coalesce(
+            overdue_accounts.next_planned_visit_date
+                > {{ add_days(var('planned_visit_grace_days'), as_of_date()) }},
+            true
+        )
+),
+
+to_close as (
+    select
+        open_pipeline_tasks.task_key,
+        'close' as action,
+        open_pipeline_tasks.crm,
+        open_pipeline_tasks.crm_account_id,
+        open_pipeline_tasks.account_key,
+        open_pipeline_tasks.owner_id,
+        open_pipeline_tasks.subject,
+        {{ as_of_date() }} as due_date,
+        accounts.days_overdue,
+        'Normal' as priority,
+        open_pipeline_tasks.crm_task_id
+    from open_pipeline_tasks
+    left join accounts on open_pipeline_tasks.account_key = accounts.account_key
+    where not coalesce(accounts.is_overdue, false)
+),
+
+final as (
+    select * from to_create
+    union all
+    select * from to_close
+)
+
+select * from final

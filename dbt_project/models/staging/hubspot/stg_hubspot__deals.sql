@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('hubspot', 'deals') }}
+),
+
+renamed as (
+    select
+        id as deal_id,
+        dealname as deal_name,
+        dealstage as deal_stage,
+        company_ids,
+        createdate as created_at,
+        {{ local_date('createdate') }} as created_date,
+        hs_lastmodifieddate as modified_at,
+        coalesce(archived, false) as is_deleted
+    from source
+)
+
+select * from renamed

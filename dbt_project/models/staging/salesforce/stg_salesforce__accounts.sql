@@ -1,0 +1,22 @@
+with
+
+source as (
+    select * from {{ source('salesforce', 'account') }}
+),
+
+renamed as (
+    select
+        id as account_id,
+        name as account_name,
+        type as account_type,
+        owner_id,
+        parent_id as parent_account_id,
+        cast(visit_cadence_days_c as integer) as cadence_days_override,
+        created_date as created_at,
+        {{ local_date('created_date') }} as created_date,
+        system_modstamp as modified_at,
+        coalesce(is_deleted, false) as is_deleted
+    from source
+)
+
+select * from renamed
