@@ -1,0 +1,178 @@
+"""dlt source for Salesforce: User, Account, Contact, Event, Task, Opportunity into `raw_salesforce`.
+
+Each object is one merge resource on `id`, incremental on `system_modstamp`. The SOQL filter is
+`SystemModstamp >= <last cursor>` (never `>`: rows sharing the cursor's timestamp must not be
+skipped) and dlt's boundary deduplication drops the rows already loaded at exactly that timestamp.
+`queryAll` brings deleted records as `is_deleted = true`. Every API page becomes one Arrow table.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.common.schema.typing import TColumnSchema
+from dlt.extract.resource import DltResource
+
+from ingest.config import SalesforceConfig
+from ingest.errors import CadenceError, CrmSchemaError
+from ingest.pipeline import make_pipeline
+from ingest.salesforce.helpers import (
+    RetryPolicy,
+    SalesforceClient,
+    connect,
+    format_soql_datetime,
+    records_to_arrow,
+)
+from ingest.salesforce.settings import (
+    CURSOR_COLUMN,
+    CURSOR_FIELD,
+    MAX_PAGE_SIZE,
+    PRIMARY_KEY,
+    SalesforceField,
+    SalesforceObject,
+    resolve_objects,
+)
+from ingest.sync_result import SyncResult
+
+logger = logging.getLogger(__name__)
+
+DLT_DATA_TYPES = {
+    "string": "text",
+    "timestamp": "timestamp",
+    "date": "date",
+    "boolean": "bool",
+    "double": "double",
+}
+
+
+@dlt.source(name="salesforce", max_table_nesting=0)
+def salesforce_source(
+    config: SalesforceConfig,
+    objects: Sequence[str] | None = None,
+    retry_base_seconds: float = 0.5,
+    page_size: int = MAX_PAGE_SIZE,
+    extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
+    client: SalesforceClient | None = None,
+    progress: bool = False,
+) -> list[DltResource]:
+    """One resource per object (named after its table). Logs in lazily, at the first extracted page."""
+    client = client or SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
+    specs = resolve_objects(objects, extra_fields, config.task_key_field)
+    return [_object_resource(client, spec, page_size, progress) for spec in specs]
+
+
+def _object_resource(
+    client: SalesforceClient, sobject: SalesforceObject, page_size: int, progress: bool
+) -> Any:
+    def pages(
+        # dlt's idiom: it binds this default to the cursor state of each run.
+        modstamp: dlt.sources.incremental[Any] = dlt.sources.incremental(  # noqa: B008
+            CURSOR_COLUMN, primary_key=PRIMARY_KEY
+        ),
+    ) -> Iterator[pa.Table]:
+        present = _readable_fields(client, sobject)
+        soql = build_soql(sobject, present, modstamp.start_value)
+        started, rows = time.perf_counter(), 0
+        for records in client.query_pages(soql, page_size):
+            table = records_to_arrow(records, sobject, present)
+            rows += table.num_rows
+            if progress:
+                logger.info("salesforce %s: %d rows", sobject.table, rows)
+            yield table
+        logger.info(
+            "salesforce %s: %d rows read in %.1f s", sobject.table, rows, time.perf_counter() - started
+        )
+
+    return dlt.resource(
+        pages,
+        name=sobject.table,
+        primary_key=PRIMARY_KEY,
+        write_disposition="merge",
+        columns=column_hints(sobject),
+    )
+
+
+def _readable_fields(client: SalesforceClient, sobject: SalesforceObject) -> set[str]:
+    """The settings' fields the org has; a missing required field stops the sync before any load."""
+    org_fields = client.field_names(sobject.name)
+    for field in sobject.fields:
+        if field.required and field.api_name not in org_fields:
+            raise CrmSchemaError(
+                f"Salesforce object {sobject.name} has no field {field.api_name} (or the integration user "
+                "cannot see it): grant field-level access or make it optional in ingest/salesforce/settings"
+            )
+    return {f.api_name for f in sobject.fields if f.api_name in org_fields}
+
+
+def build_soql(sobject: SalesforceObject, present: set[str], since: Any) -> str:
+    """SELECT the readable fields, from the cursor on (inclusive), in cursor order with a stable tie-break."""
+    fields = ", ".join(f.api_name for f in sobject.fields if f.api_name in present)
+    where = f" WHERE {CURSOR_FIELD} >= {format_soql_datetime(since)}" if since is not None else ""
+    return f"SELECT {fields} FROM {sobject.name}{where} ORDER BY {CURSOR_FIELD}, Id"
+
+
+def column_hints(sobject: SalesforceObject) -> dict[str, TColumnSchema]:
+    """Declared types, so a column exists with the right type even when the org lacks the field."""
+    hints: dict[str, TColumnSchema] = {
+        f.column: {"data_type": DLT_DATA_TYPES[f.type], "nullable": f.column != PRIMARY_KEY}
+        for f in sobject.fields
+    }
+    for field in sobject.fields:
+        if field.type == "timestamp":
+            hints[field.column]["timezone"] = True
+    # A record modified while we page can come twice in one sync: keep its newest version.
+    hints[CURSOR_COLUMN]["dedup_sort"] = "desc"
+    return hints
+
+
+def sync_salesforce(
+    config: SalesforceConfig,
+    warehouse: Path,
+    progress: bool = False,
+    objects: Sequence[str] | None = None,
+    retry_base_seconds: float = 0.5,
+    page_size: int = MAX_PAGE_SIZE,
+) -> SyncResult:
+    """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
+    client = SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
+    source = salesforce_source(
+        config, objects, retry_base_seconds, page_size, client=client, progress=progress
+    )
+    pipeline = make_pipeline("salesforce", warehouse)
+    started = time.perf_counter()
+    try:
+        pipeline.run(source)
+    except Exception as error:
+        cause = cadence_cause(error)
+        if cause is None:
+            raise
+        raise cause.with_traceback(cause.__traceback__) from None
+    row_counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    tables = {s.table for s in resolve_objects(objects, None, config.task_key_field)}
+    return SyncResult(
+        crm="salesforce",
+        rows_by_table={t: row_counts.get(t, 0) for t in sorted(tables)},
+        api_calls=client.api_calls,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def cadence_cause(error: BaseException) -> CadenceError | None:
+    """The CadenceError inside dlt's wrappers (PipelineStepFailed, ResourceExtractionError), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, CadenceError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+__all__ = ["build_soql", "cadence_cause", "column_hints", "connect", "salesforce_source", "sync_salesforce"]

@@ -1,0 +1,347 @@
+"""The Salesforce client: OAuth login, retries with backoff, re-auth, query paging and Arrow pages.
+
+`connect(config)` gives a `SalesforceClient` that both the ingest source and the writeback use:
+`client.call(lambda sf: sf.Account.update(...))` runs any simple-salesforce call with re-authentication
+on an expired session and bounded exponential backoff on throttling, 5xx and dropped connections.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+import orjson
+import pyarrow as pa
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceMalformedRequest,
+    SalesforceResourceNotFound,
+)
+
+from ingest.config import SalesforceConfig
+from ingest.errors import CadenceError, CrmAuthError, CrmRateLimitError, CrmSchemaError, CrmUnreachableError
+from ingest.http import make_session
+from ingest.salesforce.settings import MAX_PAGE_SIZE, MIN_PAGE_SIZE, SalesforceField, SalesforceObject
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TIMEOUT = (10.0, 120.0)  # connect, read (seconds); a 2000-record page is well under a second
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
+    "double": pa.float64(),
+}
+# Salesforce sends timestamps and dates as strings; Arrow parses them in C (offsets like +0000 included).
+PARSED_FROM_STRING = frozenset({"timestamp", "date"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    tries: int = 6
+    base_seconds: float = 0.5  # waits base, 2*base, 4*base, ... (tests use a tiny base)
+    max_seconds: float = 60.0
+
+
+class _Transient(Exception):
+    """A failure worth retrying; `rate_limited` decides which error is raised once tries run out."""
+
+    def __init__(self, reason: str, rate_limited: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.rate_limited = rate_limited
+        self.retry_after = retry_after
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _error_code(error: SalesforceError) -> str:
+    """The errorCode of a Salesforce REST error body (a JSON array of {message, errorCode})."""
+    content = error.content
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode", ""))
+    return ""
+
+
+def _error_message(error: SalesforceError) -> str:
+    content = error.content
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return _one_line(content[0].get("message", ""))
+    return _one_line(str(content))[:200]
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def format_soql_datetime(moment: datetime) -> str:
+    """A SOQL datetime literal in UTC with milliseconds, e.g. 2026-01-05T09:00:00.000Z."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class SalesforceClient:
+    """A logged-in simple-salesforce client that survives expired sessions and transient failures."""
+
+    def __init__(self, config: SalesforceConfig, retry: RetryPolicy | None = None) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self.session = make_session(config.ca_bundle)
+        # simple-salesforce's exceptions carry no headers, so remember the last response's Retry-After.
+        self.session.hooks["response"].append(self._remember_response)
+        self._last_response: requests.Response | None = None
+        self._sf: Salesforce | None = None
+        self.api_calls = 0  # every HTTP request made, token and retries included
+
+    # ---- auth ----------------------------------------------------------------------------------
+    @property
+    def sf(self) -> Salesforce:
+        """The simple-salesforce object, logging in on first use."""
+        if self._sf is None:
+            self.authenticate()
+        assert self._sf is not None
+        return self._sf
+
+    @property
+    def token_url(self) -> str:
+        return self.config.login_url.rstrip("/") + "/services/oauth2/token"
+
+    def authenticate(self) -> None:
+        """Log in at the configured login URL (simple-salesforce's login knows only *.salesforce.com)."""
+        token = self._with_retries(self._request_token, where=self.token_url)
+        self._sf = Salesforce(
+            instance_url=token["instance_url"],
+            session_id=token["access_token"],
+            session=self.session,
+            version=self.config.api_version,
+        )
+
+    def _token_form(self) -> dict[str, str]:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret,
+        }
+        if self.config.username:
+            form.update(
+                grant_type="password", username=self.config.username, password=self.config.password or ""
+            )
+        return form
+
+    def _request_token(self) -> dict[str, Any]:
+        response = self._send(
+            lambda: self.session.post(self.token_url, data=self._token_form(), timeout=TIMEOUT)
+        )
+        if response.status_code in RETRYABLE_STATUS:
+            raise _Transient(
+                f"HTTP {response.status_code} from the token endpoint",
+                rate_limited=response.status_code == 429,
+                retry_after=_retry_after(response),
+            )
+        body = _json_or_empty(response)
+        if response.status_code != 200:
+            raise CrmAuthError(self._auth_failure_message(response.status_code, body))
+        if not isinstance(body, dict) or not body.get("access_token") or not body.get("instance_url"):
+            raise CrmAuthError(
+                f"Salesforce's token endpoint {self.token_url} answered without access_token/instance_url: "
+                "check SOURCES__SALESFORCE__LOGIN_URL points at the org's My Domain"
+            )
+        return body
+
+    def _auth_failure_message(self, status: int, body: Any) -> str:
+        code = body.get("error", f"HTTP {status}") if isinstance(body, dict) else f"HTTP {status}"
+        if self.config.username and code == "invalid_grant":
+            return (
+                "Salesforce rejected the username/password (invalid_grant): check "
+                "SOURCES__SALESFORCE__USERNAME / PASSWORD (append the security token if the org requires it)"
+            )
+        if code in ("invalid_client", "invalid_client_id", "unauthorized_client", "invalid_grant"):
+            return (
+                f"Salesforce rejected the client credentials ({code}): "
+                "check SOURCES__SALESFORCE__CLIENT_ID / CLIENT_SECRET"
+            )
+        return (
+            f"Salesforce refused the login at {self.token_url} ({_one_line(code)}): check "
+            "SOURCES__SALESFORCE__LOGIN_URL, CLIENT_ID and CLIENT_SECRET"
+        )
+
+    # ---- calls ---------------------------------------------------------------------------------
+    def call(self, fn: Callable[[Salesforce], T]) -> T:
+        """Run `fn(sf)` with re-auth on an expired session and backoff on transient failures.
+
+        `fn` must make one idempotent-enough request: it is re-run after a failure (a query page, a
+        describe, an update; creates are retried only when the server never answered).
+        """
+        return self._with_retries(lambda: self._call_once(fn), where=self.config.login_url)
+
+    def _call_once(self, fn: Callable[[Salesforce], T]) -> T:
+        sf = self.sf
+        try:
+            return self._send(lambda: fn(sf))
+        except SalesforceExpiredSession as error:
+            self.authenticate()
+            raise _Transient("session expired; logged in again", retry_after=0.0) from error
+        except SalesforceError as error:
+            raise self._classify(error) from error
+
+    def _classify(self, error: SalesforceError) -> Exception:
+        code = _error_code(error)
+        if error.status in RETRYABLE_STATUS or code in ("REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"):
+            rate_limited = error.status == 429 or code == "REQUEST_LIMIT_EXCEEDED"
+            return _Transient(
+                f"HTTP {error.status} {code}".strip(), rate_limited, _retry_after(self._last_response)
+            )
+        detail = f"{code}: {_error_message(error)}" if code else _error_message(error)
+        if isinstance(error, SalesforceMalformedRequest | SalesforceResourceNotFound):
+            return CrmSchemaError(
+                f"Salesforce refused {error.resource_name or 'a request'} (HTTP {error.status} {detail}): "
+                "check the objects and fields in ingest/salesforce/settings.py exist in the org"
+            )
+        return CadenceError(
+            f"Salesforce failed {error.resource_name or 'a request'} (HTTP {error.status} {detail}): "
+            "check the integration user's permissions"
+        )
+
+    def _send(self, request: Callable[[], T]) -> T:
+        """One HTTP attempt; network failures become transient (a dropped page is simply re-fetched)."""
+        self.api_calls += 1
+        try:
+            return request()
+        except requests.exceptions.SSLError as error:
+            raise CrmUnreachableError(
+                f"TLS handshake with Salesforce at {self.config.login_url} failed: check "
+                "SOURCES__SALESFORCE__CA_BUNDLE (the CA that signed the server's certificate)"
+            ) from error
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as error:
+            raise _Transient(f"connection failed ({type(error).__name__})") from error
+        except orjson.JSONDecodeError as error:  # a truncated body: same as a dropped connection
+            raise _Transient("truncated response body") from error
+
+    def _with_retries(self, attempt: Callable[[], T], where: str) -> T:
+        last: _Transient | None = None
+        for number in range(self.retry.tries):
+            try:
+                return attempt()
+            except _Transient as transient:
+                last = transient
+                if number + 1 < self.retry.tries:
+                    time.sleep(self._delay(number, transient))
+                    logger.info("Salesforce call failed (%s); retry %d", transient.reason, number + 1)
+        assert last is not None
+        if last.rate_limited:
+            raise CrmRateLimitError(
+                f"Salesforce kept throttling requests ({last.reason}) after {self.retry.tries} tries: "
+                "wait for the org's API limits to reset or sync less often"
+            ) from last
+        raise CrmUnreachableError(
+            f"Salesforce at {where} kept failing ({last.reason}) after {self.retry.tries} tries: check "
+            "SOURCES__SALESFORCE__LOGIN_URL and the org's status"
+        ) from last
+
+    def _delay(self, number: int, transient: _Transient) -> float:
+        if transient.retry_after is not None:
+            return min(transient.retry_after, self.retry.max_seconds)
+        return min(self.retry.base_seconds * 2**number, self.retry.max_seconds)
+
+    def _remember_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last_response = response
+
+    # ---- reads ---------------------------------------------------------------------------------
+    def field_names(self, sobject: str) -> set[str]:
+        """The fields of `sobject` the integration user can see (one describe call)."""
+        description = self.call(lambda sf: sf.restful(f"sobjects/{sobject}/describe"))
+        return {f["name"] for f in description.get("fields", [])}
+
+    def query_pages(
+        self, soql: str, page_size: int = MAX_PAGE_SIZE, include_deleted: bool = True
+    ) -> Iterator[Any]:
+        """The record lists of each page of `soql` (queryAll by default: deleted rows arrive flagged)."""
+        page_size = max(MIN_PAGE_SIZE, min(MAX_PAGE_SIZE, page_size))
+        headers = {"Sforce-Query-Options": f"batchSize={page_size}"}
+        endpoint = "queryAll/" if include_deleted else "query/"
+        body = self.call(
+            lambda sf: _get_json(sf, sf.base_url + endpoint, "query", headers, params={"q": soql})
+        )
+        yield body["records"]
+        while not body.get("done", True):
+            # The cursor in nextRecordsUrl stays valid across retries and re-logins.
+            body = self.call(partial(_next_page, path=body["nextRecordsUrl"], headers=headers))
+            yield body["records"]
+
+
+def _next_page(sf: Salesforce, path: str, headers: dict[str, str]) -> Any:
+    return _get_json(sf, f"https://{sf.sf_instance}{path}", "query_more", headers)
+
+
+def _get_json(sf: Salesforce, url: str, name: str, headers: dict[str, str], **kwargs: Any) -> Any:
+    """GET through simple-salesforce (its error mapping) but parse with orjson, not OrderedDicts."""
+    response = sf._call_salesforce("GET", url, name=name, headers=headers, timeout=TIMEOUT, **kwargs)
+    return orjson.loads(response.content)
+
+
+def _json_or_empty(response: requests.Response) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return {}
+
+
+def connect(config: SalesforceConfig, retry: RetryPolicy | None = None) -> SalesforceClient:
+    """A logged-in client; raises CrmAuthError / CrmUnreachableError with a one-line fix."""
+    client = SalesforceClient(config, retry)
+    client.authenticate()
+    return client
+
+
+# ---- Arrow -------------------------------------------------------------------------------------
+def arrow_schema(sobject: SalesforceObject) -> pa.Schema:
+    return pa.schema([pa.field(f.column, ARROW_TYPES[f.type]) for f in sobject.fields])
+
+
+def records_to_arrow(
+    records: Sequence[dict[str, Any]], sobject: SalesforceObject, present: set[str]
+) -> pa.Table:
+    """One page as one Arrow table with the raw layer's names and types; absent fields are null."""
+    columns = [_column(records, f, f.api_name in present, sobject.name) for f in sobject.fields]
+    return pa.Table.from_arrays(columns, schema=arrow_schema(sobject))
+
+
+def _column(
+    records: Sequence[dict[str, Any]], field: SalesforceField, present: bool, sobject: str
+) -> pa.Array:
+    arrow_type = ARROW_TYPES[field.type]
+    if not present:
+        return pa.nulls(len(records), arrow_type)
+    name = field.api_name
+    values = [record.get(name) for record in records]
+    try:
+        if field.type in PARSED_FROM_STRING:
+            return pa.array(values, pa.string()).cast(arrow_type)
+        return pa.array(values, arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise CrmSchemaError(
+            f"Salesforce field {sobject}.{name} holds values that are not {field.type}s "
+            f"({_one_line(str(error))[:120]}): fix its type in ingest/salesforce/settings.py"
+        ) from error
