@@ -88,5 +88,6 @@ def run_dbt(
     with _environment(environment):
         result = dbtRunner().invoke(dbt_args(args, as_of, vars, target_path, log_path))
     if not result.success:
-        raise DbtRunError(f"dbt {' '.join(args)} failed: {_failure_summary(result)}")
+        summary = " ".join(_failure_summary(result).split())
+        raise DbtRunError(f"dbt {' '.join(args)} failed: {summary}")
     return result

@@ -1,0 +1,65 @@
+"""dbt assets: every model of dbt_project, its tests as asset checks, built as of the run's date."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import AuditSettings, WarehouseResource
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _manifest_is_stale(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [*DBT_PROJECT_DIR.glob("models/**/*"), *DBT_PROJECT_DIR.glob("macros/**/*")]
+    sources.append(DBT_PROJECT_DIR / "dbt_project.yml")
+    return any(path.stat().st_mtime > built for path in sources if path.is_file())
+
+
+def ensure_manifest() -> Path:
+    """The dbt manifest the asset graph is built from; parsed again when a model changed."""
+    manifest = dbt_project.manifest_path
+    if _manifest_is_stale(manifest):
+        DbtCliResource(project_dir=dbt_project).cli(["--quiet", "parse"], target_path=manifest.parent).wait()
+    return manifest
+
+
+@contextmanager
+def _warehouse_env(warehouse: Path) -> Iterator[None]:
+    """profiles.yml reads CADENCE_WAREHOUSE; the dbt subprocess inherits it from here."""
+    previous = os.environ.get("CADENCE_WAREHOUSE")
+    os.environ["CADENCE_WAREHOUSE"] = str(warehouse)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CADENCE_WAREHOUSE", None)
+        else:
+            os.environ["CADENCE_WAREHOUSE"] = previous
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, pool="warehouse")
+def cadence_dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> Iterator[Any]:
+    dbt_vars = {"as_of": audit.as_of_date().isoformat()}
+    with _warehouse_env(warehouse.file):
+        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+
+
+defs = dg.Definitions(assets=[cadence_dbt_models], resources={"dbt": DbtCliResource(project_dir=dbt_project)})

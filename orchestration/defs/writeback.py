@@ -1,0 +1,83 @@
+"""Writeback assets: one per CRM, reading marts.overdue_visit_tasks and writing tasks for reps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from ingest.hubspot.helpers import HubSpotClient
+from ingest.salesforce.helpers import RetryPolicy, connect
+from orchestration.defs.dbt import cadence_dbt_models
+from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.writeback.actions import read_queue
+from orchestration.writeback.hubspot import HubSpotTaskWriter
+from orchestration.writeback.ledger import Ledger
+from orchestration.writeback.run import TaskWriter, write_back
+from orchestration.writeback.salesforce import SalesforceTaskWriter
+
+QUEUE_KEY = get_asset_key_for_model([cadence_dbt_models], "overdue_visit_tasks")
+
+
+def _write_back_crm(
+    context: dg.AssetExecutionContext,
+    crm: str,
+    make_writer: Callable[[], TaskWriter] | None,
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> dg.MaterializeResult:
+    if make_writer is None:
+        context.log.info(f"{crm} is not configured: writeback skipped")
+        return dg.MaterializeResult(metadata={"skipped": "CRM not configured"})
+    queue = read_queue(warehouse.file, crm)
+    ledger = Ledger.open(warehouse.file, context.run_id, crm)
+    try:
+        summary = write_back(make_writer(), queue, ledger, audit.max_tasks_per_run, audit.dry_run)
+    finally:
+        ledger.close()
+    for error in summary.errors[:20]:
+        context.log.warning(f"{crm} task not written (retried next run): {error}")
+    metadata = {k: v for k, v in asdict(summary).items() if k != "errors"}
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(deps=[QUEUE_KEY], group_name="writeback", pool="warehouse", kinds={"salesforce"})
+def salesforce_task_writeback(
+    context: dg.AssetExecutionContext,
+    salesforce: SalesforceResource,
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> dg.MaterializeResult:
+    """Overdue-visit Tasks created for account owners, and the pipeline's own Tasks closed."""
+    config = salesforce.crm_config()
+    retry = RetryPolicy(base_seconds=salesforce.retry_base_seconds)
+    make_writer = (
+        (lambda: SalesforceTaskWriter(connect(config, retry), config.task_key_field)) if config else None
+    )
+    return _write_back_crm(context, "salesforce", make_writer, warehouse, audit)
+
+
+@dg.asset(deps=[QUEUE_KEY], group_name="writeback", pool="warehouse", kinds={"hubspot"})
+def hubspot_task_writeback(
+    context: dg.AssetExecutionContext,
+    hubspot: HubSpotResource,
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> dg.MaterializeResult:
+    """Overdue-visit tasks created in HubSpot (associated with the company), and its own ones completed."""
+    config = hubspot.crm_config()
+    make_writer = (
+        (
+            lambda: HubSpotTaskWriter(
+                HubSpotClient(config, hubspot.retry_base_seconds), config.task_key_property
+            )
+        )
+        if config
+        else None
+    )
+    return _write_back_crm(context, "hubspot", make_writer, warehouse, audit)
+
+
+defs = dg.Definitions(assets=[salesforce_task_writeback, hubspot_task_writeback])

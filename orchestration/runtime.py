@@ -1,0 +1,157 @@
+"""Running the nightly audit in-process (`cadence run` / `cadence demo`) and summarising it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from ingest.config import HubSpotConfig, SalesforceConfig, hubspot_config_from_dlt, salesforce_config_from_dlt
+from ingest.errors import CadenceError
+from ingest.sync_result import SyncResult
+from orchestration.definitions import build_definitions
+from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+
+CrmConfigs = dict[str, SalesforceConfig | HubSpotConfig | None]
+CRMS = ("salesforce", "hubspot")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    warehouse: Path
+    as_of: date
+    dry_run: bool = False
+    max_tasks_per_run: int = 500
+    override_quality_gate: bool = False
+    retry_base_seconds: float = 0.5
+
+
+@dataclass
+class RunSummary:
+    succeeded: bool
+    as_of: date
+    warehouse: Path
+    error: str | None = None
+    rows_synced: dict[str, int] = field(default_factory=dict)
+    overdue_accounts: dict[str, int] = field(default_factory=dict)
+    writeback: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def render(self) -> str:
+        lines = [f"nightly cadence audit as of {self.as_of}: {'succeeded' if self.succeeded else 'FAILED'}"]
+        header = f"  {'crm':<11}{'rows synced':>12}{'overdue':>9}{'created':>9}{'closed':>8}{'failed':>8}"
+        lines.append(header)
+        for crm in CRMS:
+            wb = self.writeback.get(crm, {})
+            if wb.get("skipped"):
+                lines.append(f"  {crm:<11}{'not configured: skipped':>54}")
+                continue
+            created = wb.get("planned_creates", 0) if wb.get("dry_run") else wb.get("created", 0)
+            lines.append(
+                f"  {crm:<11}{self.rows_synced.get(crm, 0):>12,}{self.overdue_accounts.get(crm, 0):>9,}"
+                f"{created:>9,}{wb.get('closed', 0):>8,}{wb.get('failed', 0):>8,}"
+            )
+        if any(wb.get("dry_run") for wb in self.writeback.values()):
+            lines.append("  dry run: nothing was written to the CRMs ('created' is what would be)")
+        if self.error:
+            lines.append(f"error: {self.error}")
+        lines.append(f"warehouse: {self.warehouse}")
+        return "\n".join(lines)
+
+
+def configured_crms() -> CrmConfigs:
+    return {"salesforce": salesforce_config_from_dlt(), "hubspot": hubspot_config_from_dlt()}
+
+
+def sync_crm(crm: str, config: Any, warehouse: Path, progress: bool = False) -> SyncResult:
+    if crm == "salesforce":
+        from ingest.salesforce import sync_salesforce
+
+        return sync_salesforce(config, warehouse, progress=progress)
+    from ingest.hubspot import sync_hubspot
+
+    return sync_hubspot(config, warehouse, progress=progress)
+
+
+def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
+    """Execute the Dagster job `nightly_cadence_audit` in this process and summarise it."""
+    retry = {"retry_base_seconds": options.retry_base_seconds}
+    defs = build_definitions(
+        salesforce=SalesforceResource.from_config(configs.get("salesforce"), **retry),  # type: ignore[arg-type]
+        hubspot=HubSpotResource.from_config(configs.get("hubspot"), **retry),  # type: ignore[arg-type]
+        warehouse=WarehouseResource(path=str(Path(options.warehouse).resolve())),
+        audit=AuditSettings(
+            as_of=options.as_of.isoformat(),
+            dry_run=options.dry_run,
+            max_tasks_per_run=options.max_tasks_per_run,
+            override_quality_gate=options.override_quality_gate,
+        ),
+    )
+    job = defs.resolve_job_def("nightly_cadence_audit")
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    summary = RunSummary(succeeded=result.success, as_of=options.as_of, warehouse=Path(options.warehouse))
+    summary.error = None if result.success else _failure_message(result)
+    _collect_materializations(result, summary)
+    summary.overdue_accounts = _overdue_accounts(Path(options.warehouse))
+    return summary
+
+
+def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSummary) -> None:
+    for event in result.get_asset_materialization_events():
+        materialization = event.asset_materialization
+        if materialization is None:
+            continue
+        key = materialization.asset_key.path
+        metadata = {name: value.value for name, value in materialization.metadata.items()}
+        if key[0] in CRMS and len(key) == 2:
+            rows = metadata.get("rows_loaded") or 0
+            summary.rows_synced[key[0]] = summary.rows_synced.get(key[0], 0) + int(rows or 0)
+        elif key[-1].endswith("_task_writeback"):
+            summary.writeback[key[-1].removesuffix("_task_writeback")] = metadata
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    """The one-line message of the first failed step, preferring the CadenceError that caused it."""
+    cadence_errors = {cls.__name__ for cls in _subclasses(CadenceError)}
+    for event in result.all_events:
+        if not event.is_step_failure or event.step_failure_data is None:
+            continue
+        error = event.step_failure_data.error
+        chain = []
+        while error is not None:
+            chain.append(error)
+            error = error.cause or error.context
+        for info in chain:
+            if info.cls_name in cadence_errors:
+                return (
+                    info.message.split(":", 1)[1].strip()
+                    if info.message.startswith(info.cls_name)
+                    else info.message.strip()
+                )
+        return f"step {event.step_key} failed: {chain[-1].message.strip().splitlines()[0]}"
+    return "the run failed; see the Dagster logs above"
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = {cls}
+    for sub in cls.__subclasses__():
+        found |= _subclasses(sub)
+    return found
+
+
+def _overdue_accounts(warehouse: Path) -> dict[str, int]:
+    if not warehouse.exists():
+        return {}
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(
+                "select crm, count(*) from marts.account_cadence where is_overdue group by crm"
+            ).fetchall()
+    except duckdb.Error:
+        return {}
+    return dict(rows)

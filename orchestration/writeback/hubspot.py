@@ -1,0 +1,107 @@
+"""HubSpot tasks through tasks/batch/create and batch/update: up to 100 inputs a call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+from typing import Any
+
+from ingest.hubspot.helpers import HubSpotClient
+from orchestration.writeback.actions import TASK_KEY_MARKER, TaskAction
+from orchestration.writeback.run import WriteOutcome
+
+BATCH_LIMIT = 100
+TASK_TO_COMPANY = 192  # HubSpot-defined association type id
+PRIORITIES = {"High": "HIGH", "Normal": "MEDIUM"}
+
+
+class HubSpotTaskWriter:
+    crm = "hubspot"
+    batch_size = BATCH_LIMIT
+
+    def __init__(self, client: HubSpotClient, task_key_property: str = "cadence_task_key") -> None:
+        self.client = client
+        properties = client.request("GET", "/crm/v3/properties/tasks")["results"]
+        # Without the custom property a portal admin can add, the key rides in the body's last line.
+        names = {p["name"] for p in properties}
+        self.task_key_property = task_key_property if task_key_property in names else None
+
+    def create(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
+        body = {"inputs": [self._new_task(action) for action in batch]}
+        response = self.client.request("POST", "/crm/v3/objects/tasks/batch/create", json=body)
+        created = {self._key_of(result): result["id"] for result in response.get("results", [])}
+        error = _errors_text(response)
+        return [
+            WriteOutcome(a.task_key, created[a.task_key], True)
+            if a.task_key in created
+            else WriteOutcome(a.task_key, None, False, error or "not created")
+            for a in batch
+        ]
+
+    def close(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
+        inputs = [{"id": a.crm_task_id, "properties": {"hs_task_status": "COMPLETED"}} for a in batch]
+        response = self.client.request("POST", "/crm/v3/objects/tasks/batch/update", json={"inputs": inputs})
+        closed = {result["id"] for result in response.get("results", [])}
+        error = _errors_text(response)
+        return [
+            WriteOutcome(
+                a.task_key, a.crm_task_id, a.crm_task_id in closed, None if a.crm_task_id in closed else error
+            )
+            for a in batch
+        ]
+
+    def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
+        if not task_keys:
+            return {}
+        if self.task_key_property:
+            filters = [{"propertyName": self.task_key_property, "operator": "IN", "values": list(task_keys)}]
+            body = {
+                "filterGroups": [{"filters": filters}],
+                "properties": [self.task_key_property],
+                "limit": 200,
+            }
+            results = self.client.request("POST", "/crm/v3/objects/tasks/search", json=body)["results"]
+        else:
+            # No key property to search on: read the tasks of those companies and look at their bodies.
+            companies = sorted({key.split(":")[1] for key in task_keys})
+            inputs = [{"id": company} for company in companies]
+            links = self.client.request(
+                "POST", "/crm/v4/associations/companies/tasks/batch/read", json={"inputs": inputs}
+            )["results"]
+            task_ids = [str(to["toObjectId"]) for link in links for to in link["to"]]
+            body = {"inputs": [{"id": tid} for tid in task_ids], "properties": ["hs_task_body"]}
+            results = self.client.request("POST", "/crm/v3/objects/tasks/batch/read", json=body)["results"]
+        wanted = set(task_keys)
+        return {key: r["id"] for r in results if (key := self._key_of(r)) in wanted}
+
+    def _new_task(self, action: TaskAction) -> dict[str, Any]:
+        due = datetime.combine(action.due_date, time(9), UTC) if action.due_date else datetime.now(UTC)
+        properties = {
+            "hs_task_subject": action.subject,
+            "hs_task_body": action.description(),
+            "hs_task_status": "NOT_STARTED",
+            "hs_task_priority": PRIORITIES.get(action.priority or "", "MEDIUM"),
+            "hs_timestamp": due.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "hubspot_owner_id": action.owner_id,
+        }
+        if self.task_key_property:
+            properties[self.task_key_property] = action.task_key
+        association = {
+            "to": {"id": action.crm_account_id},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": TASK_TO_COMPANY}],
+        }
+        return {"properties": properties, "associations": [association]}
+
+    def _key_of(self, result: dict[str, Any]) -> str | None:
+        properties = result.get("properties") or {}
+        if self.task_key_property and properties.get(self.task_key_property):
+            return properties[self.task_key_property]
+        last_line = (properties.get("hs_task_body") or "").rstrip().rsplit("\n", 1)[-1]
+        return (
+            last_line.removeprefix(TASK_KEY_MARKER).strip() if last_line.startswith(TASK_KEY_MARKER) else None
+        )
+
+
+def _errors_text(response: dict[str, Any]) -> str | None:
+    errors = response.get("errors") or []
+    return "; ".join(f"{e.get('category')}: {e.get('message')}" for e in errors) or None
