@@ -1,0 +1,182 @@
+"""HubSpot → DuckDB raw layer (`raw_hubspot`), incremental through the CRM search API.
+
+One resource per raw table (companies, contacts, meetings, tasks, deals, owners), merged on `id`.
+CRM objects are read with the search API, sorted by `hs_lastmodifieddate` and filtered GTE the last
+cursor (`dlt.sources.incremental` keeps the cursor and drops rows already loaded at the boundary, so
+an unchanged sync loads nothing). Search windows are restarted before the 10,000-result cap.
+
+Archived records: the search API never returns them, so every sync first lists
+`GET /crm/v3/objects/{type}?archived=true` and merges those records with `archived = true` through the
+same incremental filter. Archiving is the record's latest change, so an archived row's
+`hs_lastmodifieddate` is the later of that property and `archivedAt` (HubSpot does not always bump the
+property on archive); archivals already loaded are therefore not reloaded. Listing archived records
+before searching keeps the cursor from jumping past changes the search has not read yet.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from ingest.config import HubSpotConfig
+from ingest.errors import CadenceError, CrmSchemaError
+from ingest.hubspot.helpers import (
+    OWNERS_SCHEMA,
+    ChangedRecords,
+    HubSpotClient,
+    Record,
+    archived_pages,
+    batched,
+    column_hints,
+    company_ids,
+    convert,
+    object_schema,
+    owners_to_table,
+    records_to_table,
+    to_epoch_ms,
+)
+from ingest.hubspot.settings import DEFAULT_OBJECTS, MODSTAMP, OBJECTS, OWNERS, OWNERS_CURSOR, ObjectSpec
+from ingest.pipeline import make_pipeline
+from ingest.sync_result import SyncResult
+
+__all__ = ["HubSpotClient", "hubspot_source", "sync_hubspot"]
+
+CRM = "hubspot"
+
+
+@dlt.source(name=CRM, max_table_nesting=0)
+def hubspot_source(
+    config: HubSpotConfig,
+    objects: Sequence[str] | None = None,
+    retry_base_seconds: float = 0.5,
+    client: HubSpotClient | None = None,
+) -> Any:
+    """Resources for `objects` (default: all tables). Building the source makes no network call.
+
+    `client` lets a caller share one client (and its call counter) with the source.
+    """
+    selected = list(objects or DEFAULT_OBJECTS)
+    unknown = sorted(set(selected) - set(DEFAULT_OBJECTS))
+    if unknown:
+        raise CrmSchemaError(f"Unknown HubSpot objects {unknown}: choose from {list(DEFAULT_OBJECTS)}")
+    client = client or HubSpotClient(config, retry_base_seconds)
+    return [
+        _owners_resource(client) if name == OWNERS else _object_resource(client, OBJECTS[name], config)
+        for name in selected
+    ]
+
+
+def _object_resource(client: HubSpotClient, spec: ObjectSpec, config: HubSpotConfig) -> Any:
+    schema = object_schema(spec)
+    property_of_column = {"cadence_task_key": config.task_key_property}
+
+    def read(
+        # dlt's idiom: it binds this default to the cursor state of each run.
+        modified: dlt.sources.incremental[Any] = dlt.sources.incremental(MODSTAMP),  # noqa: B008
+    ) -> Iterator[pa.Table]:
+        properties = _requested_properties(client, spec, property_of_column)
+        since_ms = to_epoch_ms(modified.start_value) if modified.start_value else None
+        # Archived first: see the module doc on why that order keeps the cursor honest.
+        pages_by_flag = (
+            (True, archived_pages(client, spec.name, properties)),
+            (False, ChangedRecords(client, spec.name, properties).pages(since_ms)),
+        )
+        for archived, pages in pages_by_flag:
+            for batch in batched(pages):
+                companies = _company_ids(client, spec, batch)
+                table = records_to_table(batch, schema, property_of_column, archived, companies)
+                yield _archival_as_modstamp(table, batch) if archived else table
+
+    return dlt.resource(
+        read, name=spec.name, primary_key="id", write_disposition="merge", columns=column_hints(schema)
+    )
+
+
+def _company_ids(client: HubSpotClient, spec: ObjectSpec, batch: list[Record]) -> dict[str, str] | None:
+    if not spec.with_company_ids:
+        return None
+    return company_ids(client, spec.name, [record["id"] for record in batch])
+
+
+def _requested_properties(
+    client: HubSpotClient, spec: ObjectSpec, property_of_column: dict[str, str]
+) -> list[str]:
+    """The spec's properties; optional custom ones only when the portal defines them."""
+    wanted = [property_of_column.get(column, column) for column in spec.columns]
+    optional = {property_of_column.get(column, column) for column in spec.optional}
+    existing = client.property_names(spec.name)
+    return [prop for prop in wanted if prop not in optional or prop in existing]
+
+
+def _archival_as_modstamp(table: pa.Table, records: list[Record]) -> pa.Table:
+    """Archived rows: modstamp = the later of hs_lastmodifieddate and archivedAt (see module doc)."""
+    stamps = pa.array([record.get("archivedAt") for record in records], pa.string())
+    archived_at = convert(stamps, table.schema.field(MODSTAMP).type)
+    modstamp = table[MODSTAMP].combine_chunks()
+    latest = pc.max_element_wise(modstamp, archived_at, skip_nulls=True)
+    return table.set_column(table.schema.get_field_index(MODSTAMP), MODSTAMP, latest)
+
+
+def _owners_resource(client: HubSpotClient) -> Any:
+    def read(
+        updated: dlt.sources.incremental[Any] = dlt.sources.incremental(OWNERS_CURSOR),  # noqa: B008
+    ) -> Iterator[pa.Table]:
+        for archived in (False, True):
+            params = {"archived": "true"} if archived else {}
+            for page in client.list_pages("/crm/v3/owners/", params):
+                yield owners_to_table(page, archived)
+
+    return dlt.resource(
+        read, name=OWNERS, primary_key="id", write_disposition="merge", columns=column_hints(OWNERS_SCHEMA)
+    )
+
+
+def sync_hubspot(
+    config: HubSpotConfig,
+    warehouse: Path,
+    progress: bool = False,
+    objects: Sequence[str] | None = None,
+    retry_base_seconds: float = 0.5,
+) -> SyncResult:
+    """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
+
+    Errors surface as one-line CadenceErrors (dlt's PipelineStepFailed is unwrapped).
+    """
+    started = time.perf_counter()
+    client = HubSpotClient(config, retry_base_seconds)
+    pipeline = make_pipeline(CRM, warehouse)
+    if progress:
+        pipeline.collector = dlt.progress.log(log_period=5.0)
+    try:
+        pipeline.run(hubspot_source(config, objects, retry_base_seconds, client=client))
+    except PipelineStepFailed as failed:
+        pipeline.drop_pending_packages()  # a half-extracted package must never load later
+        raise _as_cadence_error(failed) from None
+    finally:
+        client.close()
+    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    rows = {table: count for table, count in counts.items() if not table.startswith("_dlt")}
+    return SyncResult(CRM, rows, client.calls, time.perf_counter() - started)
+
+
+def _as_cadence_error(failed: PipelineStepFailed) -> CadenceError:
+    """The CadenceError behind dlt's wrapping, or a one-line summary of whatever else failed."""
+    seen: set[int] = set()
+    error: BaseException | None = failed
+    while error is not None and id(error) not in seen:
+        if isinstance(error, CadenceError):
+            return error
+        seen.add(id(error))
+        error = getattr(error, "exception", None) or error.__cause__ or error.__context__
+    cause = failed.exception
+    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return CadenceError(
+        f"HubSpot sync failed in dlt's {failed.step} step: {type(cause).__name__}: {first_line}"
+    )

@@ -1,0 +1,424 @@
+"""HubSpot CRM v3/v4 client: bearer auth, retries, windowed search, associations, Arrow pages.
+
+The client is shared with the writeback (`HubSpotClient.request`). Everything else here turns API pages
+into `pyarrow.Table`s with an explicit schema, because dlt loads columnar batches ~25× faster than
+one dict per record (shared/design/architecture.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import requests
+
+from ingest.config import HubSpotConfig
+from ingest.errors import CadenceError, CrmAuthError, CrmRateLimitError, CrmSchemaError, CrmUnreachableError
+from ingest.http import make_session
+from ingest.hubspot.settings import (
+    ASSOCIATION_BATCH_SIZE,
+    LIST_PAGE_SIZE,
+    MODSTAMP,
+    OBJECT_ID,
+    OWNER_FIELDS,
+    REQUEST_TIMEOUT_SECONDS,
+    RETRY_ATTEMPTS,
+    SEARCH_PAGE_SIZE,
+    SEARCH_RESULT_CAP,
+    ColumnKind,
+    ObjectSpec,
+)
+
+Record = dict[str, Any]
+
+_TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+_AUTH_FIX = "set SOURCES__HUBSPOT__ACCESS_TOKEN to a private app token with crm.objects.* scopes"
+
+
+class HubSpotClient:
+    """One keep-alive session to a HubSpot portal (or the sandbox); counts the HTTP calls it makes."""
+
+    def __init__(
+        self,
+        config: HubSpotConfig,
+        retry_base_seconds: float = 0.5,
+        max_attempts: int = RETRY_ATTEMPTS,
+    ) -> None:
+        self.base_url = config.base_url.rstrip("/")
+        self.retry_base_seconds = retry_base_seconds
+        self.max_attempts = max_attempts
+        self.calls = 0
+        self._session = make_session(config.ca_bundle)
+        self._session.headers.update(
+            {"Authorization": f"Bearer {config.access_token}", "Content-Type": "application/json"}
+        )
+
+    def close(self) -> None:
+        self._session.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The decoded JSON answer; retries 429 (honouring Retry-After), 5xx and dropped connections.
+
+        Raises a one-line CadenceError subclass otherwise; the message never contains the token.
+        """
+        payload = orjson.dumps(json) if json is not None else None
+        failure = ""
+        for attempt in range(self.max_attempts):
+            if attempt:
+                time.sleep(self._delay(attempt, failure))
+            self.calls += 1
+            try:
+                response = self._session.request(
+                    method, self.base_url + path, data=payload, params=params, timeout=REQUEST_TIMEOUT_SECONDS
+                )
+                if response.status_code < 300:
+                    return orjson.loads(response.content) if response.content else {}
+            except (*_TRANSIENT_ERRORS, orjson.JSONDecodeError) as exc:  # a truncated page decodes badly too
+                failure = type(exc).__name__
+                continue
+            failure = self._classify(response, method, path)
+        raise self._exhausted(failure, method, path)
+
+    def _delay(self, attempt: int, failure: str) -> float:
+        backoff = self.retry_base_seconds * 2 ** (attempt - 1)
+        if failure.startswith("retry-after:"):
+            return max(float(failure.split(":", 1)[1]), backoff)
+        return backoff
+
+    def _classify(self, response: requests.Response, method: str, path: str) -> str:
+        """A retry reason for transient statuses; raises for everything else."""
+        status = response.status_code
+        if status == 429:
+            return f"retry-after:{_retry_after_seconds(response)}"
+        if status >= 500:
+            return f"HTTP {status}"
+        message = _error_message(response)
+        if status == 401:
+            raise CrmAuthError(f"HubSpot rejected the access token ({message}): {_AUTH_FIX}")
+        if status == 403:
+            raise CrmAuthError(f"HubSpot denied {method} {path} ({message}): {_AUTH_FIX}")
+        if status in (400, 404):
+            raise CrmSchemaError(f"HubSpot answered {status} to {method} {path}: {message}")
+        raise CadenceError(f"HubSpot answered {status} to {method} {path}: {message}")
+
+    def _exhausted(self, failure: str, method: str, path: str) -> CadenceError:
+        tries = f"{self.max_attempts} attempts"
+        if failure.startswith("retry-after:"):
+            return CrmRateLimitError(
+                f"HubSpot kept rate-limiting {method} {path} after {tries}: wait for the portal's limit "
+                "to reset or run the sync less often"
+            )
+        return CrmUnreachableError(
+            f"Could not reach HubSpot at {self.base_url} for {method} {path} after {tries} ({failure}): "
+            "check SOURCES__HUBSPOT__BASE_URL and the network"
+        )
+
+    # ---- endpoints ---------------------------------------------------------------------------
+    def property_names(self, object_type: str) -> set[str]:
+        answer = self.request("GET", f"/crm/v3/properties/{object_type}")
+        return {prop["name"] for prop in answer.get("results", [])}
+
+    def list_pages(self, path: str, params: Mapping[str, Any]) -> Iterator[list[Record]]:
+        """Pages of a list endpoint (`after` cursor paging, 100 a page)."""
+        after: str | None = None
+        while True:
+            query = {**params, "limit": LIST_PAGE_SIZE, **({"after": after} if after else {})}
+            answer = self.request("GET", path, params=query)
+            results = answer.get("results", [])
+            if results:
+                yield results
+            after = _next_after(answer)
+            if not after or not results:
+                return
+
+    def search(self, object_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body)
+
+
+def _retry_after_seconds(response: requests.Response) -> float:
+    try:
+        return max(float(response.headers.get("Retry-After", "1")), 0.0)
+    except ValueError:
+        return 1.0
+
+
+def _error_message(response: requests.Response) -> str:
+    """The API's own message, on one line and short."""
+    try:
+        body = orjson.loads(response.content)
+        message = body.get("message") if isinstance(body, dict) else None
+    except orjson.JSONDecodeError:
+        message = None
+    text = message or response.reason or "no message"
+    return " ".join(str(text).split())[:200]
+
+
+def _next_after(answer: Mapping[str, Any]) -> str | None:
+    return ((answer.get("paging") or {}).get("next") or {}).get("after")
+
+
+# ---- incremental search, windowed past the 10,000-result cap ------------------------------------
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _stamp_ms(stamp: str) -> int:
+    return to_epoch_ms(datetime.fromisoformat(stamp.replace("Z", "+00:00")))
+
+
+def _id_order(record_id: str) -> tuple[int, str]:
+    """HubSpot ids are numbers in strings: order them numerically."""
+    return (len(record_id), record_id)
+
+
+@dataclass
+class _Window:
+    """What one search window saw: whether it hit the cap, and its last timestamp and id."""
+
+    capped: bool = False
+    last_stamp: str | None = None
+    ids_at_last_stamp: set[str] = field(default_factory=set)
+    last_id: str | None = None
+
+    def note(self, page: list[Record]) -> None:
+        stamp = page[-1]["properties"][MODSTAMP]
+        if stamp != self.last_stamp:
+            self.ids_at_last_stamp = set()
+        self.last_stamp = stamp
+        for record in reversed(page):
+            if record["properties"][MODSTAMP] != stamp:
+                break
+            self.ids_at_last_stamp.add(record["id"])
+        self.last_id = page[-1]["id"]
+
+
+class ChangedRecords:
+    """Pages of the records of one object modified at or after `since_ms`, oldest first.
+
+    One search window can read at most 10,000 results, so before a page would cross that cap the
+    next window starts at the last modstamp seen (GTE, skipping the ids already read at it). When
+    10,000+ records share one modstamp, that timestamp is walked by id (EQ stamp, GT last id) and the
+    walk then continues strictly after it. No request ever asks past the cap.
+    """
+
+    def __init__(self, client: HubSpotClient, object_type: str, properties: list[str]) -> None:
+        self.client = client
+        self.object_type = object_type
+        self.properties = properties
+
+    def pages(self, since_ms: int | None) -> Iterator[list[Record]]:
+        lower, operator, skip = since_ms, "GTE", set[str]()
+        while True:
+            window = _Window()
+            filters = [] if lower is None else [_filter(MODSTAMP, operator, lower)]
+            for page in self._window_pages(filters, MODSTAMP, window):
+                fresh = [record for record in page if record["id"] not in skip]
+                if fresh:
+                    yield fresh
+            if not window.capped or window.last_stamp is None:
+                return
+            last_ms = _stamp_ms(window.last_stamp)
+            if last_ms != lower or operator == "GT":
+                lower, operator, skip = last_ms, "GTE", window.ids_at_last_stamp
+                continue
+            # The whole window shared one modstamp: walk it by id, then move strictly past it.
+            first_id = max(window.ids_at_last_stamp | skip, key=_id_order)
+            yield from self._walk_one_stamp(last_ms, first_id)
+            operator, skip = "GT", set()
+
+    def _walk_one_stamp(self, stamp_ms: int, after_id: str) -> Iterator[list[Record]]:
+        while True:
+            window = _Window()
+            filters = [_filter(MODSTAMP, "EQ", stamp_ms), _filter(OBJECT_ID, "GT", after_id)]
+            yield from self._window_pages(filters, OBJECT_ID, window)
+            if not window.capped or window.last_id is None:
+                return
+            after_id = window.last_id
+
+    def _window_pages(
+        self, filters: list[dict[str, str]], sort: str, window: _Window
+    ) -> Iterator[list[Record]]:
+        after = 0
+        while True:
+            body: dict[str, Any] = {
+                "filterGroups": [{"filters": filters}] if filters else [],
+                "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+                "properties": self.properties,
+                "limit": SEARCH_PAGE_SIZE,
+            }
+            if after:
+                body["after"] = str(after)
+            answer = self.client.search(self.object_type, body)
+            page = answer.get("results", [])
+            if page:
+                window.note(page)
+                yield page
+            next_after = _next_after(answer)
+            if not page or not next_after:
+                return
+            after = int(next_after)
+            if after + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP:
+                window.capped = True
+                return
+
+
+def _filter(prop: str, operator: str, value: int | str) -> dict[str, str]:
+    return {"propertyName": prop, "operator": operator, "value": str(value)}
+
+
+def archived_pages(client: HubSpotClient, object_type: str, properties: list[str]) -> Iterator[list[Record]]:
+    """Archived records (the search API never returns them), 100 a page."""
+    params = {"archived": "true", "properties": ",".join(properties)}
+    return client.list_pages(f"/crm/v3/objects/{object_type}", params)
+
+
+def batched(pages: Iterable[list[Record]], size: int = ASSOCIATION_BATCH_SIZE) -> Iterator[list[Record]]:
+    """Regroup pages into batches of up to `size` records (one associations call per batch)."""
+    batch: list[Record] = []
+    for page in pages:
+        batch.extend(page)
+        if len(batch) >= size:
+            yield batch[:size]
+            batch = batch[size:]
+    if batch:
+        yield batch
+
+
+def company_ids(client: HubSpotClient, object_type: str, ids: list[str]) -> dict[str, str]:
+    """id → comma-separated sorted ids of the companies it is associated with (v4 batch read)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), ASSOCIATION_BATCH_SIZE):
+        inputs = [{"id": record_id} for record_id in ids[start : start + ASSOCIATION_BATCH_SIZE]]
+        path = f"/crm/v4/associations/{object_type}/companies/batch/read"
+        answer = client.request("POST", path, json={"inputs": inputs})
+        for result in answer.get("results", []):
+            companies = {str(target["toObjectId"]) for target in result.get("to", [])}
+            found[str(result["from"]["id"])] = ",".join(sorted(companies, key=_id_order))
+    return found
+
+
+# ---- Arrow conversion ------------------------------------------------------------------------
+
+_ARROW_TYPES: dict[ColumnKind, pa.DataType] = {
+    "text": pa.string(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "double": pa.float64(),
+}
+
+
+def object_schema(spec: ObjectSpec) -> pa.Schema:
+    fields = [pa.field("id", pa.string(), nullable=False)]
+    fields += [pa.field(name, _ARROW_TYPES[kind]) for name, kind in spec.columns.items()]
+    fields.append(pa.field("archived", pa.bool_()))
+    if spec.with_company_ids:
+        fields.append(pa.field("company_ids", pa.string()))
+    return pa.schema(fields)
+
+
+def records_to_table(
+    records: list[Record],
+    schema: pa.Schema,
+    property_of_column: Mapping[str, str],
+    archived: bool,
+    companies_by_id: Mapping[str, str] | None = None,
+) -> pa.Table:
+    """One page of CRM records as a table: properties flattened to typed columns."""
+    ids = [str(record["id"]) for record in records]
+    properties = [record.get("properties") or {} for record in records]
+    columns: list[pa.Array] = []
+    for schema_field in schema:
+        name = schema_field.name
+        if name == "id":
+            values = pa.array(ids, pa.string())
+        elif name == "archived":
+            values = pa.array([archived] * len(ids), pa.bool_())
+        elif name == "company_ids":
+            lookup = companies_by_id or {}
+            values = pa.array([lookup.get(record_id, "") for record_id in ids], pa.string())
+        else:
+            prop = property_of_column.get(name, name)
+            values = convert(pa.array([p.get(prop) for p in properties], pa.string()), schema_field.type)
+        columns.append(values)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+OWNERS_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("email", pa.string()),
+        pa.field("first_name", pa.string()),
+        pa.field("last_name", pa.string()),
+        pa.field("archived", pa.bool_()),
+        pa.field("updated_at", _ARROW_TYPES["timestamp"]),
+    ]
+)
+
+
+def owners_to_table(owners: list[Record], archived: bool) -> pa.Table:
+    arrays: dict[str, pa.Array] = {}
+    for key, column in OWNER_FIELDS.items():
+        values = pa.array([owner.get(key) for owner in owners], pa.string())
+        arrays[column] = convert(values, OWNERS_SCHEMA.field(column).type)
+    arrays["id"] = pa.array([str(owner["id"]) for owner in owners], pa.string())
+    arrays["archived"] = pa.array([bool(owner.get("archived", archived)) for owner in owners], pa.bool_())
+    return pa.Table.from_arrays([arrays[name] for name in OWNERS_SCHEMA.names], schema=OWNERS_SCHEMA)
+
+
+_DLT_TYPES = {"string": "text", "timestamp": "timestamp", "double": "double", "bool": "bool"}
+
+
+def column_hints(schema: pa.Schema) -> list[dict[str, Any]]:
+    """dlt column hints matching the Arrow schema, so types never depend on inference."""
+    hints: list[dict[str, Any]] = []
+    for schema_field in schema:
+        kind = "timestamp" if pa.types.is_timestamp(schema_field.type) else str(schema_field.type)
+        hint: dict[str, Any] = {
+            "name": schema_field.name,
+            "data_type": _DLT_TYPES[kind],
+            "nullable": schema_field.nullable,
+        }
+        if kind == "timestamp":
+            hint["timezone"] = True
+        hints.append(hint)
+    return hints
+
+
+def convert(values: pa.Array, target: pa.DataType) -> pa.Array:
+    """Cast the API's string values to the column's type, vectorised; empty strings become null."""
+    if pa.types.is_string(target):
+        return values
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    if pa.types.is_timestamp(target):
+        try:
+            return pc.cast(values, target)
+        except pa.ArrowInvalid:  # epoch millis or zone-less stamps: rare, parse one by one
+            return pa.array([_parse_timestamp(v) for v in values.to_pylist()], target)
+    return pc.cast(values, target)
+
+
+def _parse_timestamp(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,117 @@
+"""What the HubSpot source reads: objects, the properties it flattens into columns, API limits.
+
+Column kinds map to the raw layer's types (docs/raw-layer.md): `text` → VARCHAR, `timestamp` →
+TIMESTAMP WITH TIME ZONE (UTC), `double` → DOUBLE. Every table also gets `id` (primary key) and
+`archived`; objects associated with companies get `company_ids`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+ColumnKind = Literal["text", "timestamp", "double"]
+
+MODSTAMP = "hs_lastmodifieddate"  # the incremental cursor of every CRM object
+OBJECT_ID = "hs_object_id"  # sortable/filterable id, used to walk one crowded timestamp
+
+SEARCH_PAGE_SIZE = 200  # the search API's maximum page
+SEARCH_RESULT_CAP = 10_000  # the search API refuses after + limit beyond this
+LIST_PAGE_SIZE = 100  # the list API's maximum page (archived records, owners)
+ASSOCIATION_BATCH_SIZE = 1_000  # v4 associations batch/read inputs per call
+
+RETRY_ATTEMPTS = 8  # per request, for 429, 5xx and dropped connections
+REQUEST_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """One CRM object type and the raw table it lands in (same name)."""
+
+    name: str
+    columns: MappingProxyType[str, ColumnKind]  # property columns, in table order
+    optional: frozenset[str] = field(default_factory=frozenset)  # custom properties a portal may lack
+    with_company_ids: bool = False
+
+
+def _columns(**kinds: ColumnKind) -> MappingProxyType[str, ColumnKind]:
+    return MappingProxyType(kinds)
+
+
+COMPANIES = ObjectSpec(
+    "companies",
+    _columns(
+        name="text",
+        lifecyclestage="text",
+        hubspot_owner_id="text",
+        visit_cadence_days="double",
+        createdate="timestamp",
+        hs_lastmodifieddate="timestamp",
+    ),
+    optional=frozenset({"visit_cadence_days"}),
+)
+CONTACTS = ObjectSpec(
+    "contacts",
+    _columns(
+        firstname="text",
+        lastname="text",
+        jobtitle="text",
+        email="text",
+        createdate="timestamp",
+        hs_lastmodifieddate="timestamp",
+    ),
+    with_company_ids=True,
+)
+MEETINGS = ObjectSpec(
+    "meetings",
+    _columns(
+        hs_meeting_title="text",
+        hs_meeting_start_time="timestamp",
+        hs_timestamp="timestamp",
+        hs_meeting_outcome="text",
+        hubspot_owner_id="text",
+        hs_createdate="timestamp",
+        hs_lastmodifieddate="timestamp",
+    ),
+    with_company_ids=True,
+)
+TASKS = ObjectSpec(
+    "tasks",
+    _columns(
+        hs_task_subject="text",
+        hs_task_body="text",
+        hs_task_status="text",
+        hs_task_priority="text",
+        hs_timestamp="timestamp",
+        hubspot_owner_id="text",
+        cadence_task_key="text",  # read from HubSpotConfig.task_key_property
+        hs_createdate="timestamp",
+        hs_lastmodifieddate="timestamp",
+    ),
+    optional=frozenset({"cadence_task_key"}),
+    with_company_ids=True,
+)
+DEALS = ObjectSpec(
+    "deals",
+    _columns(dealname="text", dealstage="text", createdate="timestamp", hs_lastmodifieddate="timestamp"),
+    with_company_ids=True,
+)
+
+OBJECTS: MappingProxyType[str, ObjectSpec] = MappingProxyType(
+    {spec.name: spec for spec in (COMPANIES, CONTACTS, MEETINGS, TASKS, DEALS)}
+)
+OWNERS = "owners"
+DEFAULT_OBJECTS: tuple[str, ...] = (*OBJECTS, OWNERS)
+
+# owners: API field → column
+OWNER_FIELDS = MappingProxyType(
+    {
+        "id": "id",
+        "email": "email",
+        "firstName": "first_name",
+        "lastName": "last_name",
+        "updatedAt": "updated_at",
+    }
+)
+OWNERS_CURSOR = "updated_at"
