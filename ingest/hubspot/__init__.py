@@ -85,7 +85,7 @@ def _object_resource(client: HubSpotClient, spec: ObjectSpec, config: HubSpotCon
         since_ms = to_epoch_ms(modified.start_value) if modified.start_value else None
         # Archived first: see the module doc on why that order keeps the cursor honest.
         pages_by_flag = (
-            (True, archived_pages(client, spec.name, properties)),
+            (True, archived_pages(client, spec.name, properties, since_ms)),
             (False, ChangedRecords(client, spec.name, properties).pages(since_ms)),
         )
         for archived, pages in pages_by_flag:
@@ -120,7 +120,8 @@ def _archival_as_modstamp(table: pa.Table, records: list[Record]) -> pa.Table:
     stamps = pa.array([record.get("archivedAt") for record in records], pa.string())
     archived_at = convert(stamps, table.schema.field(MODSTAMP).type)
     modstamp = table[MODSTAMP].combine_chunks()
-    latest = pc.max_element_wise(modstamp, archived_at, skip_nulls=True)
+    archived_later = pc.fill_null(pc.greater(archived_at, modstamp), False)
+    latest = pc.if_else(archived_later, archived_at, pc.coalesce(modstamp, archived_at))
     return table.set_column(table.schema.get_field_index(MODSTAMP), MODSTAMP, latest)
 
 
@@ -157,7 +158,7 @@ def sync_hubspot(
     try:
         pipeline.run(hubspot_source(config, objects, retry_base_seconds, client=client))
     except PipelineStepFailed as failed:
-        pipeline.drop_pending_packages()  # a half-extracted package must never load later
+        pipeline.abort_packages()  # a half-extracted package must never load later
         raise _as_cadence_error(failed) from None
     finally:
         client.close()
