@@ -52,6 +52,18 @@ def dbt_args(
     return full
 
 
+def _release_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in-process after a run, which blocks other
+    connections to the file with another configuration (read_only) and other processes: close it."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
+
+
 def _failure_summary(result: Any) -> str:
     if result.exception is not None:
         return f"{type(result.exception).__name__}: {result.exception}"
@@ -86,7 +98,10 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     with _environment(environment):
-        result = dbtRunner().invoke(dbt_args(args, as_of, vars, target_path, log_path))
+        try:
+            result = dbtRunner().invoke(dbt_args(args, as_of, vars, target_path, log_path))
+        finally:
+            _release_warehouse()
     if not result.success:
         summary = " ".join(_failure_summary(result).split())
         raise DbtRunError(f"dbt {' '.join(args)} failed: {summary}")

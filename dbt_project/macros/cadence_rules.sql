@@ -48,6 +48,6 @@
 {% macro share(part, whole) -%}
     case
         when coalesce({{ whole }}, 0) = 0 then 0.0
-        else cast({{ part }} as {{ dbt.type_float() }}) / {{ whole }}
+        else 1.0 * {{ part }} / {{ whole }}
     end
 {%- endmacro %}
