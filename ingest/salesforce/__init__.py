@@ -27,7 +27,6 @@ from ingest.salesforce.helpers import (
     SalesforceClient,
     connect,
     format_soql_datetime,
-    records_to_arrow,
 )
 from ingest.salesforce.settings import (
     CURSOR_COLUMN,
@@ -79,8 +78,7 @@ def _object_resource(
         present = _readable_fields(client, sobject)
         soql = build_soql(sobject, present, modstamp.start_value)
         started, rows = time.perf_counter(), 0
-        for records in client.query_pages(soql, page_size):
-            table = records_to_arrow(records, sobject, present)
+        for table in client.query_tables(soql, sobject, page_size):
             rows += table.num_rows
             if progress:
                 logger.info("salesforce %s: %d rows", sobject.table, rows)

@@ -7,9 +7,11 @@ on an expired session and bounded exponential backoff on throttling, 5xx and dro
 
 from __future__ import annotations
 
+import io
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -17,6 +19,7 @@ from typing import Any, TypeVar
 
 import orjson
 import pyarrow as pa
+import pyarrow.json as pa_json
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
@@ -29,7 +32,12 @@ from simple_salesforce.exceptions import (
 from ingest.config import SalesforceConfig
 from ingest.errors import CadenceError, CrmAuthError, CrmRateLimitError, CrmSchemaError, CrmUnreachableError
 from ingest.http import make_session
-from ingest.salesforce.settings import MAX_PAGE_SIZE, MIN_PAGE_SIZE, SalesforceField, SalesforceObject
+from ingest.salesforce.settings import (
+    MAX_PAGE_SIZE,
+    MIN_PAGE_SIZE,
+    PRIMARY_KEY,
+    SalesforceObject,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +52,6 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
     "double": pa.float64(),
 }
-# Salesforce sends timestamps and dates as strings; Arrow parses them in C (offsets like +0000 included).
-PARSED_FROM_STRING = frozenset({"timestamp", "date"})
 
 
 @dataclass(frozen=True)
@@ -236,8 +242,6 @@ class SalesforceClient:
             requests.exceptions.ChunkedEncodingError,
         ) as error:
             raise _Transient(f"connection failed ({type(error).__name__})") from error
-        except orjson.JSONDecodeError as error:  # a truncated body: same as a dropped connection
-            raise _Transient("truncated response body") from error
 
     def _with_retries(self, attempt: Callable[[], T], where: str) -> T:
         last: _Transient | None = None
@@ -274,31 +278,49 @@ class SalesforceClient:
         description = self.call(lambda sf: sf.restful(f"sobjects/{sobject}/describe"))
         return {f["name"] for f in description.get("fields", [])}
 
-    def query_pages(
-        self, soql: str, page_size: int = MAX_PAGE_SIZE, include_deleted: bool = True
-    ) -> Iterator[Any]:
-        """The record lists of each page of `soql` (queryAll by default: deleted rows arrive flagged)."""
+    def query_tables(
+        self, soql: str, sobject: SalesforceObject, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[pa.Table]:
+        """Each page of `soql` as one Arrow table, via queryAll: deleted rows arrive with IsDeleted.
+
+        The next page is fetched and decoded on a worker thread while the caller (dlt) writes the
+        current one: socket reads and Arrow's JSON parsing release the GIL, so the two overlap.
+        """
         page_size = max(MIN_PAGE_SIZE, min(MAX_PAGE_SIZE, page_size))
         headers = {"Sforce-Query-Options": f"batchSize={page_size}"}
-        endpoint = "queryAll/" if include_deleted else "query/"
-        body = self.call(
-            lambda sf: _get_json(sf, sf.base_url + endpoint, "query", headers, params={"q": soql})
-        )
-        yield body["records"]
-        while not body.get("done", True):
+        decode = PageDecoder(sobject)
+
+        def first_page() -> QueryPage:
+            return decode(
+                self.call(
+                    lambda sf: _get(sf, sf.base_url + "queryAll/", "query", headers, params={"q": soql})
+                )
+            )
+
+        def next_page(path: str) -> QueryPage:
             # The cursor in nextRecordsUrl stays valid across retries and re-logins.
-            body = self.call(partial(_next_page, path=body["nextRecordsUrl"], headers=headers))
-            yield body["records"]
+            return decode(self.call(partial(_next_page, path=path, headers=headers)))
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesforce-prefetch") as prefetch:
+            page = first_page()
+            while True:
+                upcoming = None
+                if not page.done and page.next_records_url:
+                    upcoming = prefetch.submit(next_page, page.next_records_url)
+                yield page.table
+                if upcoming is None:
+                    return
+                page = upcoming.result()
 
 
-def _next_page(sf: Salesforce, path: str, headers: dict[str, str]) -> Any:
-    return _get_json(sf, f"https://{sf.sf_instance}{path}", "query_more", headers)
+def _next_page(sf: Salesforce, path: str, headers: dict[str, str]) -> bytes:
+    return _get(sf, f"https://{sf.sf_instance}{path}", "query_more", headers)
 
 
-def _get_json(sf: Salesforce, url: str, name: str, headers: dict[str, str], **kwargs: Any) -> Any:
-    """GET through simple-salesforce (its error mapping) but parse with orjson, not OrderedDicts."""
+def _get(sf: Salesforce, url: str, name: str, headers: dict[str, str], **kwargs: Any) -> bytes:
+    """GET through simple-salesforce (its error mapping and headers); the body is decoded by the caller."""
     response = sf._call_salesforce("GET", url, name=name, headers=headers, timeout=TIMEOUT, **kwargs)
-    return orjson.loads(response.content)
+    return response.content
 
 
 def _json_or_empty(response: requests.Response) -> Any:
@@ -316,32 +338,51 @@ def connect(config: SalesforceConfig, retry: RetryPolicy | None = None) -> Sales
 
 
 # ---- Arrow -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueryPage:
+    table: pa.Table  # the page's records, raw-layer names and types
+    done: bool
+    next_records_url: str | None
+
+
+class PageDecoder:
+    """Turns one query response body into one Arrow table without a Python object per record.
+
+    Arrow's JSON reader parses the whole body (`{"done":…, "nextRecordsUrl":…, "records":[…]}`) in C++
+    with the object's schema; timestamps and dates arrive as strings and are cast in C++ too (offsets
+    like +0000 included). Fields the org lacks simply come back null, so every column always exists.
+    """
+
+    def __init__(self, sobject: SalesforceObject) -> None:
+        self.sobject = sobject
+        wire_types = {**ARROW_TYPES, "timestamp": pa.string(), "date": pa.string()}
+        record = pa.struct([pa.field(f.api_name, wire_types[f.type]) for f in sobject.fields])
+        self.wire_schema = pa.schema(
+            [("done", pa.bool_()), ("nextRecordsUrl", pa.string()), ("records", pa.list_(record))]
+        )
+        self.schema = arrow_schema(sobject)
+
+    def __call__(self, body: bytes) -> QueryPage:
+        try:
+            parsed = pa_json.read_json(
+                io.BytesIO(body),
+                read_options=pa_json.ReadOptions(block_size=len(body) + 1, use_threads=False),
+                parse_options=pa_json.ParseOptions(
+                    explicit_schema=self.wire_schema, unexpected_field_behavior="ignore"
+                ),
+            )
+            records = parsed.column("records").combine_chunks().flatten()
+            table = pa.Table.from_struct_array(records).rename_columns(self.schema.names).cast(self.schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+            raise CrmSchemaError(
+                f"Salesforce answered a {self.sobject.name} query with records that do not fit the declared "
+                f"field types ({_one_line(str(error))[:160]}): fix the types in ingest/salesforce/settings.py"
+            ) from error
+        return QueryPage(table, bool(parsed["done"][0].as_py()), parsed["nextRecordsUrl"][0].as_py())
+
+
 def arrow_schema(sobject: SalesforceObject) -> pa.Schema:
-    return pa.schema([pa.field(f.column, ARROW_TYPES[f.type]) for f in sobject.fields])
-
-
-def records_to_arrow(
-    records: Sequence[dict[str, Any]], sobject: SalesforceObject, present: set[str]
-) -> pa.Table:
-    """One page as one Arrow table with the raw layer's names and types; absent fields are null."""
-    columns = [_column(records, f, f.api_name in present, sobject.name) for f in sobject.fields]
-    return pa.Table.from_arrays(columns, schema=arrow_schema(sobject))
-
-
-def _column(
-    records: Sequence[dict[str, Any]], field: SalesforceField, present: bool, sobject: str
-) -> pa.Array:
-    arrow_type = ARROW_TYPES[field.type]
-    if not present:
-        return pa.nulls(len(records), arrow_type)
-    name = field.api_name
-    values = [record.get(name) for record in records]
-    try:
-        if field.type in PARSED_FROM_STRING:
-            return pa.array(values, pa.string()).cast(arrow_type)
-        return pa.array(values, arrow_type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise CrmSchemaError(
-            f"Salesforce field {sobject}.{name} holds values that are not {field.type}s "
-            f"({_one_line(str(error))[:120]}): fix its type in ingest/salesforce/settings.py"
-        ) from error
+    """The page schema; the primary key is NOT NULL, like the resource's column hint."""
+    return pa.schema(
+        [pa.field(f.column, ARROW_TYPES[f.type], nullable=f.column != PRIMARY_KEY) for f in sobject.fields]
+    )
