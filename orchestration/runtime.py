@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -90,10 +93,12 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
             override_quality_gate=options.override_quality_gate,
         ),
     )
-    job = defs.resolve_job_def("nightly_cadence_audit")
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})
+    log_path = Path(options.warehouse).resolve().parent / "logs" / "last-run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    # dbt's own log lines go to the run log; the terminal shows one line per step.
+    with dg.DagsterInstance.ephemeral() as instance, log_path.open("w") as log, redirect_stdout(log):
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_PROGRESS_ONLY)
     summary = RunSummary(succeeded=result.success, as_of=options.as_of, warehouse=Path(options.warehouse))
     summary.error = None if result.success else _failure_message(result)
     _collect_materializations(result, summary)
@@ -101,11 +106,41 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
     return summary
 
 
+_PROGRESS_ONLY = {"loggers": {"progress": {}}}
+_STEP_EVENTS = {"STEP_START": "started", "STEP_SUCCESS": "done", "STEP_FAILURE": "FAILED"}
+
+
+@dg.logger(description="One line per step on the terminal, plus warnings and errors.")
+def progress_logger(_: dg.InitLoggerContext) -> logging.Logger:
+    terminal = logging.StreamHandler(sys.__stderr__)
+    terminal.addFilter(_progress_filter)
+    terminal.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    log = logging.getLogger("cadence.progress")
+    log.handlers = [terminal]
+    log.setLevel(logging.DEBUG)  # step events are DEBUG; the filter keeps only those and warnings
+    log.propagate = False
+    return log
+
+
+def _progress_filter(record: logging.LogRecord) -> bool:
+    meta = getattr(record, "dagster_meta", None) or {}
+    event = meta.get("dagster_event")
+    if event is not None and event.event_type_value in _STEP_EVENTS:
+        record.msg = f"  {meta.get('step_key')}: {_STEP_EVENTS[event.event_type_value]}"
+        record.args = ()
+        return True
+    if record.levelno >= logging.WARNING:
+        record.msg = (
+            f"  {meta.get('step_key') or ''} {meta.get('orig_message') or record.getMessage()}".rstrip()
+        )
+        record.args = ()
+        return True
+    return False
+
+
 def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSummary) -> None:
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
-        if materialization is None:
-            continue
+        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         key = materialization.asset_key.path
         metadata = {name: value.value for name, value in materialization.metadata.items()}
         if key[0] in CRMS and len(key) == 2:

@@ -1,6 +1,5 @@
 """dlt assets: one per raw table, keyed [crm, table] so the dbt sources map straight onto them."""
 
-from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any

@@ -1,6 +1,5 @@
 """Writeback assets: one per CRM, reading marts.overdue_visit_tasks and writing tasks for reps."""
 
-from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
