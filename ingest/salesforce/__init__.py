@@ -58,17 +58,14 @@ def salesforce_source(
     page_size: int = MAX_PAGE_SIZE,
     extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
     client: SalesforceClient | None = None,
-    progress: bool = False,
 ) -> list[DltResource]:
     """One resource per object (named after its table). Logs in lazily, at the first extracted page."""
     client = client or SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
     specs = resolve_objects(objects, extra_fields, config.task_key_field)
-    return [_object_resource(client, spec, page_size, progress) for spec in specs]
+    return [_object_resource(client, spec, page_size) for spec in specs]
 
 
-def _object_resource(
-    client: SalesforceClient, sobject: SalesforceObject, page_size: int, progress: bool
-) -> Any:
+def _object_resource(client: SalesforceClient, sobject: SalesforceObject, page_size: int) -> Any:
     def pages(
         # dlt's idiom: it binds this default to the cursor state of each run.
         modstamp: dlt.sources.incremental[Any] = dlt.sources.incremental(  # noqa: B008
@@ -80,8 +77,6 @@ def _object_resource(
         started, rows = time.perf_counter(), 0
         for table in client.query_tables(soql, sobject, page_size):
             rows += table.num_rows
-            if progress:
-                logger.info("salesforce %s: %d rows", sobject.table, rows)
             yield table
         logger.info(
             "salesforce %s: %d rows read in %.1f s", sobject.table, rows, time.perf_counter() - started
@@ -139,14 +134,16 @@ def sync_salesforce(
 ) -> SyncResult:
     """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
     client = SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
-    source = salesforce_source(
-        config, objects, retry_base_seconds, page_size, client=client, progress=progress
-    )
+    source = salesforce_source(config, objects, retry_base_seconds, page_size, client=client)
     pipeline = make_pipeline("salesforce", warehouse)
+    if progress:
+        pipeline.collector = dlt.progress.log(log_period=5.0)
     started = time.perf_counter()
     try:
         pipeline.run(source)
     except Exception as error:
+        # dlt keeps a failed run's half-extracted package and would load it with the next run.
+        pipeline.abort_packages()
         cause = cadence_cause(error)
         if cause is None:
             raise
