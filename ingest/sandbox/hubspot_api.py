@@ -95,6 +95,8 @@ STANDARD_PROPERTIES: dict[str, dict[str, PropertyDef]] = {
 _KNOWN_DATETIMES = frozenset(
     name for props in STANDARD_PROPERTIES.values() for name, spec in props.items() if spec == _DATETIME
 ) | {"hs_lastmodifieddate"}
+# Types of the optional custom properties the pipeline uses, when the org file names them without a type.
+_KNOWN_CUSTOM = {"visit_cadence_days": _NUMBER, "cadence_task_key": _TEXT}
 
 # What HubSpot returns when a read names no properties.
 _DEFAULT_RETURNED = {
@@ -553,7 +555,7 @@ class HubSpotApi:
                 schema.setdefault(name, spec)
             for record in self.store.hubspot.get(object_type, {}).values():
                 for name in record.get("properties") or {}:
-                    schema.setdefault(name, _DATETIME if name in _KNOWN_DATETIMES else _TEXT)
+                    schema.setdefault(name, _guessed_type(name))
             self._schemas[object_type] = schema
         return self._schemas[object_type]
 
@@ -668,9 +670,13 @@ def _property_wire(name: str, spec: PropertyDef, group: str, standard: bool) -> 
 def _custom_property(entry: Any) -> tuple[str, PropertyDef]:
     """A `custom_properties` entry of the org file: a bare name, or {"name", "type", "fieldType"}."""
     if isinstance(entry, str):
-        return entry, _TEXT
+        return entry, _guessed_type(entry)
     spec_type = entry.get("type", "string")
     return entry["name"], (spec_type, entry.get("fieldType", "date" if spec_type == "datetime" else "text"))
+
+
+def _guessed_type(name: str) -> PropertyDef:
+    return _DATETIME if name in _KNOWN_DATETIMES else _KNOWN_CUSTOM.get(name, _TEXT)
 
 
 def _singular(object_type: str) -> str:
@@ -733,9 +739,11 @@ def _inputs(body: dict[str, Any], maximum: int) -> list[Any]:
 def _property_names(raw: Any) -> list[str] | None:
     """A body's `properties`: a list of names (a comma-separated string is tolerated); None when absent."""
     names = raw.split(",") if isinstance(raw, str) else raw
-    if names and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+    if not names:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise _validation_error("`properties` must be a list of property names")
-    return [n for n in names if n] or None if names else None
+    return [n for n in names if n] or None
 
 
 def _limit(raw: Any, default: int, maximum: int) -> int:

@@ -447,12 +447,36 @@ def test_v4_association_batch_read_both_directions(api: Api) -> None:
     assert [t["toObjectId"] for t in reverse["results"][0]["to"]] == [7001, 7002]
 
 
+def test_v3_association_list_of_one_record(api: Api) -> None:
+    body = api.get("/crm/v3/objects/companies/9001/associations/meetings").json()
+    assert body == {
+        "results": [
+            {"id": "7001", "type": "company_to_meeting"},
+            {"id": "7002", "type": "company_to_meeting"},
+        ]
+    }
+
+
 def test_properties_cover_standard_custom_and_present_names(portal: RunningSandbox) -> None:
     tasks = _client(portal).crm.properties.core_api.get_all(object_type="tasks")
     names = {p.name: p.type for p in tasks.results}
     assert names["cadence_task_key"] == "string"  # declared in custom_properties
     assert names["hs_timestamp"] == "datetime" and names["hs_task_subject"] == "string"
     assert "visit_cadence_days" not in names
+    companies = Api(portal).get("/crm/v3/properties/companies").json()["results"]
+    assert {p["name"]: p["type"] for p in companies}["visit_cadence_days"] == "number"
+
+
+def test_write_rejects_values_of_the_wrong_type(api: Api) -> None:
+    inputs = [
+        {"properties": {"hs_task_subject": "when?", "hs_timestamp": "next tuesday"}},
+        {"id": "9001", "properties": {"visit_cadence_days": "often"}},
+    ]
+    task = api.post("/crm/v3/objects/tasks/batch/create", {"inputs": inputs[:1]}).json()
+    company = api.post("/crm/v3/objects/companies/batch/update", {"inputs": inputs[1:]}).json()
+    assert task["errors"][0]["errors"][0]["code"] == "INVALID_DATETIME"
+    assert company["errors"][0]["context"] == {"propertyName": ["visit_cadence_days"]}
+    assert task["results"] == company["results"] == []
 
 
 def test_owners_paging_and_archived(portal: RunningSandbox, api: Api) -> None:
