@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('hubspot', 'companies') }}
+    select * from {{ source_or_empty('hubspot', 'companies') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('hubspot', 'deals') }}
+    select * from {{ source_or_empty('hubspot', 'deals') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('hubspot', 'meetings') }}
+    select * from {{ source_or_empty('hubspot', 'meetings') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('hubspot', 'owners') }}
+    select * from {{ source_or_empty('hubspot', 'owners') }}
 ),
 
 renamed as (

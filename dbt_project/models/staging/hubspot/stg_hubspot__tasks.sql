@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('hubspot', 'tasks') }}
+    select * from {{ source_or_empty('hubspot', 'tasks') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('salesforce', 'account') }}
+    select * from {{ source_or_empty('salesforce', 'account') }}
 ),
 
 renamed as (

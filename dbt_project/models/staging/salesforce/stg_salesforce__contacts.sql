@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('salesforce', 'contact') }}
+    select * from {{ source_or_empty('salesforce', 'contact') }}
 ),
 
 renamed as (

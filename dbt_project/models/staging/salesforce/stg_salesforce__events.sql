@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('salesforce', 'event') }}
+    select * from {{ source_or_empty('salesforce', 'event') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('salesforce', 'opportunity') }}
+    select * from {{ source_or_empty('salesforce', 'opportunity') }}
 ),
 
 renamed as (

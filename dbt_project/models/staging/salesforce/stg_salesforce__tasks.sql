@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('salesforce', 'task') }}
+    select * from {{ source_or_empty('salesforce', 'task') }}
 ),
 
 renamed as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('salesforce', 'user') }}
+    select * from {{ source_or_empty('salesforce', 'user') }}
 ),
 
 renamed as (

@@ -1,0 +1,21 @@
+{#- A source relation, or — when the CRM is not loaded into this warehouse at all (a team with only
+    Salesforce or only HubSpot) — an empty row set with the source's documented columns and types,
+    so the other CRM's models still build. Staging models read their source through this macro. -#}
+{% macro source_or_empty(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute or load_relation(relation) is not none -%}
+        {{ relation }}
+    {%- else -%}
+        {%- set node = graph.sources.values()
+            | selectattr('source_name', 'equalto', source_name)
+            | selectattr('name', 'equalto', table_name) | first -%}
+        (
+            select
+            {%- for column in node.columns.values() %}
+                cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
+                {{- "," if not loop.last }}
+            {%- endfor %}
+            where 1 = 0
+        )
+    {%- endif -%}
+{%- endmacro %}
