@@ -39,6 +39,7 @@ from ingest.hubspot.helpers import (
     convert,
     object_schema,
     owners_to_table,
+    prefetched,
     records_to_table,
     to_epoch_ms,
 )
@@ -89,7 +90,7 @@ def _object_resource(client: HubSpotClient, spec: ObjectSpec, config: HubSpotCon
             (False, ChangedRecords(client, spec.name, properties).pages(since_ms)),
         )
         for archived, pages in pages_by_flag:
-            for batch in batched(pages):
+            for batch in batched(prefetched(pages)):
                 companies = _company_ids(client, spec, batch)
                 table = records_to_table(batch, schema, property_of_column, archived, companies)
                 yield _archival_as_modstamp(table, batch) if archived else table

@@ -8,7 +8,9 @@ one dict per record (shared/design/architecture.md).
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -304,6 +306,26 @@ def archival_ms(record: Record) -> int:
     """When an archived record last changed: the later of its modstamp and `archivedAt`."""
     stamps = [(record.get("properties") or {}).get(MODSTAMP), record.get("archivedAt")]
     return max((_stamp_ms(stamp) for stamp in stamps if stamp), default=0)
+
+
+_DONE: Any = object()
+
+
+def prefetched(pages: Iterable[list[Record]], depth: int = 2) -> Iterator[list[Record]]:
+    """The same pages, read `depth` ahead on one worker thread.
+
+    The next API call waits on the network while the caller converts and dlt extracts the current
+    page. One worker keeps the requests strictly in order; an error surfaces at the page it hit.
+    """
+    iterator = iter(pages)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubspot-prefetch") as pool:
+        pending = deque(pool.submit(next, iterator, _DONE) for _ in range(depth))
+        while True:
+            page = pending.popleft().result()
+            if page is _DONE:
+                return
+            pending.append(pool.submit(next, iterator, _DONE))
+            yield page
 
 
 def batched(pages: Iterable[list[Record]], size: int = ASSOCIATION_BATCH_SIZE) -> Iterator[list[Record]]:
