@@ -12,12 +12,14 @@ because formatting a datetime per record would dominate a 1,000,000-visit run.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import math
 import os
 import random
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, IntEnum
@@ -216,13 +218,26 @@ def generate_org(
     if unknown:
         raise ValueError(f"unknown CRM(s): {sorted(unknown)}; expected salesforce and/or hubspot")
     anchor = anchor_date or datetime.now(UTC).date()
-    plan = plan_org(accounts, seed, 10 * accounts if visits is None else visits, anchor, junk)
-    document: dict[str, Any] = {}
-    if "salesforce" in crms:
-        document["salesforce"] = shape_salesforce(plan, custom_fields)
-    if "hubspot" in crms:
-        document["hubspot"] = shape_hubspot(plan, custom_fields)
+    with _gc_paused():
+        plan = plan_org(accounts, seed, 10 * accounts if visits is None else visits, anchor, junk)
+        document: dict[str, Any] = {}
+        if "salesforce" in crms:
+            document["salesforce"] = shape_salesforce(plan, custom_fields)
+        if "hubspot" in crms:
+            document["hubspot"] = shape_hubspot(plan, custom_fields)
     return document
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Millions of new containers would trigger full collections over and over; none form cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def write_org(document: dict[str, Any], path: Path) -> None:
@@ -335,20 +350,18 @@ def _referrer_count(rng: random.Random, kind: str) -> int:
 
 
 def _plan_contacts(rng: random.Random, accounts: list[Account]) -> list[Contact]:
-    contacts = []
+    contacts, rand = [], rng.random
     for account in accounts:
         for _ in range(_referrer_count(rng, account.kind)):
-            created = account.created + rng.randrange(max(1, -account.created // 2))
-            contacts.append(
-                Contact(
-                    account.index,
-                    rng.choice(FIRST_NAMES),
-                    rng.choice(LAST_NAMES),
-                    rng.choice(TITLES),
-                    created,
-                )
-            )
+            created = account.created + int(rand() * (-account.created // 2))
+            first, last = _choice(rand, FIRST_NAMES), _choice(rand, LAST_NAMES)
+            contacts.append(Contact(account.index, first, last, _choice(rand, TITLES), created))
     return contacts
+
+
+def _choice(rand: Callable[[], float], options: Sequence[Any]) -> Any:
+    """random.choice at a fraction of the cost, for the loops that run millions of times."""
+    return options[int(rand() * len(options))]
 
 
 def _plan_referrals(rng: random.Random, accounts: list[Account], contacts: list[Contact]) -> list[Referral]:
@@ -357,12 +370,12 @@ def _plan_referrals(rng: random.Random, accounts: list[Account], contacts: list[
     referrers = [0] * len(accounts)
     for contact in contacts:
         referrers[contact.account] += 1
-    referrals = []
+    referrals, rand = [], rng.random
     letters = "ABCDEFGHJKLMNPRSTW"
     for account in accounts:
-        for _ in range(int(referrers[account.index] * rate[account.status] * 2 * rng.random() + 0.5)):
-            created = account.created + rng.randrange(-account.created)
-            initials = f"{rng.choice(letters)}. {rng.choice(letters)}."
+        for _ in range(int(referrers[account.index] * rate[account.status] * 2 * rand() + 0.5)):
+            created = account.created + int(rand() * -account.created)
+            initials = f"{_choice(rand, letters)}. {_choice(rand, letters)}."
             referrals.append(Referral(account.index, initials, created))
     return referrals
 
@@ -455,39 +468,49 @@ def _place_visits(rng: random.Random, plan: OrgPlan, rhythm: _Rhythm) -> None:
         day, days = -rhythm.days_since_last, []
         for _ in range(rhythm.count):
             days.append(day)
-            day -= max(1, round(rhythm.gap * (0.75 + 0.5 * rand())))
+            day -= max(1, int(rhythm.gap * (0.75 + 0.5 * rand()) + 0.5))
+    append, rep_count = plan.activities.append, len(plan.reps)
     for day in days:
         draw = rand()
         kind = Kind.VISIT if draw < 0.78 else Kind.MEETING if draw < 0.93 else Kind.TASK_VISIT
-        plan.activities.append(_activity(rng, plan, account, day, kind))
+        append(_activity(rand, rep_count, account, day, kind))
     if days:  # an account exists before its first visit
         account.created = min(account.created, (min(days) - rng.randint(1, 30)) * DAY + rng.randrange(DAY))
 
 
-def _activity(rng: random.Random, plan: OrgPlan, account: Account | None, day: int, kind: Kind) -> Activity:
-    rand = rng.random
+def _activity(
+    rand: Callable[[], float], rep_count: int, account: Account | None, day: int, kind: Kind
+) -> Activity:
     start = day * DAY + 13 * 60 + int(rand() * 32) * 15  # 13:00-20:45 UTC: US office hours
     owner = account.owner if account is not None and account.owner is not None else -1
     if owner < 0 or rand() < 0.08:  # a ride-along or covering rep logged it
-        owner = int(rand() * len(plan.reps))
+        owner = int(rand() * rep_count)
     subjects = SUBJECTS[kind]
     subject = subjects[int(rand() * len(subjects))]
     if day > 0:  # booked up to two weeks ago, but not before the account existed
         logged = max(-int(rand() * 14 * DAY) - 1, account.created if account else -DAY)
     else:
         logged = min(-1, start + 30 + int(rand() * 600))
-    activity = Activity(account.index if account else -1, kind, start, owner, subject, logged)
-    if kind is not Kind.TASK_VISIT:
-        draw = rand()
-        activity.what_only = draw < 0.05
-        activity.undated = 0.05 <= draw < 0.06
-    return activity
+    # Logged visits (Tasks) always carry their date and account; other records sometimes lack one.
+    draw = 1.0 if kind is Kind.TASK_VISIT else rand()
+    return Activity(
+        account.index if account else -1,
+        kind,
+        start,
+        owner,
+        subject,
+        logged,
+        draw < 0.05,
+        0.05 <= draw < 0.06,
+    )
 
 
 def _add_planned_visits(rng: random.Random, plan: OrgPlan, count: int) -> None:
     in_scope = [a for a in plan.accounts if a.status is not Status.OUT_OF_SCOPE]
     for account in rng.sample(in_scope, min(count, len(in_scope))):
-        plan.activities.append(_activity(rng, plan, account, rng.randint(1, 21), Kind.PLANNED))
+        plan.activities.append(
+            _activity(rng.random, len(plan.reps), account, rng.randint(1, 21), Kind.PLANNED)
+        )
 
 
 def _add_non_visits(rng: random.Random, plan: OrgPlan, count: int) -> None:
@@ -498,7 +521,7 @@ def _add_non_visits(rng: random.Random, plan: OrgPlan, count: int) -> None:
         account = plan.accounts[int(rng.random() * len(plan.accounts))]
         kind = Kind.CALL if rng.random() < 0.5 else Kind.EMAIL
         day = -rng.randint(1, max(1, min(365, -account.created // DAY)))
-        plan.activities.append(_activity(rng, plan, account, day, kind))
+        plan.activities.append(_activity(rng.random, len(plan.reps), account, day, kind))
 
 
 def _add_duplicate_visits(rng: random.Random, plan: OrgPlan, count: int) -> None:
@@ -507,7 +530,7 @@ def _add_duplicate_visits(rng: random.Random, plan: OrgPlan, count: int) -> None
     for original in rng.sample(counted, min(count, len(counted))):
         account = plan.accounts[original.account]
         day = original.start // DAY
-        copy = _activity(rng, plan, account, day, Kind.VISIT)
+        copy = _activity(rng.random, len(plan.reps), account, day, Kind.VISIT)
         copy.start = min(original.start + rng.randint(1, 8) * 15, day * DAY + DAY - 1)
         plan.activities.append(copy)
 
@@ -516,7 +539,7 @@ def _add_orphan_visits(rng: random.Random, plan: OrgPlan, count: int) -> None:
     """Visits whose account id points at no account (deleted for good, or mistyped)."""
     plan.phantom_accounts = max(1, count // 3) if count else 0
     for index in range(count):
-        orphan = _activity(rng, plan, None, -rng.randint(1, 365), Kind.VISIT)
+        orphan = _activity(rng.random, len(plan.reps), None, -rng.randint(1, 365), Kind.VISIT)
         orphan.account = -1 - index % plan.phantom_accounts
         plan.activities.append(orphan)
 
@@ -580,22 +603,34 @@ def _stamp_modstamps(rng: random.Random, plan: OrgPlan) -> None:
 
 # ---- wire formats ---------------------------------------------------------------------------------
 class WireClock:
-    """Formats plan minutes as one API's timestamps; day strings are cached (a few thousand distinct)."""
+    """Formats plan minutes as one API's timestamps, a column at a time: each day's string is built once
+    (there are a few thousand distinct days); a record only concatenates day and time of day."""
 
     def __init__(self, anchor: date, zone_suffix: str) -> None:
         self.anchor = anchor
-        self._days: dict[int, str] = {}
         self._times = [f"T{m // 60:02d}:{m % 60:02d}:00.000{zone_suffix}" for m in range(DAY)]
 
-    def date(self, day: int) -> str:
-        text = self._days.get(day)
-        if text is None:
-            text = self._days[day] = (self.anchor + timedelta(days=day)).isoformat()
-        return text
+    def _days(self, first: int, last: int) -> list[str]:
+        return [(self.anchor + timedelta(days=day)).isoformat() for day in range(first, last + 1)]
 
-    def timestamp(self, minutes: int) -> str:
-        day, minute = divmod(minutes, DAY)
-        return self.date(day) + self._times[minute]
+    def dates(self, days: Sequence[int]) -> list[str]:
+        if not days:
+            return []
+        first = min(days)
+        table = self._days(first, max(days))
+        return [table[day - first] for day in days]
+
+    def timestamps(self, moments: Sequence[int]) -> list[str]:
+        if not moments:
+            return []
+        first, times = min(moments) // DAY, self._times
+        table = self._days(first, max(moments) // DAY)
+        return [table[moment // DAY - first] + times[moment % DAY] for moment in moments]
+
+
+def _stamps(clock: WireClock, records: Sequence[Any]) -> tuple[list[str], list[str]]:
+    """The created and modstamp columns of `records`."""
+    return clock.timestamps([r.created for r in records]), clock.timestamps([r.modstamp for r in records])
 
 
 def salesforce_id_suffix(id15: str) -> str:
@@ -603,22 +638,30 @@ def salesforce_id_suffix(id15: str) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
     suffix = ""
     for chunk in (id15[0:5], id15[5:10], id15[10:15]):
-        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
-        suffix += alphabet[bits]
+        suffix += alphabet[sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")]
     return suffix
 
 
 class SalesforceIds:
-    """One counter across objects: `prefix` + 12 digits + suffix, so OrgStore.new_*_id continues above."""
+    """One counter across objects: prefix + 12 digits + suffix, so OrgStore.new_*_id continues above."""
 
     def __init__(self) -> None:
-        self._counter = itertools.count(1)
-        # The numeric core never holds letters, so the suffix depends on the prefix alone.
-        self._suffixes = {p: salesforce_id_suffix(p + "0" * 12) for p in SALESFORCE_KEY_PREFIXES.values()}
+        self._next = 1
 
-    def new(self, sobject: str) -> str:
+    def take(self, sobject: str, count: int) -> list[str]:
         prefix = SALESFORCE_KEY_PREFIXES[sobject]
-        return f"{prefix}{next(self._counter):012d}{self._suffixes[prefix]}"
+        suffix = salesforce_id_suffix(prefix + "0" * 12)  # the numeric core never changes the suffix
+        first, self._next = self._next, self._next + count
+        return [f"{prefix}{n:012d}{suffix}" for n in range(first, first + count)]
+
+
+class HubSpotIds:
+    def __init__(self) -> None:
+        self._next = HUBSPOT_FIRST_ID
+
+    def take(self, count: int) -> list[str]:
+        first, self._next = self._next, self._next + count
+        return [str(n) for n in range(first, first + count)]
 
 
 def _in_order(records: Sequence[Any]) -> list[Any]:
@@ -626,23 +669,19 @@ def _in_order(records: Sequence[Any]) -> list[Any]:
     return sorted(records, key=lambda record: record.created)
 
 
-# ---- Salesforce ---------------------------------------------------------------------------------------
-SALESFORCE_TYPES = {
-    Status.ACTIVE: (
-        ("Active Referral Source", 0.6),
-        ("Customer - Direct", 0.25),
-        ("Customer - Channel", 0.15),
-    ),
-    Status.PROSPECT: (("Prospect", 1.0),),
-    Status.OUT_OF_SCOPE: (("Other", 0.3), ("Former Customer", 0.3), ("Vendor", 0.1), (None, 0.3)),
-}
-SALESFORCE_EVENT_TYPES = {
-    Kind.VISIT: "Visit",
-    Kind.MEETING: "Meeting",
-    Kind.PLANNED: "Visit",
-    Kind.CALL: "Call",
-    Kind.EMAIL: "Email",
-}
+def _ids_by_index(records: Sequence[Any], ordered_ids: list[str]) -> list[str]:
+    """Ids handed out in creation order, looked up by the records' plan index."""
+    by_index = [""] * len(records)
+    order = sorted(range(len(records)), key=lambda index: records[index].created)
+    for index, record_id in zip(order, ordered_ids, strict=True):
+        by_index[index] = record_id
+    return by_index
+
+
+def _with_phantoms(ids_by_index: list[str], phantom_ids: list[str]) -> list[str]:
+    """Orphan activities carry account index -1, -2, ...: Python's negative indexing lands them on the
+    phantom ids appended here in reverse, so one lookup serves real and phantom accounts alike."""
+    return ids_by_index + phantom_ids[::-1]
 
 
 def _label(weighted: Sequence[tuple[Any, float]], variant: float) -> Any:
@@ -653,331 +692,277 @@ def _label(weighted: Sequence[tuple[Any, float]], variant: float) -> Any:
     return weighted[-1][0]
 
 
+# ---- Salesforce ---------------------------------------------------------------------------------------
+SALESFORCE_TYPES = {
+    Status.ACTIVE: (("Active Referral Source", 0.6), ("Customer - Direct", 0.25),
+                    ("Customer - Channel", 0.15)),
+    Status.PROSPECT: (("Prospect", 1.0),),
+    Status.OUT_OF_SCOPE: (("Other", 0.3), ("Former Customer", 0.3), ("Vendor", 0.1), (None, 0.3)),
+}  # fmt: skip
+SALESFORCE_EVENT_TYPES = {Kind.VISIT: "Visit", Kind.MEETING: "Meeting", Kind.PLANNED: "Visit",
+                          Kind.CALL: "Call", Kind.EMAIL: "Email"}  # fmt: skip
+PERSON_TASK_BODY = "Written by a person; no cadence key."
+
+
 def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, list[Record]]:
     ids, clock = SalesforceIds(), WireClock(plan.anchor, "+0000")
-    stamp = clock.timestamp
-    user_ids = [""] * len(plan.reps)
-    users = []
-    for index, rep in sorted(enumerate(plan.reps), key=lambda pair: pair[1].created):
-        user_ids[index] = ids.new("User")
-        users.append(
-            {
-                "Id": user_ids[index],
-                "Name": f"{rep.first_name} {rep.last_name}",
-                "Email": rep.email,
-                "IsActive": True,
-                "SystemModstamp": stamp(rep.modstamp),
-            }
-        )
-    account_ids = _assign_ids(plan.accounts, lambda: ids.new("Account"))
-    phantom_ids = [ids.new("Account") for _ in range(plan.phantom_accounts)]
-
-    def account_id(index: int) -> str:
-        return account_ids[index] if index >= 0 else phantom_ids[-1 - index]
-
+    user_ids = _ids_by_index(plan.reps, ids.take("User", len(plan.reps)))
+    account_ids = _ids_by_index(plan.accounts, ids.take("Account", len(plan.accounts)))
+    targets = _with_phantoms(account_ids, ids.take("Account", plan.phantom_accounts))
+    reps = sorted(range(len(plan.reps)), key=lambda index: plan.reps[index].created)
+    users = [
+        {"Id": user_ids[i], "Name": f"{plan.reps[i].first_name} {plan.reps[i].last_name}",
+         "Email": plan.reps[i].email, "IsActive": True, "SystemModstamp": modstamp}
+        for i, modstamp in zip(reps, clock.timestamps([plan.reps[i].modstamp for i in reps]), strict=True)
+    ]  # fmt: skip
+    events, tasks = _salesforce_activities(plan.activities, ids, clock, targets, user_ids, custom_fields)
     return {
         "User": users,
-        "Account": [
-            _salesforce_account(a, account_ids, user_ids, stamp, custom_fields)
-            for a in _in_order(plan.accounts)
-        ],
-        "Contact": [
-            _salesforce_contact(c, ids.new("Contact"), account_ids, stamp) for c in _in_order(plan.contacts)
-        ],
-        "Opportunity": [
-            _salesforce_opportunity(r, ids.new("Opportunity"), account_ids, stamp)
-            for r in _in_order(plan.referrals)
-        ],
-        **_salesforce_activities(plan, ids, clock, account_id, user_ids, custom_fields),
+        "Account": _salesforce_accounts(
+            _in_order(plan.accounts), clock, account_ids, user_ids, custom_fields
+        ),
+        "Contact": _salesforce_contacts(_in_order(plan.contacts), ids, clock, account_ids),
+        "Opportunity": _salesforce_opportunities(_in_order(plan.referrals), ids, clock, account_ids),
+        "Event": events,
+        "Task": tasks + _salesforce_person_tasks(plan, ids, clock, account_ids, user_ids, custom_fields),
     }
 
 
-def _assign_ids(accounts: list[Account], new_id: Callable[[], str]) -> list[str]:
-    account_ids = [""] * len(accounts)
-    for account in _in_order(accounts):
-        account_ids[account.index] = new_id()
-    return account_ids
+def _salesforce_accounts(
+    accounts: list[Account], clock: WireClock, account_ids: list[str], user_ids: list[str], custom: bool
+) -> list[Record]:
+    records = []
+    for account, created, modstamp in zip(accounts, *_stamps(clock, accounts), strict=True):
+        record = {
+            "Id": account_ids[account.index],
+            "Name": account.name,
+            "Type": _label(SALESFORCE_TYPES[account.status], account.variant),
+            "OwnerId": user_ids[account.owner] if account.owner is not None else None,
+            "ParentId": account_ids[account.parent] if account.parent is not None else None,
+            "CreatedDate": created,
+            "SystemModstamp": modstamp,
+            "IsDeleted": account.deleted,
+        }
+        if custom:
+            record["Visit_Cadence_Days__c"] = account.cadence_days
+        records.append(record)
+    return records
 
 
-def _salesforce_account(
-    account: Account, account_ids: list[str], user_ids: list[str], stamp: Callable[[int], str], custom: bool
-) -> Record:
-    record = {
-        "Id": account_ids[account.index],
-        "Name": account.name,
-        "Type": _label(SALESFORCE_TYPES[account.status], account.variant),
-        "OwnerId": user_ids[account.owner] if account.owner is not None else None,
-        "ParentId": account_ids[account.parent] if account.parent is not None else None,
-        "CreatedDate": stamp(account.created),
-        "SystemModstamp": stamp(account.modstamp),
-        "IsDeleted": account.deleted,
-    }
-    if custom:
-        record["Visit_Cadence_Days__c"] = account.cadence_days
-    return record
+def _salesforce_contacts(
+    contacts: list[Contact], ids: SalesforceIds, clock: WireClock, account_ids: list[str]
+) -> list[Record]:
+    return [
+        {"Id": contact_id, "AccountId": account_ids[c.account],
+         "Name": f"{'Dr. ' if c.title == 'Physician' else ''}{c.first_name} {c.last_name}", "Title": c.title,
+         "CreatedDate": created, "SystemModstamp": modstamp, "IsDeleted": c.deleted}
+        for c, contact_id, created, modstamp
+        in zip(contacts, ids.take("Contact", len(contacts)), *_stamps(clock, contacts), strict=True)
+    ]  # fmt: skip
 
 
-def _salesforce_contact(contact: Contact, contact_id: str, account_ids: list[str], stamp: Callable) -> Record:
-    prefix = "Dr. " if contact.title == "Physician" else ""
-    return {
-        "Id": contact_id,
-        "AccountId": account_ids[contact.account],
-        "Name": f"{prefix}{contact.first_name} {contact.last_name}",
-        "Title": contact.title,
-        "CreatedDate": stamp(contact.created),
-        "SystemModstamp": stamp(contact.modstamp),
-        "IsDeleted": contact.deleted,
-    }
-
-
-def _salesforce_opportunity(
-    referral: Referral, opp_id: str, account_ids: list[str], stamp: Callable
-) -> Record:
-    return {
-        "Id": opp_id,
-        "AccountId": account_ids[referral.account],
-        "Name": f"Referral – {referral.patient_initials}",
-        "StageName": "Closed Won",
-        "CreatedDate": stamp(referral.created),
-        "SystemModstamp": stamp(referral.modstamp),
-        "IsDeleted": referral.deleted,
-    }
+def _salesforce_opportunities(
+    referrals: list[Referral], ids: SalesforceIds, clock: WireClock, account_ids: list[str]
+) -> list[Record]:
+    return [
+        {"Id": opportunity_id, "AccountId": account_ids[r.account],
+         "Name": f"Referral – {r.patient_initials}", "StageName": "Closed Won", "CreatedDate": created,
+         "SystemModstamp": modstamp, "IsDeleted": r.deleted}
+        for r, opportunity_id, created, modstamp
+        in zip(referrals, ids.take("Opportunity", len(referrals)), *_stamps(clock, referrals), strict=True)
+    ]  # fmt: skip
 
 
 def _salesforce_activities(
+    activities: list[Activity],
+    ids: SalesforceIds,
+    clock: WireClock,
+    targets: list[str],
+    user_ids: list[str],
+    custom: bool,
+) -> tuple[list[Record], list[Record]]:
+    """Visits are Events, except logged visits (Task, Type Visit, Completed); calls and emails are Events."""
+    task_count = sum(1 for a in activities if a.kind is Kind.TASK_VISIT)
+    event_ids = iter(ids.take("Event", len(activities) - task_count))
+    task_ids = iter(ids.take("Task", task_count))
+    starts = clock.timestamps([a.start for a in activities])
+    dates = clock.dates([a.start // DAY for a in activities])
+    key = {"Cadence_Task_Key__c": None} if custom else {}
+    events, tasks = [], []
+    for a, created, modstamp, start, day in zip(
+        activities, *_stamps(clock, activities), starts, dates, strict=True
+    ):
+        what_id = targets[a.account]
+        account_id = None if a.what_only else what_id
+        activity_date = None if a.undated else day
+        if a.kind is Kind.TASK_VISIT:
+            tasks.append({"Id": next(task_ids), "AccountId": account_id, "WhatId": what_id,
+                          "OwnerId": user_ids[a.owner], "Subject": a.subject, "Type": "Visit",
+                          "Status": "Completed", "Priority": "Normal", "ActivityDate": activity_date,
+                          "IsClosed": True, "Description": None, **key, "CreatedDate": created,
+                          "SystemModstamp": modstamp, "IsDeleted": a.deleted})  # fmt: skip
+        else:
+            events.append({"Id": next(event_ids), "AccountId": account_id, "WhatId": what_id,
+                           "OwnerId": user_ids[a.owner], "Type": SALESFORCE_EVENT_TYPES[a.kind],
+                           "Subject": a.subject, "ActivityDate": activity_date, "StartDateTime": start,
+                           "CreatedDate": created, "SystemModstamp": modstamp,
+                           "IsDeleted": a.deleted})  # fmt: skip
+    return events, tasks
+
+
+def _salesforce_person_tasks(
     plan: OrgPlan,
     ids: SalesforceIds,
     clock: WireClock,
-    account_id: Callable[[int], str],
+    account_ids: list[str],
     user_ids: list[str],
     custom: bool,
-) -> dict[str, list[Record]]:
-    stamp, day_of = clock.timestamp, clock.date
-    events: list[Record] = []
-    tasks: list[Record] = []
+) -> list[Record]:
+    tasks = _in_order(plan.person_tasks)
     key = {"Cadence_Task_Key__c": None} if custom else {}
-    for activity in plan.activities:  # already in creation order
-        what_id = account_id(activity.account)
-        activity_date = None if activity.undated else day_of(activity.start // DAY)
-        common = {
-            "AccountId": None if activity.what_only else what_id,
-            "WhatId": what_id,
-            "OwnerId": user_ids[activity.owner],
-            "Subject": activity.subject,
-        }
-        if activity.kind is Kind.TASK_VISIT:
-            tasks.append(
-                {
-                    "Id": ids.new("Task"),
-                    **common,
-                    "Type": "Visit",
-                    "Status": "Completed",
-                    "Priority": "Normal",
-                    "ActivityDate": activity_date,
-                    "IsClosed": True,
-                    "Description": None,
-                    **key,
-                    "CreatedDate": stamp(activity.created),
-                    "SystemModstamp": stamp(activity.modstamp),
-                    "IsDeleted": activity.deleted,
-                }
-            )
-        else:
-            events.append(
-                {
-                    "Id": ids.new("Event"),
-                    **common,
-                    "Type": SALESFORCE_EVENT_TYPES[activity.kind],
-                    "ActivityDate": activity_date,
-                    "StartDateTime": stamp(activity.start),
-                    "CreatedDate": stamp(activity.created),
-                    "SystemModstamp": stamp(activity.modstamp),
-                    "IsDeleted": activity.deleted,
-                }
-            )
-    for task in _in_order(plan.person_tasks):
-        what_id = account_id(task.account)
-        tasks.append(
-            {
-                "Id": ids.new("Task"),
-                "AccountId": what_id,
-                "WhatId": what_id,
-                "OwnerId": user_ids[task.owner],
-                "Subject": task.subject,
-                "Type": None,
-                "Status": "Completed" if task.done else "Not Started",
-                "Priority": "Normal",
-                "ActivityDate": day_of(task.due_day),
-                "IsClosed": task.done,
-                "Description": "Written by a person; no cadence key.",
-                **key,
-                "CreatedDate": stamp(task.created),
-                "SystemModstamp": stamp(task.modstamp),
-                "IsDeleted": False,
-            }
+    return [
+        {"Id": task_id, "AccountId": account_ids[t.account], "WhatId": account_ids[t.account],
+         "OwnerId": user_ids[t.owner], "Subject": t.subject, "Type": None,
+         "Status": "Completed" if t.done else "Not Started", "Priority": "Normal", "ActivityDate": due,
+         "IsClosed": t.done, "Description": PERSON_TASK_BODY, **key, "CreatedDate": created,
+         "SystemModstamp": modstamp, "IsDeleted": False}
+        for t, task_id, due, created, modstamp in zip(
+            tasks, ids.take("Task", len(tasks)), clock.dates([t.due_day for t in tasks]),
+            *_stamps(clock, tasks), strict=True,
         )
-    return {"Event": events, "Task": tasks}
+    ]  # fmt: skip
 
 
 # ---- HubSpot ------------------------------------------------------------------------------------------
 HUBSPOT_STAGES = {
     Status.ACTIVE: (("customer", 0.8), ("evangelist", 0.2)),
-    Status.PROSPECT: (
-        ("lead", 0.25),
-        ("marketingqualifiedlead", 0.25),
-        ("salesqualifiedlead", 0.3),
-        ("opportunity", 0.2),
-    ),
+    Status.PROSPECT: (("lead", 0.25), ("marketingqualifiedlead", 0.25), ("salesqualifiedlead", 0.3),
+                      ("opportunity", 0.2)),
     Status.OUT_OF_SCOPE: (("other", 0.4), ("subscriber", 0.3), (None, 0.3)),
-}
-HUBSPOT_OUTCOMES = {
-    Kind.VISIT: "COMPLETED",
-    Kind.MEETING: "COMPLETED",
-    Kind.TASK_VISIT: "COMPLETED",
-    Kind.PLANNED: "SCHEDULED",
-    Kind.CALL: "CANCELED",
-    Kind.EMAIL: "NO_SHOW",
-}
+}  # fmt: skip
+HUBSPOT_OUTCOMES = {Kind.VISIT: "COMPLETED", Kind.MEETING: "COMPLETED", Kind.TASK_VISIT: "COMPLETED",
+                    Kind.PLANNED: "SCHEDULED", Kind.CALL: "CANCELED", Kind.EMAIL: "NO_SHOW"}  # fmt: skip
+HUBSPOT_CUSTOM_PROPERTIES = {"companies": ["visit_cadence_days"], "tasks": ["cadence_task_key"]}
 
 
 def _hubspot_record(
-    record_id: str, properties: Record, created: str, modstamp: str, archived: bool
+    record_id: str,
+    properties: Record,
+    created: str,
+    modstamp: str,
+    archived: bool,
+    company: str | None = None,
 ) -> Record:
+    """The v3 object envelope; `company` becomes the record's company association."""
     properties["hs_lastmodifieddate"] = modstamp
-    record = {
-        "id": record_id,
-        "properties": properties,
-        "createdAt": created,
-        "updatedAt": modstamp,
-        "archived": archived,
-    }
+    record = {"id": record_id, "properties": properties, "createdAt": created, "updatedAt": modstamp,
+              "archived": archived}  # fmt: skip
     if archived:
         record["archivedAt"] = modstamp
+    if company is not None:
+        record["associations"] = {"companies": [company]}
     return record
 
 
 def shape_hubspot(plan: OrgPlan, custom_fields: bool = True) -> dict[str, Any]:
-    counter = itertools.count(HUBSPOT_FIRST_ID)
-    stamp = WireClock(plan.anchor, "Z").timestamp
-
-    def new_id() -> str:
-        return str(next(counter))
-
-    owner_ids = [new_id() for _ in plan.reps]
+    ids, clock = HubSpotIds(), WireClock(plan.anchor, "Z")
+    owner_ids = _ids_by_index(plan.reps, ids.take(len(plan.reps)))
+    company_ids = _ids_by_index(plan.accounts, ids.take(len(plan.accounts)))
+    targets = _with_phantoms(company_ids, ids.take(plan.phantom_accounts))
+    reps = _in_order(plan.reps)
+    owner_order = sorted(range(len(plan.reps)), key=lambda index: plan.reps[index].created)
     owners = [
-        {
-            "id": owner_ids[i],
-            "email": rep.email,
-            "firstName": rep.first_name,
-            "lastName": rep.last_name,
-            "archived": False,
-            "createdAt": stamp(rep.created),
-            "updatedAt": stamp(rep.modstamp),
-        }
-        for i, rep in enumerate(plan.reps)
-    ]
-    company_ids = _assign_ids(plan.accounts, new_id)
-    phantom_ids = [new_id() for _ in range(plan.phantom_accounts)]
-
-    def company_id(index: int) -> str:
-        return company_ids[index] if index >= 0 else phantom_ids[-1 - index]
-
+        {"id": owner_ids[i], "email": rep.email, "firstName": rep.first_name, "lastName": rep.last_name,
+         "archived": False, "createdAt": created, "updatedAt": modstamp}
+        for i, rep, created, modstamp in zip(owner_order, reps, *_stamps(clock, reps), strict=True)
+    ]  # fmt: skip
     document: dict[str, Any] = {
         "owners": owners,
-        "companies": [
-            _hubspot_company(a, company_ids, owner_ids, stamp, custom_fields)
-            for a in _in_order(plan.accounts)
-        ],
-        "contacts": [_hubspot_contact(c, new_id(), company_ids, stamp) for c in _in_order(plan.contacts)],
-        "meetings": [_hubspot_meeting(m, new_id(), company_id, owner_ids, stamp) for m in plan.activities],
-        "tasks": [
-            _hubspot_task(t, new_id(), company_ids, owner_ids, stamp) for t in _in_order(plan.person_tasks)
-        ],
-        "deals": [_hubspot_deal(r, new_id(), company_ids, stamp) for r in _in_order(plan.referrals)],
+        "companies": _hubspot_companies(
+            _in_order(plan.accounts), clock, company_ids, owner_ids, custom_fields
+        ),
+        "contacts": _hubspot_contacts(_in_order(plan.contacts), ids, clock, company_ids),
+        "meetings": _hubspot_meetings(plan.activities, ids, clock, targets, owner_ids),
+        "tasks": _hubspot_person_tasks(_in_order(plan.person_tasks), ids, clock, company_ids, owner_ids),
+        "deals": _hubspot_deals(_in_order(plan.referrals), ids, clock, company_ids),
     }
     if custom_fields:
-        document["custom_properties"] = {"companies": ["visit_cadence_days"], "tasks": ["cadence_task_key"]}
+        document["custom_properties"] = {
+            name: list(props) for name, props in HUBSPOT_CUSTOM_PROPERTIES.items()
+        }
     return document
 
 
-def _hubspot_company(
-    account: Account, company_ids: list[str], owner_ids: list[str], stamp: Callable[[int], str], custom: bool
-) -> Record:
-    created = stamp(account.created)
-    properties = {
-        "name": account.name,
-        "lifecyclestage": _label(HUBSPOT_STAGES[account.status], account.variant),
-        "hubspot_owner_id": owner_ids[account.owner] if account.owner is not None else None,
-        "createdate": created,
-    }
-    if custom:  # HubSpot property values are strings
-        properties["visit_cadence_days"] = str(account.cadence_days) if account.cadence_days else None
-    return _hubspot_record(
-        company_ids[account.index], properties, created, stamp(account.modstamp), account.deleted
-    )
+def _hubspot_companies(
+    accounts: list[Account], clock: WireClock, company_ids: list[str], owner_ids: list[str], custom: bool
+) -> list[Record]:
+    records = []
+    for account, created, modstamp in zip(accounts, *_stamps(clock, accounts), strict=True):
+        properties = {
+            "name": account.name,
+            "lifecyclestage": _label(HUBSPOT_STAGES[account.status], account.variant),
+            "hubspot_owner_id": owner_ids[account.owner] if account.owner is not None else None,
+            "createdate": created,
+        }
+        if custom:  # HubSpot property values are strings
+            properties["visit_cadence_days"] = str(account.cadence_days) if account.cadence_days else None
+        records.append(
+            _hubspot_record(company_ids[account.index], properties, created, modstamp, account.deleted)
+        )
+    return records
 
 
-def _hubspot_contact(contact: Contact, contact_id: str, company_ids: list[str], stamp: Callable) -> Record:
-    created = stamp(contact.created)
-    email = f"{_ascii_slug(contact.first_name)}.{_ascii_slug(contact.last_name)}.{contact_id}@example.org"
-    properties = {
-        "firstname": contact.first_name,
-        "lastname": contact.last_name,
-        "jobtitle": contact.title,
-        "email": email,
-        "createdate": created,
-    }
-    record = _hubspot_record(contact_id, properties, created, stamp(contact.modstamp), contact.deleted)
-    record["associations"] = {"companies": [company_ids[contact.account]]}
-    return record
+def _hubspot_contacts(
+    contacts: list[Contact], ids: HubSpotIds, clock: WireClock, company_ids: list[str]
+) -> list[Record]:
+    return [
+        _hubspot_record(contact_id, {"firstname": c.first_name, "lastname": c.last_name, "jobtitle": c.title,
+                                     "email": f"referrer.{contact_id}@example.org", "createdate": created},
+                        created, modstamp, c.deleted, company_ids[c.account])
+        for c, contact_id, created, modstamp
+        in zip(contacts, ids.take(len(contacts)), *_stamps(clock, contacts), strict=True)
+    ]  # fmt: skip
 
 
-def _hubspot_meeting(
-    activity: Activity,
-    meeting_id: str,
-    company_id: Callable[[int], str],
-    owner_ids: list[str],
-    stamp: Callable,
-) -> Record:
-    created, start = stamp(activity.created), stamp(activity.start)
-    properties = {
-        "hs_meeting_title": activity.subject,
-        "hs_meeting_start_time": None if activity.undated else start,
-        "hs_timestamp": start,
-        "hs_meeting_outcome": HUBSPOT_OUTCOMES[activity.kind],
-        "hubspot_owner_id": owner_ids[activity.owner],
-        "hs_createdate": created,
-    }
-    record = _hubspot_record(meeting_id, properties, created, stamp(activity.modstamp), activity.deleted)
-    record["associations"] = {"companies": [company_id(activity.account)]}
-    return record
+def _hubspot_meetings(
+    activities: list[Activity], ids: HubSpotIds, clock: WireClock, targets: list[str], owner_ids: list[str]
+) -> list[Record]:
+    """Every activity is a meeting; the outcome says whether it counts (CANCELED / NO_SHOW do not)."""
+    starts = clock.timestamps([a.start for a in activities])
+    return [
+        _hubspot_record(meeting_id, {"hs_meeting_title": a.subject,
+                                     "hs_meeting_start_time": None if a.undated else start,
+                                     "hs_timestamp": start,
+                                     "hs_meeting_outcome": HUBSPOT_OUTCOMES[a.kind],
+                                     "hubspot_owner_id": owner_ids[a.owner], "hs_createdate": created},
+                        created, modstamp, a.deleted, targets[a.account])
+        for a, meeting_id, start, created, modstamp
+        in zip(activities, ids.take(len(activities)), starts, *_stamps(clock, activities), strict=True)
+    ]  # fmt: skip
 
 
-def _hubspot_task(
-    task: PersonTask, task_id: str, company_ids: list[str], owner_ids: list[str], stamp: Callable
-) -> Record:
-    created = stamp(task.created)
-    properties = {
-        "hs_task_subject": task.subject,
-        "hs_task_body": "Written by a person; no cadence key.",
-        "hs_task_status": "COMPLETED" if task.done else "NOT_STARTED",
-        "hs_task_priority": "MEDIUM",
-        "hs_timestamp": stamp(task.due_day * DAY + 17 * 60),
-        "hubspot_owner_id": owner_ids[task.owner],
-        "hs_createdate": created,
-    }
-    record = _hubspot_record(task_id, properties, created, stamp(task.modstamp), False)
-    record["associations"] = {"companies": [company_ids[task.account]]}
-    return record
+def _hubspot_person_tasks(
+    tasks: list[PersonTask], ids: HubSpotIds, clock: WireClock, company_ids: list[str], owner_ids: list[str]
+) -> list[Record]:
+    due = clock.timestamps([t.due_day * DAY + 17 * 60 for t in tasks])
+    return [
+        _hubspot_record(task_id, {"hs_task_subject": t.subject, "hs_task_body": PERSON_TASK_BODY,
+                                  "hs_task_status": "COMPLETED" if t.done else "NOT_STARTED",
+                                  "hs_task_priority": "MEDIUM", "hs_timestamp": due_at,
+                                  "hubspot_owner_id": owner_ids[t.owner], "hs_createdate": created},
+                        created, modstamp, False, company_ids[t.account])
+        for t, task_id, due_at, created, modstamp
+        in zip(tasks, ids.take(len(tasks)), due, *_stamps(clock, tasks), strict=True)
+    ]  # fmt: skip
 
 
-def _hubspot_deal(referral: Referral, deal_id: str, company_ids: list[str], stamp: Callable) -> Record:
-    created = stamp(referral.created)
-    properties = {
-        "dealname": f"Referral – {referral.patient_initials}",
-        "dealstage": "closedwon",
-        "createdate": created,
-    }
-    record = _hubspot_record(deal_id, properties, created, stamp(referral.modstamp), referral.deleted)
-    record["associations"] = {"companies": [company_ids[referral.account]]}
-    return record
+def _hubspot_deals(
+    referrals: list[Referral], ids: HubSpotIds, clock: WireClock, company_ids: list[str]
+) -> list[Record]:
+    return [
+        _hubspot_record(deal_id, {"dealname": f"Referral – {r.patient_initials}", "dealstage": "closedwon",
+                                  "createdate": created},
+                        created, modstamp, r.deleted, company_ids[r.account])
+        for r, deal_id, created, modstamp
+        in zip(referrals, ids.take(len(referrals)), *_stamps(clock, referrals), strict=True)
+    ]  # fmt: skip
