@@ -290,7 +290,7 @@ def _plan_reps(rng: random.Random, count: int) -> list[Rep]:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = f"{_ascii_slug(first)}.{_ascii_slug(last)}.{index + 1}@example.com"
         created = -rng.randint(760, 1100) * DAY + rng.randrange(DAY)
-        reps.append(Rep(first, last, email, diligent=rng.random() < 0.65, created=created))
+        reps.append(Rep(first, last, email, diligent=rng.random() < 0.6, created=created))
     return reps
 
 
