@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -257,17 +258,27 @@ def _page(cursor: QueryCursor, offset: int) -> Response:
     """One page, serialized straight to bytes (the hot path of a million-record sync)."""
     chunk = cursor.records[offset : offset + cursor.batch_size]
     end = offset + len(chunk)
-    url_prefix = f"/services/data/v{cursor.version}/sobjects/{cursor.sobject}/"
-    sobject, fields = cursor.sobject, cursor.fields
-    rows = [
-        {"attributes": {"type": sobject, "url": url_prefix + r["Id"]}, **{f: r.get(f) for f in fields}}
-        for r in chunk
-    ]
     body: dict[str, Any] = {"totalSize": len(cursor.records), "done": end >= len(cursor.records)}
     if not body["done"]:
         body["nextRecordsUrl"] = f"/services/data/v{cursor.version}/query/{cursor.locator}-{end}"
-    body["records"] = rows
+    body["records"] = _rows(chunk, cursor.sobject, cursor.fields, cursor.version)
     return Response(200, orjson.dumps(body))
+
+
+def _rows(chunk: list[Record], sobject: str, fields: tuple[str, ...], version: str) -> list[Record]:
+    """Records as Salesforce returns them: `attributes`, then the selected fields in SELECT order."""
+    url_prefix = f"/services/data/v{version}/sobjects/{sobject}/"
+    keys = ("attributes", *fields)
+    pick = itemgetter(*fields, "Id")  # C-level lookup; "Id" keeps the result a tuple for one field
+    rows = []
+    for record in chunk:
+        try:
+            values = pick(record)
+        except KeyError:  # a record without some optional field: null, as Salesforce returns it
+            values = (*(record.get(f) for f in fields), None)
+        attributes = {"type": sobject, "url": url_prefix + record["Id"]}
+        rows.append(dict(zip(keys, (attributes, *values), strict=False)))
+    return rows
 
 
 # ---- writes ------------------------------------------------------------------------------------

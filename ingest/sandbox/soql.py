@@ -426,9 +426,9 @@ class CompiledQuery:
 def _sorted_by(
     records: list[Record], field: str, key: KeyFunction, descending: bool, nulls_first: bool
 ) -> list[Record]:
-    nulls = [r for r in records if r.get(field) is None]
     values = [r for r in records if r.get(field) is not None]
-    values.sort(key=lambda r: key(r[field]), reverse=descending)
+    nulls = [r for r in records if r.get(field) is None] if len(values) < len(records) else []
+    values.sort(key=lambda r: key(r[field]), reverse=descending)  # stable, also when reversed
     return nulls + values if nulls_first else values + nulls
 
 
