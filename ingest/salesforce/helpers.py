@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -111,20 +112,24 @@ class SalesforceClient:
         self.config = config
         self.retry = retry or RetryPolicy()
         self.session = make_session(config.ca_bundle)
-        # simple-salesforce's exceptions carry no headers, so remember the last response's Retry-After.
-        self.session.hooks["response"].append(self._remember_response)
-        self._last_response: requests.Response | None = None
+        # Every response passes this hook: it counts calls and keeps the Retry-After header, which
+        # simple-salesforce's exceptions drop. Per thread, because the next query page is prefetched.
+        self.session.hooks["response"].append(self._observe_response)
+        self._seen = threading.local()
+        self._auth_lock = threading.Lock()  # one login at a time
+        self._count_lock = threading.Lock()
         self._sf: Salesforce | None = None
-        self.api_calls = 0  # every HTTP request made, token and retries included
+        self.api_calls = 0  # HTTP responses received: logins, describes, pages and retries
 
     # ---- auth ----------------------------------------------------------------------------------
     @property
     def sf(self) -> Salesforce:
         """The simple-salesforce object, logging in on first use."""
-        if self._sf is None:
-            self.authenticate()
-        assert self._sf is not None
-        return self._sf
+        with self._auth_lock:
+            if self._sf is None:
+                self.authenticate()
+            assert self._sf is not None
+            return self._sf
 
     @property
     def token_url(self) -> str:
@@ -193,8 +198,8 @@ class SalesforceClient:
     def call(self, fn: Callable[[Salesforce], T]) -> T:
         """Run `fn(sf)` with re-auth on an expired session and backoff on transient failures.
 
-        `fn` must make one idempotent-enough request: it is re-run after a failure (a query page, a
-        describe, an update; creates are retried only when the server never answered).
+        `fn` is re-run after a failure, so it must be safe to repeat: a query page, a describe, an
+        update or delete; a create only when it carries its own idempotency key (the writeback's task key).
         """
         return self._with_retries(lambda: self._call_once(fn), where=self.config.login_url)
 
@@ -203,7 +208,9 @@ class SalesforceClient:
         try:
             return self._send(lambda: fn(sf))
         except SalesforceExpiredSession as error:
-            self.authenticate()
+            with self._auth_lock:
+                if self._sf is sf:  # not already renewed by the other thread
+                    self.authenticate()
             raise _Transient("session expired; logged in again", retry_after=0.0) from error
         except SalesforceError as error:
             raise self._classify(error) from error
@@ -213,7 +220,7 @@ class SalesforceClient:
         if error.status in RETRYABLE_STATUS or code in ("REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"):
             rate_limited = error.status == 429 or code == "REQUEST_LIMIT_EXCEEDED"
             return _Transient(
-                f"HTTP {error.status} {code}".strip(), rate_limited, _retry_after(self._last_response)
+                f"HTTP {error.status} {code}".strip(), rate_limited, _retry_after(self._last_response())
             )
         detail = f"{code}: {_error_message(error)}" if code else _error_message(error)
         if isinstance(error, SalesforceMalformedRequest | SalesforceResourceNotFound):
@@ -228,7 +235,7 @@ class SalesforceClient:
 
     def _send(self, request: Callable[[], T]) -> T:
         """One HTTP attempt; network failures become transient (a dropped page is simply re-fetched)."""
-        self.api_calls += 1
+        self._seen.response = None
         try:
             return request()
         except requests.exceptions.SSLError as error:
@@ -269,8 +276,13 @@ class SalesforceClient:
             return min(transient.retry_after, self.retry.max_seconds)
         return min(self.retry.base_seconds * 2**number, self.retry.max_seconds)
 
-    def _remember_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._last_response = response
+    def _observe_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._seen.response = response
+        with self._count_lock:
+            self.api_calls += 1
+
+    def _last_response(self) -> requests.Response | None:
+        return getattr(self._seen, "response", None)
 
     # ---- reads ---------------------------------------------------------------------------------
     def field_names(self, sobject: str) -> set[str]:
