@@ -1,0 +1,40 @@
+"""A warehouse that holds only one CRM (no raw_hubspot schema at all) still builds every mart."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.dbt_runner import run_dbt
+from tests.dbt.raw_fixture import RAW_TABLES, insert_rows
+
+
+def test_salesforce_only_warehouse(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw_salesforce")
+        for table, columns in RAW_TABLES["raw_salesforce"].items():
+            column_sql = ", ".join(f'"{name}" {type_}' for name, type_ in columns)
+            con.execute(f'create table raw_salesforce."{table}" ({column_sql})')
+        insert_rows(con, "raw_salesforce", "account", [
+            {"id": "001000000000001AAA", "name": "Solo", "type": "Customer - Direct", "owner_id": "005U",
+             "created_date": "2024-01-01T00:00:00Z", "is_deleted": False},
+        ])
+        insert_rows(con, "raw_salesforce", "event", [
+            {"id": "00U1", "account_id": "001000000000001AAA", "type": "Visit", "activity_date": "2024-05-01",
+             "is_deleted": False},
+        ])
+
+    run_dbt(["run"], warehouse, as_of=date(2024, 6, 30), target_path=tmp_path / "target",
+            log_path=tmp_path / "logs")
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "select account_key, days_overdue, cadence_status from marts.account_cadence"
+        ).fetchall() == [("salesforce:001000000000001AAA", 30, "overdue")]
+        assert con.execute("select task_key, action from marts.overdue_visit_tasks").fetchall() == [
+            ("salesforce:001000000000001AAA:2024-05-31", "create")
+        ]
+        assert con.execute("select count(*) from staging.stg_hubspot__companies").fetchone() == (0,)
