@@ -62,7 +62,7 @@ visit_days as (
         visit_records.crm,
         visit_records.crm_account_id,
         visit_records.visit_date,
-        count(*) as visit_records
+        count(*) as record_count
     from visit_records
     inner join accounts
         on visit_records.crm = accounts.crm
