@@ -490,7 +490,11 @@ def serve_sandbox(
         ca_dir.mkdir(parents=True, exist_ok=True)
         context, ca_path = _make_ssl_context(ca_dir)
         listeners = [_listener(sandbox, host, https_port, context), _listener(sandbox, host, http_port, None)]
-        threads = [threading.Thread(target=s.serve_forever, daemon=True, name="sandbox") for s in listeners]
+        # A short poll interval: shutdown() waits up to one interval per listener (0.5 s by default).
+        threads = [
+            threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            for s in listeners
+        ]
         for thread in threads:
             thread.start()
         try:
