@@ -1,0 +1,26 @@
+"""The cadence report: one self-contained HTML page per run, built from the marts, opens offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.report.data import read_report_data
+from orchestration.report.page import render_page
+
+DEFAULT_CAP = 50  # rows per rep in the long tables: keeps a 2,000-account org's page small
+
+
+def write_report(warehouse: Path, output: Path, run_id: str | None = None, cap: int = DEFAULT_CAP) -> Path:
+    """Render the report for `warehouse` (tasks of `run_id`, default the latest run) to `output`."""
+    data = read_report_data(warehouse, run_id=run_id, cap=cap)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_page(data, cap), encoding="utf-8")
+    return output
+
+
+def default_report_path(warehouse: Path, as_of: str, run_id: str) -> Path:
+    """Beside the warehouse: var/reports/cadence-report-<as_of>-<run id prefix>.html."""
+    return warehouse.resolve().parent / "reports" / f"cadence-report-{as_of}-{run_id[:8]}.html"
+
+
+__all__ = ["DEFAULT_CAP", "default_report_path", "write_report"]

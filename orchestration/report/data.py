@@ -1,0 +1,222 @@
+"""What the cadence report shows, read from the marts (and the writeback ledger) in one read-only pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
+
+TARGET_NEW_PROSPECTS = 5  # per rep per month (data contract)
+UNDER_VISITED_PER_REP = 5  # how many accounts per rep the report calls out as under-visited
+CADENCE_STATUSES = ("overdue", "due_soon", "never_visited", "on_track")
+
+# One label per rep. Owner ids are per CRM and two CRMs may hold a rep of the same name: such names
+# get their CRM appended so the report never merges two owners. Unowned accounts are one "rep".
+REPS_CTE = """
+reps as (
+    select
+        owner_id,
+        coalesce(owner_name, owner_id, '(no owner)')
+            || case when owner_name is not null and count(*) over (partition by owner_name) > 1
+                then ' · ' || crms else '' end as rep
+    from (
+        select owner_id, max(owner_name) as owner_name, string_agg(distinct crm, '+' order by crm) as crms
+        from marts.account_cadence
+        group by owner_id
+    )
+)
+"""
+
+_RHYTHM = f"""
+with {REPS_CTE}
+select
+    reps.rep, r.owner_id, r.active_accounts, r.active_overdue, r.on_cadence_pct,
+    r.prospects_in_progress, r.new_prospects_this_month, r.new_prospects_last_month,
+    r.ready_to_reclassify, r.visits_last_30d,
+    round(r.visits_last_30d * 7 / 30, 1) as visits_per_week
+from marts.rep_rhythm r
+join reps using (owner_id)
+order by reps.rep
+"""
+
+_STATUS_COUNTS = f"""
+with {REPS_CTE}
+select reps.rep, a.cadence_status, count(*) as accounts
+from marts.account_cadence a
+join reps on a.owner_id is not distinct from reps.owner_id
+group by all
+order by all
+"""
+
+# Visits per ISO week over the 12 full weeks before as-of, zero-filled so quiet weeks show as dips.
+_WEEKLY_VISITS = f"""
+with {REPS_CTE},
+weeks as (
+    select unnest(generate_series(
+        date_trunc('week', $as_of::date) - interval 12 week,
+        date_trunc('week', $as_of::date) - interval 1 week,
+        interval 1 week))::date as week
+),
+visits as (
+    select a.owner_id, date_trunc('week', g.visit_date)::date as week, count(*) as visits
+    from marts.visit_gaps g
+    join marts.account_cadence a using (account_key)
+    group by all
+)
+select reps.rep, weeks.week, coalesce(visits.visits, 0) as visits
+from reps
+cross join weeks
+left join visits on visits.owner_id is not distinct from reps.owner_id and visits.week = weeks.week
+where reps.owner_id is not null
+order by all
+"""
+
+_WATERFALL = f"""
+with {REPS_CTE}
+select reps.rep, w.cohort_month, s.stage, s.prospects
+from marts.prospect_waterfall w
+join reps using (owner_id)
+cross join lateral (values
+    (1, w.prospects_started), (2, w.reached_visit_2), (3, w.reached_visit_3),
+    (4, w.reached_visit_4), (5, w.reached_visit_5)
+) as s(stage, prospects)
+order by all
+"""
+
+_FLAGGED_PROSPECTS = f"""
+with {REPS_CTE}
+select
+    reps.rep,
+    case when p.ready_to_reclassify then 'ready to reclassify' else 'stalled' end as flag,
+    a.account_name, p.cohort_month, p.visit_count, a.last_visit_date, a.days_overdue, p.account_key
+from marts.prospect_progression p
+join marts.account_cadence a using (account_key)
+join reps on p.owner_id is not distinct from reps.owner_id
+where p.ready_to_reclassify or p.stalled
+qualify row_number() over (
+    partition by reps.rep, flag order by a.days_overdue desc, a.account_name, a.account_key
+) <= $cap
+order by reps.rep, flag, a.days_overdue desc, a.account_name, p.account_key
+"""
+
+_OVERDUE = f"""
+with {REPS_CTE}
+select
+    reps.rep, a.account_name, a.status, a.last_visit_date, a.cadence_days, a.next_visit_due,
+    a.days_overdue, a.account_key,
+    count(*) over (partition by reps.rep) as rep_overdue
+from marts.account_cadence a
+join reps on a.owner_id is not distinct from reps.owner_id
+where a.is_overdue
+qualify row_number() over (
+    partition by reps.rep order by a.days_overdue desc, a.account_name, a.account_key
+) <= $cap
+order by reps.rep, a.days_overdue desc, a.account_name, a.account_key
+"""
+
+_ALLOCATION = f"""
+with {REPS_CTE},
+ranked as (
+select
+    reps.rep, a.account_name, r.account_key, r.referrer_count, r.referrals_12m, r.potential_rank,
+    r.visits_180d, r.visit_share, r.potential_share, r.allocation_gap,
+    row_number() over (partition by reps.rep order by r.allocation_gap desc, r.potential_rank, r.account_key)
+        as under_visited_rank
+from marts.referral_potential r
+join marts.account_cadence a using (account_key)
+join reps on r.owner_id is not distinct from reps.owner_id
+)
+select *, under_visited_rank <= {UNDER_VISITED_PER_REP} and allocation_gap > 0 as under_visited
+from ranked
+order by rep, under_visited_rank
+"""
+
+# The latest ledger row per task the run touched (a row is written before each CRM call and
+# another when it settles).
+_RUN_TASKS = f"""
+with {REPS_CTE}
+select
+    coalesce(reps.rep, '(account out of scope)') as rep, l.crm, l.action, l.outcome,
+    a.account_name, a.days_overdue, l.crm_task_id, l.task_key
+from {LEDGER_TABLE} l
+left join marts.account_cadence a on a.crm = l.crm and a.crm_account_id = l.crm_account_id
+left join reps on a.owner_id is not distinct from reps.owner_id
+where l.run_id = $run_id
+qualify row_number() over (partition by l.task_key, l.action order by l.recorded_at desc) = 1
+order by rep, l.action, a.days_overdue desc nulls last, l.task_key
+"""
+
+# days_overdue = as-of − next_visit_due for every account (data contract), so the marts carry their date.
+_AS_OF = "select min(next_visit_due + days_overdue::int), max(next_visit_due + days_overdue::int) " \
+    "from marts.account_cadence"
+_LATEST_RUN = f"select run_id from {LEDGER_TABLE} order by recorded_at desc limit 1"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    as_of: date | None
+    run_id: str | None
+    rhythm: pd.DataFrame
+    weekly_visits: pd.DataFrame
+    status_counts: pd.DataFrame
+    waterfall: pd.DataFrame
+    flagged_prospects: pd.DataFrame
+    overdue: pd.DataFrame
+    allocation: pd.DataFrame
+    run_tasks: pd.DataFrame
+
+
+def read_report_data(warehouse: Path, run_id: str | None = None, cap: int = 50) -> ReportData:
+    """Everything the report shows. `run_id` picks the run whose tasks are listed (default: the
+    latest run in the ledger); `cap` bounds each rep's long lists so the page stays small."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        as_of = _as_of(con)
+        has_ledger = _ledger_exists(con)
+        if run_id is None and has_ledger:
+            row = con.execute(_LATEST_RUN).fetchone()
+            run_id = row[0] if row else None
+
+        def query(sql: str, **params: object) -> pd.DataFrame:
+            return con.execute(sql, params).df()
+
+        return ReportData(
+            as_of=as_of,
+            run_id=run_id,
+            rhythm=query(_RHYTHM),
+            weekly_visits=query(_WEEKLY_VISITS, as_of=as_of) if as_of else _empty("rep", "week", "visits"),
+            status_counts=query(_STATUS_COUNTS),
+            waterfall=query(_WATERFALL),
+            flagged_prospects=query(_FLAGGED_PROSPECTS, cap=cap),
+            overdue=query(_OVERDUE, cap=cap),
+            allocation=query(_ALLOCATION),
+            run_tasks=(
+                query(_RUN_TASKS, run_id=run_id)
+                if has_ledger and run_id
+                else _empty("rep", "crm", "action", "outcome", "account_name", "days_overdue")
+            ),
+        )
+
+
+def _as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    row = con.execute(_AS_OF).fetchone()
+    if not row or row[0] is None or row[0] != row[1]:
+        return None
+    return row[0]
+
+
+def _ledger_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    schema, table = LEDGER_TABLE.split(".")
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    return pd.DataFrame({column: [] for column in columns})

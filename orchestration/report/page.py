@@ -1,0 +1,253 @@
+"""The report as one self-contained HTML page: tables, Vega-Lite specs and the Vega JS all inline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jinja2
+import pandas as pd
+import vl_convert
+from altair.utils._importers import vl_version_for_vl_convert
+from markupsafe import Markup
+
+from orchestration.report.charts import chart_specs
+from orchestration.report.data import TARGET_NEW_PROSPECTS, UNDER_VISITED_PER_REP, ReportData
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text | int | float | pct (0-100) | share (0-1) | date
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "float":
+        return f"{float(value):,.1f}"
+    if kind == "pct":
+        return f"{float(value):.1f}%"
+    if kind == "share":
+        return f"{float(value):.1%}"
+    if kind == "date":
+        return pd.Timestamp(value).date().isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the page; every cell carries `data-col` so tests (and scrapers) can read it back."""
+
+    table_id: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, str]]
+    note: str = ""
+
+    @classmethod
+    def of(cls, table_id: str, frame: pd.DataFrame, columns: tuple[Column, ...], note: str = "") -> Table:
+        records = frame.to_dict("records")
+        rows = [{c.key: _cell(record.get(c.key), c.kind) for c in columns} for record in records]
+        return cls(table_id, columns, rows, note)
+
+
+RHYTHM_COLUMNS = (
+    Column("rep", "rep"),
+    Column("active_accounts", "active accounts", "int"),
+    Column("active_overdue", "active overdue", "int"),
+    Column("on_cadence_pct", "on cadence", "pct"),
+    Column("new_prospects_this_month", f"new prospects this month (target {TARGET_NEW_PROSPECTS})", "int"),
+    Column("new_prospects_last_month", "new prospects last month", "int"),
+    Column("prospects_in_progress", "prospects in progress", "int"),
+    Column("ready_to_reclassify", "ready to reclassify", "int"),
+    Column("visits_last_30d", "visits (30 days)", "int"),
+    Column("visits_per_week", "visits per week", "float"),
+)
+OVERDUE_COLUMNS = (
+    Column("rep", "rep"),
+    Column("account_name", "account"),
+    Column("status", "status"),
+    Column("days_overdue", "days overdue", "int"),
+    Column("last_visit_date", "last visit", "date"),
+    Column("cadence_days", "cadence (days)", "int"),
+    Column("next_visit_due", "was due", "date"),
+)
+TASK_COLUMNS = (
+    Column("rep", "rep"),
+    Column("crm", "CRM"),
+    Column("action", "action"),
+    Column("outcome", "outcome"),
+    Column("account_name", "account"),
+    Column("days_overdue", "days overdue", "int"),
+)
+PROSPECT_COLUMNS = (
+    Column("rep", "rep"),
+    Column("flag", "flag"),
+    Column("account_name", "account"),
+    Column("cohort_month", "cohort", "date"),
+    Column("visit_count", "visits", "int"),
+    Column("last_visit_date", "last visit", "date"),
+    Column("days_overdue", "days overdue", "int"),
+)
+UNDER_VISITED_COLUMNS = (
+    Column("rep", "rep"),
+    Column("account_name", "account"),
+    Column("referrer_count", "referrers", "int"),
+    Column("referrals_12m", "referrals (12 months)", "int"),
+    Column("visits_180d", "visits (180 days)", "int"),
+    Column("potential_share", "share of potential", "share"),
+    Column("visit_share", "share of visits", "share"),
+    Column("allocation_gap", "gap", "share"),
+)
+
+
+def render_page(data: ReportData, cap: int) -> str:
+    """The whole HTML document."""
+    under_visited = data.allocation[data.allocation["under_visited"]]
+    tables = {
+        "rhythm": Table.of("rhythm-table", data.rhythm, RHYTHM_COLUMNS),
+        "overdue": Table.of("overdue-table", data.overdue, OVERDUE_COLUMNS, _overdue_note(data.overdue, cap)),
+        "tasks": Table.of("tasks-table", data.run_tasks, TASK_COLUMNS),
+        "prospects": Table.of(
+            "prospects-table", data.flagged_prospects, PROSPECT_COLUMNS, f"at most {cap} per rep and flag"
+        ),
+        "under_visited": Table.of("under-visited-table", under_visited, UNDER_VISITED_COLUMNS),
+    }
+    specs = json.dumps(chart_specs(data), default=str)
+    return _TEMPLATE.render(
+        data=data,
+        tables=tables,
+        kpis=_kpis(data),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        # "</" inside a <script> would end it early: JSON allows the escaped form.
+        specs=specs.replace("</", "<\\/"),
+        vega_js=vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert()),
+        under_visited_per_rep=UNDER_VISITED_PER_REP,
+        target=TARGET_NEW_PROSPECTS,
+    )
+
+
+def _overdue_note(overdue: pd.DataFrame, cap: int) -> str:
+    if overdue.empty:
+        return "no account is overdue"
+    totals = overdue.groupby("rep")["rep_overdue"].first()
+    capped = totals[totals > cap]
+    shown = ", ".join(f"{rep}: {cap} of {total:,}" for rep, total in capped.items())
+    return f"most overdue first; capped at {cap} per rep ({shown})" if shown else "most overdue first"
+
+
+def _kpis(data: ReportData) -> list[tuple[str, str]]:
+    tasks = data.run_tasks
+    written = tasks[tasks["outcome"].isin(["created", "closed", "dry_run"])] if not tasks.empty else tasks
+    counts = data.status_counts
+    overdue = counts.loc[counts["cadence_status"] == "overdue", "accounts"].sum()
+    return [
+        ("accounts in scope", f"{int(counts['accounts'].sum()):,}"),
+        ("overdue", f"{int(overdue):,}"),
+        ("reps", f"{len(data.rhythm):,}"),
+        ("tasks written this run", f"{len(written):,}"),
+    ]
+
+
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+_TEMPLATE = _ENV.from_string(
+    """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cadence report {{ data.as_of or '' }}</title>
+<style>
+  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 0 auto;
+         max-width: 1280px; padding: 16px 24px 48px; }
+  h1 { margin: 0 0 4px; font-size: 24px; } h2 { margin: 36px 0 8px; border-bottom: 2px solid #e5e5e5; }
+  h3 { margin: 20px 0 6px; font-size: 15px; }
+  .meta, .note { color: #666; font-size: 12px; }
+  .kpis { display: flex; gap: 12px; margin: 16px 0; }
+  .kpi { background: #f5f7fa; border-radius: 6px; padding: 10px 16px; min-width: 140px; }
+  .kpi b { display: block; font-size: 22px; }
+  .chart { margin: 8px 0 16px; } .chart-error { color: #b00020; }
+  .scroll { max-height: 420px; overflow: auto; border: 1px solid #eee; }
+  table { border-collapse: collapse; width: 100%; font-size: 13px; }
+  th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; white-space: nowrap; }
+  th { background: #fafafa; position: sticky; top: 0; white-space: normal; vertical-align: bottom; }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; }
+</style>
+</head>
+<body>
+<h1>Cadence report{% if data.as_of %} · as of {{ data.as_of }}{% endif %}</h1>
+<div class="meta">run {{ data.run_id or "—" }} · generated {{ generated_at }}</div>
+<div class="kpis">
+{% for label, value in kpis %}<div class="kpi"><b>{{ value }}</b>{{ label }}</div>{% endfor %}
+</div>
+
+<h2 id="rhythm">Rhythm</h2>
+<div class="note">On cadence: active accounts not overdue. New prospects: first visit this month, target
+{{ target }} per rep. Visits per week: the last 30 days' visits × 7 / 30.</div>
+{{ table(tables.rhythm) }}
+<div class="chart" id="chart-rhythm"></div>
+<div class="chart" id="chart-weekly-visits"></div>
+
+<h2 id="overdue">Overdue</h2>
+<div class="chart" id="chart-status"></div>
+<h3>Overdue accounts</h3>
+{{ table(tables.overdue, scroll=True) }}
+<h3>Tasks this run wrote</h3>
+{{ table(tables.tasks, scroll=True) }}
+
+<h2 id="waterfall">Prospect waterfall</h2>
+<div class="chart" id="chart-waterfall"></div>
+<h3>Ready to reclassify and stalled</h3>
+<div class="note">Ready: five visits or more. Stalled: one to four visits and overdue.</div>
+{{ table(tables.prospects, scroll=True) }}
+
+<h2 id="potential">Referral potential against effort</h2>
+<div class="note">Each dot is an account: how much of its rep's referral potential it holds (people who can
+refer) against how much of the rep's visits it got in 180 days. Dots below the diagonal get less attention
+than their potential; red: the {{ under_visited_per_rep }} most under-visited of each rep.</div>
+<div class="chart" id="chart-allocation"></div>
+<h3>Top under-visited accounts per rep</h3>
+{{ table(tables.under_visited, scroll=True) }}
+
+<script>
+// vega-embed bundle with Vega and Vega-Lite (from vl-convert), so the report needs no network.
+{{ vega_js | safe }}
+</script>
+<script>
+const specs = {{ specs | safe }};
+for (const [id, spec] of Object.entries(specs)) {
+  const el = document.getElementById(id);
+  vegaEmbed(el, spec, {renderer: "svg", actions: false})
+    .then(() => { el.dataset.rendered = "true"; })
+    .catch((error) => { el.classList.add("chart-error"); el.textContent = "chart failed: " + error; });
+}
+</script>
+</body>
+</html>
+"""
+)
+
+
+_NUMERIC = {"int", "float", "pct", "share"}
+_TABLE_TEMPLATE = _ENV.from_string(
+    """{% if table.note %}<div class="note">{{ table.note }}</div>{% endif %}
+<div{% if scroll %} class="scroll"{% endif %}><table id="{{ table.table_id }}">
+<thead><tr>{% for c in table.columns %}<th>{{ c.label }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in table.rows %}<tr>{% for c in table.columns %}<td data-col="{{ c.key }}"\
+{% if c.kind in numeric %} class="num"{% endif %}>{{ row[c.key] }}</td>{% endfor %}</tr>
+{% else %}<tr><td colspan="{{ table.columns | length }}">none</td></tr>
+{% endfor %}</tbody></table></div>"""
+)
+
+
+def _render_table(table: Table, scroll: bool = False) -> Markup:
+    return Markup(_TABLE_TEMPLATE.render(table=table, scroll=scroll, numeric=_NUMERIC))
+
+
+_ENV.globals["table"] = _render_table
