@@ -42,6 +42,7 @@ class RunSummary:
     rows_synced: dict[str, int] = field(default_factory=dict)
     overdue_accounts: dict[str, int] = field(default_factory=dict)
     writeback: dict[str, dict[str, Any]] = field(default_factory=dict)
+    report: Path | None = None
 
     def render(self) -> str:
         lines = [f"nightly cadence audit as of {self.as_of}: {'succeeded' if self.succeeded else 'FAILED'}"]
@@ -62,6 +63,8 @@ class RunSummary:
         if self.error:
             lines.append(f"error: {self.error}")
         lines.append(f"warehouse: {self.warehouse}")
+        if self.report is not None:
+            lines.append(f"report: {self.report}")
         return "\n".join(lines)
 
 
@@ -148,6 +151,8 @@ def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSum
             summary.rows_synced[key[0]] = summary.rows_synced.get(key[0], 0) + int(rows or 0)
         elif key[-1].endswith("_task_writeback"):
             summary.writeback[key[-1].removesuffix("_task_writeback")] = metadata
+        elif key[-1] == "cadence_report":
+            summary.report = Path(str(metadata["path"]))
 
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:

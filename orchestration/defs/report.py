@@ -1,0 +1,29 @@
+"""The cadence report asset: one HTML page per run, after the writeback so it lists the tasks written."""
+
+import dagster as dg
+
+from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
+from orchestration.report import default_report_path, write_report
+from orchestration.resources import AuditSettings, WarehouseResource
+
+
+@dg.asset(
+    deps=[salesforce_task_writeback, hubspot_task_writeback],
+    group_name="report",
+    pool="warehouse",
+    kinds={"html"},
+)
+def cadence_report(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, audit: AuditSettings
+) -> dg.MaterializeResult:
+    """The manager's morning page: waterfall, overdue accounts and this run's tasks, referral potential
+    against effort, rhythm. Self-contained HTML beside the warehouse (reports/)."""
+    output = default_report_path(warehouse.file, audit.as_of_date().isoformat(), context.run_id)
+    write_report(warehouse.file, output, run_id=context.run_id)
+    context.log.info(f"cadence report: {output}")
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(output)), "bytes": output.stat().st_size}
+    )
+
+
+defs = dg.Definitions(assets=[cadence_report])
