@@ -143,6 +143,23 @@ def _run_options(args: argparse.Namespace, options_type: type) -> object:
     )
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.report import write_report
+
+    if not args.warehouse.exists():
+        raise SystemExit(f"error: warehouse {args.warehouse} not found; run `cadence demo` or `cadence run`")
+    try:
+        output = write_report(args.warehouse, args.output, run_id=args.run_id)
+    except duckdb.CatalogException as exc:
+        raise SystemExit(
+            f"error: {args.warehouse} has no marts yet ({str(exc).splitlines()[0]}); run `cadence run` first"
+        ) from exc
+    print(f"report: {output}")
+    return 0
+
+
 # ---- parser -------------------------------------------------------------------------------------
 
 
@@ -176,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the nightly cadence audit against the configured CRMs")
     _add_run_arguments(run)
     run.set_defaults(func=cmd_run)
+
+    report = commands.add_parser("report", help="write the cadence report (HTML, opens offline)")
+    report.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file")
+    report.add_argument("-o", "--output", type=Path, help="HTML file (default: reports/ by the warehouse)")
+    report.add_argument("--run-id", help="list the tasks this run wrote (default: the latest run)")
+    report.set_defaults(func=cmd_report)
 
     ingest = commands.add_parser("ingest", help="sync one CRM into the warehouse's raw layer")
     ingest.add_argument("crm", choices=["salesforce", "hubspot"])
