@@ -1,0 +1,149 @@
+"""Running the nightly job against a sandbox and reading what it wrote (shared by the e2e tests)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from ingest.hubspot.helpers import HubSpotClient
+from ingest.salesforce.helpers import RetryPolicy, connect
+from ingest.sandbox import RunningSandbox
+from orchestration.runtime import RunOptions, RunSummary, run_nightly_audit
+from orchestration.writeback.actions import TASK_KEY_MARKER
+
+FAST = 0.01  # retry backoff base: fault tests must not sleep
+SF_WRITES = "salesforce.composite_sobjects"
+HS_CREATES = "hubspot.batch_create.tasks"
+HS_UPDATES = "hubspot.batch_update.tasks"
+WRITE_CALLS = (SF_WRITES, HS_CREATES, HS_UPDATES)
+Record = dict[str, Any]
+
+
+@dataclass
+class Run:
+    summary: RunSummary
+    seconds: float
+    calls: Counter[str]  # sandbox call counters during this run
+
+    def writes(self) -> dict[str, int]:
+        return {name: self.calls[name] for name in WRITE_CALLS}
+
+
+def run_audit(
+    running: RunningSandbox, warehouse: Path, as_of: date, crms: Iterable[str] = ("salesforce", "hubspot"),
+    **options: Any,
+) -> Run:
+    """One in-process run of `nightly_cadence_audit`; unlisted CRMs are not configured."""
+    wanted = set(crms)
+    configs = {
+        "salesforce": running.salesforce_config() if "salesforce" in wanted else None,
+        "hubspot": running.hubspot_config() if "hubspot" in wanted else None,
+    }
+    before = Counter(running.counters)
+    started = time.perf_counter()
+    summary = run_nightly_audit(
+        configs, RunOptions(warehouse=warehouse, as_of=as_of, retry_base_seconds=FAST, **options)
+    )
+    calls = Counter(running.counters)
+    calls.subtract(before)
+    return Run(summary, time.perf_counter() - started, +calls)
+
+
+# ---- tasks in the sandbox -----------------------------------------------------------------------
+def _key_in_text(text: str | None) -> str | None:
+    last_line = (text or "").rstrip().rsplit("\n", 1)[-1]
+    return last_line.removeprefix(TASK_KEY_MARKER).strip() if last_line.startswith(TASK_KEY_MARKER) else None
+
+
+def task_key(crm: str, task: Record) -> str | None:
+    """The pipeline's key on a task, or None for a person's task."""
+    if crm == "salesforce":
+        return task.get("Cadence_Task_Key__c") or _key_in_text(task.get("Description"))
+    properties = task["properties"]
+    return properties.get("cadence_task_key") or _key_in_text(properties.get("hs_task_body"))
+
+
+def tasks_of(running: RunningSandbox, crm: str) -> list[Record]:
+    with running.store.lock:
+        records = running.store.salesforce.get("Task", {}) if crm == "salesforce" else (
+            running.store.hubspot.get("tasks", {})
+        )
+        return [dict(record) for record in records.values()]
+
+
+def pipeline_tasks(running: RunningSandbox, crm: str) -> list[Record]:
+    return [task for task in tasks_of(running, crm) if task_key(crm, task)]
+
+
+def is_open(crm: str, task: Record) -> bool:
+    if crm == "salesforce":
+        return not task["IsClosed"] and not task["IsDeleted"]
+    return task["properties"].get("hs_task_status") != "COMPLETED" and not task.get("archived")
+
+
+def account_of(crm: str, task: Record) -> str:
+    return task["WhatId"] if crm == "salesforce" else task["associations"]["companies"][0]
+
+
+def open_pipeline_tasks_per_account(running: RunningSandbox, crm: str) -> Counter[str]:
+    return Counter(account_of(crm, t) for t in pipeline_tasks(running, crm) if is_open(crm, t))
+
+
+def people_tasks_bytes(running: RunningSandbox) -> dict[str, bytes]:
+    """Every task without the pipeline's key, serialised: they must stay byte-identical."""
+    return {
+        f"{crm}:{task.get('Id') or task.get('id')}": orjson.dumps(task, option=orjson.OPT_SORT_KEYS)
+        for crm in ("salesforce", "hubspot")
+        for task in tasks_of(running, crm)
+        if not task_key(crm, task)
+    }
+
+
+# ---- the warehouse ------------------------------------------------------------------------------
+def ledger_outcomes(warehouse: Path, crm: str) -> Counter[str]:
+    """outcome -> count over every ledger row of one CRM."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select outcome, count(*) from cadence_ops.writeback_ledger where crm = ? group by outcome", [crm]
+        ).fetchall()
+    return Counter(dict(rows))
+
+
+def overdue_without_planned_visit(warehouse: Path, crm: str, as_of: date) -> set[str]:
+    """Accounts that must have exactly one open pipeline task, straight from account_cadence."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            """
+            select crm_account_id from marts.account_cadence
+            where crm = ? and is_overdue and coalesce(next_planned_visit_date > ?::date + 14, true)
+            """,
+            [crm, as_of],
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+# ---- a rep logs a visit, through each CRM's API ---------------------------------------------------
+def log_salesforce_visit(running: RunningSandbox, record: Record) -> str:
+    client = connect(running.salesforce_config(), RetryPolicy(base_seconds=FAST))
+    return client.call(lambda sf: sf.Event.create(record))["id"]
+
+
+def log_hubspot_meeting(running: RunningSandbox, company_id: str, properties: Record) -> str:
+    association = {
+        "to": {"id": company_id},
+        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 188}],
+    }
+    body = {"inputs": [{"properties": properties, "associations": [association]}]}
+    client = HubSpotClient(running.hubspot_config(), FAST)
+    try:
+        return client.request("POST", "/crm/v3/objects/meetings/batch/create", json=body)["results"][0]["id"]
+    finally:
+        client.close()
