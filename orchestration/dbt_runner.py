@@ -31,6 +31,18 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def dbt_environment(warehouse: Path, as_of: date | None = None) -> Any:
+    """The environment profiles.yml and the as-of macro read, for the duration of a dbt call.
+
+    The as-of date travels as CADENCE_AS_OF rather than a dbt var: a new var value makes dbt
+    re-parse the whole project every run, an env var is only read when models compile.
+    """
+    values = {"CADENCE_WAREHOUSE": str(Path(warehouse).resolve()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if as_of is not None:
+        values["CADENCE_AS_OF"] = as_of.isoformat()
+    return _environment(values)
+
+
 def dbt_args(
     args: list[str],
     as_of: date | None = None,
@@ -93,11 +105,7 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner
 
-    environment = {
-        "CADENCE_WAREHOUSE": str(Path(warehouse).resolve()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    with _environment(environment):
+    with dbt_environment(warehouse):
         try:
             result = dbtRunner().invoke(dbt_args(args, as_of, vars, target_path, log_path))
         finally:

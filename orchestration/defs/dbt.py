@@ -1,17 +1,14 @@
 """dbt assets: every model of dbt_project, its tests as asset checks, built as of the run's date."""
 
-
-import json
-import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.dbt_runner import dbt_environment
 from orchestration.resources import AuditSettings, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -39,21 +36,6 @@ def ensure_manifest() -> Path:
     return manifest
 
 
-@contextmanager
-def _warehouse_env(warehouse: Path) -> Iterator[None]:
-    """profiles.yml reads CADENCE_WAREHOUSE; the dbt subprocess inherits it from here."""
-    previous = os.environ.get("CADENCE_WAREHOUSE")
-    os.environ["CADENCE_WAREHOUSE"] = str(warehouse)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("CADENCE_WAREHOUSE", None)
-        else:
-            os.environ["CADENCE_WAREHOUSE"] = previous
-
-
 @dbt_assets(manifest=ensure_manifest(), project=dbt_project, pool="warehouse")
 def cadence_dbt_models(
     context: dg.AssetExecutionContext,
@@ -61,11 +43,12 @@ def cadence_dbt_models(
     warehouse: WarehouseResource,
     audit: AuditSettings,
 ) -> Iterator[Any]:
-    dbt_vars = {"as_of": audit.as_of_date().isoformat()}
-    with _warehouse_env(warehouse.file):
+    with dbt_environment(warehouse.file, audit.as_of_date()):
         # Unit tests check the SQL, not the data: CI runs them; the nightly run skips them.
-        args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
-        yield from dbt.cli(args, context=context).stream()
+        # A target folder per warehouse keeps dbt's partial-parse cache valid from one night to the next.
+        target = warehouse.file.parent / f".dbt-{warehouse.file.stem}"
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
 
 defs = dg.Definitions(
