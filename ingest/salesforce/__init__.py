@@ -23,6 +23,7 @@ from ingest.config import SalesforceConfig
 from ingest.errors import CadenceError, CrmSchemaError
 from ingest.pipeline import make_pipeline
 from ingest.salesforce.helpers import (
+    CursorBoundary,
     RetryPolicy,
     SalesforceClient,
     connect,
@@ -59,17 +60,21 @@ def salesforce_source(
 
 def _object_resource(client: SalesforceClient, sobject: SalesforceObject, page_size: int) -> DltResource:
     def pages(
-        # dlt's idiom: it binds this default to the cursor state of each run.
+        # dlt's idiom: it binds this default to the cursor state of each run. Its own boundary
+        # dedup (primary_key) hashes rows one by one; CursorBoundary does the same in Arrow.
         modstamp: dlt.sources.incremental[Any] = dlt.sources.incremental(  # noqa: B008
-            CURSOR_COLUMN, primary_key=PRIMARY_KEY
+            CURSOR_COLUMN, primary_key=()
         ),
     ) -> Iterator[pa.Table]:
         present = _readable_fields(client, sobject)
         soql = build_soql(sobject, present, modstamp.start_value)
+        boundary = CursorBoundary(dlt.current.resource_state(), CURSOR_COLUMN, PRIMARY_KEY)
         started, rows = time.perf_counter(), 0
-        for table in client.query_tables(soql, sobject, page_size):
+        for page in client.query_tables(soql, sobject, page_size):
+            table = boundary.new_rows(page)
             rows += table.num_rows
             yield table
+        boundary.save()
         logger.info(
             "salesforce %s: %d rows read in %.1f s", sobject.table, rows, time.perf_counter() - started
         )
