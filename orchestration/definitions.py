@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs import dbt, ingest, jobs, report, writeback
+from orchestration.defs import dbt, ingest, jobs, quality, report, writeback
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
 
@@ -22,7 +22,8 @@ def build_definitions(
         "audit": audit or AuditSettings(),
     }
     return dg.Definitions.merge(
-        ingest.defs, dbt.defs, writeback.defs, report.defs, jobs.defs, dg.Definitions(resources=resources)
+        ingest.defs, dbt.defs, writeback.defs, quality.defs, report.defs, jobs.defs,
+        dg.Definitions(resources=resources),
     )
 
 

@@ -1,0 +1,228 @@
+"""Validate suites against the warehouse and keep the run's GX Data Docs.
+
+Tables are read with a read-only DuckDB connection into pandas and validated through GX's pandas
+data source. Each Dagster run gets its own small GX project under `<warehouse dir>/quality-docs/runs/`,
+whose Data Docs site is the run's page; `quality-docs/index.html` links every run's page.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from expectations.suites import CRITICAL, WARNING, SuiteParams, SuiteSpec
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
+
+# GX phones home and draws progress bars by default; neither belongs in a nightly job.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+DOCS_FOLDER = "quality-docs"
+EXAMPLE_ROWS = 5
+
+
+def docs_root(warehouse: Path) -> Path:
+    """Where the Data Docs live: beside the warehouse file (var/quality-docs for the default one)."""
+    return Path(warehouse).resolve().parent / DOCS_FOLDER
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    suite: str
+    table: str
+    expectation: str  # e.g. expect_column_values_to_not_be_null(owner_id)
+    why: str
+    severity: str
+    success: bool
+    unexpected: int
+    rows: int
+    examples: list[dict[str, Any]]
+    observed: Any = None
+
+    def describe(self) -> str:
+        found = f"{self.unexpected} of {self.rows} rows" if self.unexpected else f"observed {self.observed}"
+        text = f"{self.expectation} failed on {self.table} ({found}): {self.why}"
+        if self.examples:
+            text += "; e.g. " + "; ".join(_row_text(row) for row in self.examples)
+        return text
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}={_plain(v)!r}" for k, v in row.items()) + "}"
+
+
+def _plain(value: Any) -> Any:
+    """Example values as people read them (no numpy/pandas reprs, None for missing)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or pd.isna(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value if isinstance(value, (str, bool, int, float)) else str(value)
+
+
+@dataclass
+class SuiteOutcome:
+    spec: SuiteSpec
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    skipped: str | None = None
+
+    def failed(self, severity: str) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == severity]
+
+    @property
+    def critical_failures(self) -> list[ExpectationOutcome]:
+        return self.failed(CRITICAL)
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return self.failed(WARNING)
+
+
+class QualityRun:
+    """One Dagster run's validations: a GX project in its own folder, its Data Docs the run's page."""
+
+    def __init__(self, warehouse: Path, run_name: str) -> None:
+        self.warehouse = Path(warehouse).resolve()
+        self.root = docs_root(self.warehouse)
+        self.run_name = run_name
+        self.folder = self.root / "runs" / run_name
+        self._context: AbstractDataContext | None = None
+
+    @property
+    def page(self) -> Path:
+        return self.folder / "site" / "index.html"
+
+    def validate(self, specs: Sequence[SuiteSpec], params: SuiteParams) -> list[SuiteOutcome]:
+        """Read each spec's rows (read-only) and validate them; missing tables skip the suite."""
+        frames: list[tuple[SuiteSpec, pd.DataFrame | None, str | None]] = []
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            existing = _tables(con)
+            for spec in specs:
+                missing = [t for t in spec.needs if t not in existing]
+                if missing:
+                    frames.append((spec, None, f"no table {', '.join(missing)} (CRM not configured?)"))
+                else:
+                    frames.append((spec, con.execute(spec.query(params)).df(), None))
+        return [
+            SuiteOutcome(spec, skipped=why) if frame is None else self.validate_frame(spec, frame, params)
+            for spec, frame, why in frames
+        ]
+
+    def validate_frame(self, spec: SuiteSpec, frame: pd.DataFrame, params: SuiteParams) -> SuiteOutcome:
+        import great_expectations as gx
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        context = self.context()
+        source = context.data_sources.add_or_update_pandas("warehouse")
+        asset = next((a for a in source.assets if a.name == spec.name), None)
+        asset = asset or source.add_dataframe_asset(spec.name)
+        batch = next(iter(asset.batch_definitions), None) or asset.add_batch_definition_whole_dataframe(
+            "rows"
+        )
+        suite = context.suites.add_or_update(spec.suite(params))
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
+        )
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            run_id=RunIdentifier(run_name=self.run_name),
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": [c for c in spec.example_columns if c in frame],
+                "partial_unexpected_count": EXAMPLE_ROWS,
+            },
+        )
+        return SuiteOutcome(spec, [_outcome(spec, r, len(frame)) for r in result.results])
+
+    def context(self) -> AbstractDataContext:
+        if self._context is None:
+            self._context = _run_context(self.folder)
+        return self._context
+
+    def build_docs(self) -> Path:
+        """Render the run's page and refresh the index of runs; returns the run's page."""
+        self.context().build_data_docs()
+        _write_index(self.root)
+        return self.page
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
+    return {row[0] for row in rows}
+
+
+def _outcome(spec: SuiteSpec, result: Any, rows: int) -> ExpectationOutcome:
+    config = result.expectation_config
+    details = result.result or {}
+    column = config.kwargs.get("column") or ", ".join(
+        str(config.kwargs[k]) for k in ("column_A", "column_B") if k in config.kwargs
+    )
+    return ExpectationOutcome(
+        suite=spec.name,
+        table=spec.table,
+        expectation=f"{config.type}({column})",
+        why=(config.meta or {}).get("why", ""),
+        severity=(config.meta or {}).get("severity", CRITICAL),
+        success=bool(result.success),
+        unexpected=int(details.get("unexpected_count") or 0),
+        rows=int(details.get("element_count") or rows),
+        examples=[
+            {k: _plain(v) for k, v in row.items()}
+            for row in (details.get("partial_unexpected_index_list") or [])[:3]
+        ],
+        observed=details.get("observed_value"),
+    )
+
+
+def _run_context(folder: Path) -> AbstractDataContext:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    folder.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(folder))
+    sites = context.variables.data_docs_sites or {}
+    if "run" not in sites:
+        site = {
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(folder / "site"),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+        context.variables.data_docs_sites = {"run": site}
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
+        context = gx.get_context(mode="file", project_root_dir=str(folder))
+    return context
+
+
+def _write_index(root: Path) -> None:
+    """quality-docs/index.html: every run's page, newest first."""
+    pages = sorted((root / "runs").glob("*/site/index.html"), key=lambda p: p.stat().st_mtime, reverse=True)
+    links = ((html.escape(p.relative_to(root).as_posix()), html.escape(p.parents[1].name)) for p in pages)
+    items = "\n".join(f'<li><a href="{href}">{name}</a></li>' for href, name in links)
+    (root / "index.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>Cadence quality gate runs</title>"
+        f"<h1>Cadence quality gate: one page per run</h1><ul>\n{items}\n</ul>\n"
+    )
+
+
+def summarise(outcomes: Iterable[SuiteOutcome]) -> dict[str, int]:
+    outcomes = list(outcomes)
+    return {
+        "suites": sum(1 for o in outcomes if not o.skipped),
+        "skipped": sum(1 for o in outcomes if o.skipped),
+        "critical_failures": sum(len(o.critical_failures) for o in outcomes),
+        "warnings": sum(len(o.warnings) for o in outcomes),
+    }

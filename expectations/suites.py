@@ -1,0 +1,385 @@
+"""The quality gate's suites, versioned with the code: which rows each one reads, what it expects.
+
+Every suite validates one DataFrame that a SQL query reads from the warehouse (GX's SQL path does not
+work on DuckDB). Each expectation carries `meta.severity`:
+- `critical`: failing it means the data is broken (a truncated sync, a model bug); it blocks the writeback.
+- `warning`: junk a CRM always has a little of; it is reported (Dagster WARN, Data Docs) but never blocks.
+A "tolerated" rule is both: any bad row warns, more than `max_share` of bad rows is critical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # GX takes seconds to import; the Dagster definitions import this module
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+CRITICAL = "critical"
+WARNING = "warning"
+# Nothing in these CRMs predates 2000; earlier dates are parse accidents. Bounds are naive UTC datetimes:
+# the suites read timestamps as naive UTC and dates as midnight, which is how pandas compares them.
+EARLIEST = datetime(2000, 1, 1)
+MAX_ORPHAN_SHARE = 0.05  # visits whose account is unknown
+MAX_UNRESOLVED_OWNER_SHARE = 0.05  # accounts whose owner is null or not a known user
+MAX_BAD_DATE_SHARE = 0.01  # visits with a missing, pre-2000 or (completed) future date
+MAX_VOLUME_DROP = 0.20  # run over run, per CRM
+CADENCE_STATUSES = ["overdue", "never_visited", "due_soon", "on_track"]
+
+
+@dataclass(frozen=True)
+class SuiteParams:
+    """What a run's expectations depend on."""
+
+    as_of: date
+    now: datetime
+    max_tasks_per_run: int = 500
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """One validated DataFrame: `sql` reads it ({as_of} is substituted), `expect` builds its expectations."""
+
+    name: str  # the GX suite name, also the Dagster check name
+    table: str  # the warehouse table the failure message names
+    asset: tuple[str, ...]  # the Dagster asset key the check is attached to
+    sql: str
+    expect: Callable[[SuiteParams], list[gxe.Expectation]]
+    example_columns: list[str] = field(default_factory=lambda: ["id"])
+    needs: tuple[str, ...] = ()  # tables that must exist, else the suite is skipped
+
+    def query(self, params: SuiteParams) -> str:
+        return self.sql.format(as_of=f"date '{params.as_of.isoformat()}'")
+
+    def suite(self, params: SuiteParams) -> gx.ExpectationSuite:
+        import great_expectations as gx
+
+        return gx.ExpectationSuite(name=self.name, expectations=self.expect(params))
+
+
+def _expectation(name: str, severity: str, why: str, **kwargs: Any) -> gxe.Expectation:
+    """`name` is the GX class, e.g. "ExpectColumnValuesToBeUnique" (imported only when a suite is built)."""
+    import great_expectations.expectations as gxe
+
+    return getattr(gxe, name)(meta={"severity": severity, "why": why}, **kwargs)
+
+
+def critical(name: str, why: str, **kwargs: Any) -> gxe.Expectation:
+    return _expectation(name, CRITICAL, why, **kwargs)
+
+
+def warning(name: str, why: str, **kwargs: Any) -> gxe.Expectation:
+    return _expectation(name, WARNING, why, **kwargs)
+
+
+def tolerated(name: str, why: str, max_share: float, **kwargs: Any) -> list[gxe.Expectation]:
+    """Warn on any bad row; block when bad rows exceed `max_share` (a broken sync, not junk)."""
+    return [
+        warning(name, why, **kwargs),
+        critical(name, f"{why} (more than {max_share:.0%} of rows)", mostly=1 - max_share, **kwargs),
+    ]
+
+
+def _ids(column: str = "id") -> list[gxe.Expectation]:
+    return [
+        critical("ExpectColumnValuesToNotBeNull", "every record has an id", column=column),
+        critical("ExpectColumnValuesToBeUnique", "ids are unique (merge on the primary key)", column=column),
+    ]
+
+
+def _modstamps(params: SuiteParams, column: str = "modstamp") -> list[gxe.Expectation]:
+    latest = (params.now.astimezone(UTC) + timedelta(days=1)).replace(tzinfo=None)
+    return [
+        critical("ExpectColumnValuesToNotBeNull", "modstamps parse", column=column),
+        critical(
+            "ExpectColumnValuesToBeBetween",
+            "modstamps are not absurd (2000 .. now)",
+            column=column,
+            min_value=EARLIEST,
+            max_value=latest,
+        ),
+    ]
+
+
+def _accounts(params: SuiteParams) -> list[gxe.Expectation]:
+    return [
+        *_ids(),
+        *_modstamps(params),
+        *tolerated(
+            "ExpectColumnValuesToBeInSet",
+            "account owners resolve to a known user",
+            MAX_UNRESOLVED_OWNER_SHARE,
+            column="owner_resolvable",
+            value_set=[True],
+        ),
+    ]
+
+
+def _plain_table(params: SuiteParams) -> list[gxe.Expectation]:
+    return [*_ids(), *_modstamps(params)]
+
+
+def _visits(params: SuiteParams) -> list[gxe.Expectation]:
+    return [
+        *_ids(),
+        *_modstamps(params),
+        *tolerated(
+            "ExpectColumnValuesToNotBeNull", "visit dates parse", MAX_BAD_DATE_SHARE, column="visit_date"
+        ),
+        *tolerated(
+            "ExpectColumnValuesToBeBetween",
+            "no visit before 2000",
+            MAX_BAD_DATE_SHARE,
+            column="visit_date",
+            min_value=EARLIEST,
+        ),
+        *tolerated(
+            "ExpectColumnValuesToBeBetween",
+            "no completed visit after the as-of date (the models count it as planned)",
+            MAX_BAD_DATE_SHARE,
+            column="completed_visit_date",  # null unless the record says the visit was done
+            max_value=datetime.combine(params.as_of, time()),
+        ),
+        *tolerated(
+            "ExpectColumnValuesToBeInSet",
+            "the visit's account is known (orphan visits count for nobody)",
+            MAX_ORPHAN_SHARE,
+            column="account_known",
+            value_set=[True],
+        ),
+    ]
+
+
+# ---- raw layer ------------------------------------------------------------------------------------
+_SF = "raw_salesforce"
+_HS = "raw_hubspot"
+
+_SALESFORCE_VISITS = f"""
+with visits as (
+    select id, coalesce(account_id, case when what_id like '001%' then what_id end) as account_id,
+           coalesce(activity_date, cast(start_date_time as date)) as visit_date,
+           null::date as completed_visit_date, timezone('UTC', system_modstamp) as modstamp
+    from {_SF}.event where not coalesce(is_deleted, false) and type in ('Visit', 'Meeting')
+    union all
+    select id, coalesce(account_id, case when what_id like '001%' then what_id end),
+           activity_date, activity_date, timezone('UTC', system_modstamp)
+    from {_SF}.task
+    where not coalesce(is_deleted, false) and type = 'Visit' and status = 'Completed'
+)
+select visits.*, account.id is not null as account_known
+from visits left join {_SF}.account on account.id = visits.account_id
+"""
+
+_HUBSPOT_VISITS = f"""
+with visits as (
+    select id, company_ids,
+           coalesce(cast(hs_meeting_start_time as date), cast(hs_timestamp as date)) as visit_date,
+           hs_meeting_outcome, timezone('UTC', hs_lastmodifieddate) as modstamp
+    from {_HS}.meetings
+    where not coalesce(archived, false)
+      and coalesce(hs_meeting_outcome, '') not in ('CANCELED', 'NO_SHOW')
+)
+select id, company_ids, visit_date, modstamp,
+       case when hs_meeting_outcome = 'COMPLETED' then visit_date end as completed_visit_date,
+       exists (select 1 from {_HS}.companies c
+               where list_contains(string_split(visits.company_ids, ','), c.id)) as account_known
+from visits
+"""
+
+
+def _raw_suites(
+    crm: str, schema: str, accounts_sql: str, visits_table: str, visits_sql: str, plain: dict[str, str]
+) -> list[SuiteSpec]:
+    account_table = "account" if crm == "salesforce" else "companies"
+    # A CRM that is not configured has no raw tables: its suites are skipped, not failed.
+    needs = (f"{schema}.{account_table}", f"{schema}.{visits_table}", *(f"{schema}.{t}" for t in plain))
+    visit_examples = ["id", "account_id" if crm == "salesforce" else "company_ids"]
+    specs = [
+        SuiteSpec(
+            f"{crm}_accounts",
+            f"{schema}.{account_table}",
+            (crm, account_table),
+            accounts_sql,
+            _accounts,
+            ["id", "owner_id"],
+            needs,
+        ),
+        SuiteSpec(
+            f"{crm}_visits",
+            f"{schema}.{visits_table} (visits)",
+            (crm, visits_table),
+            visits_sql,
+            _visits,
+            visit_examples,
+            needs,
+        ),
+    ]
+    specs += [
+        SuiteSpec(
+            f"{crm}_{table}",
+            f"{schema}.{table}",
+            (crm, table),
+            f"select id, timezone('UTC', {modstamp}) as modstamp from {schema}.{table}",
+            _plain_table,
+            ["id"],
+            needs,
+        )
+        for table, modstamp in plain.items()
+    ]
+    return specs
+
+
+RAW_SUITES: dict[str, list[SuiteSpec]] = {
+    "salesforce": _raw_suites(
+        "salesforce",
+        _SF,
+        f"""select a.id, a.owner_id, timezone('UTC', a.system_modstamp) as modstamp,
+                   case when not coalesce(a.is_deleted, false) then u.id is not null end as owner_resolvable
+            from {_SF}.account a left join {_SF}.user u on u.id = a.owner_id""",
+        "event",
+        _SALESFORCE_VISITS,
+        {
+            "user": "system_modstamp",
+            "contact": "system_modstamp",
+            "opportunity": "system_modstamp",
+            "task": "system_modstamp",
+        },
+    ),
+    "hubspot": _raw_suites(
+        "hubspot",
+        _HS,
+        f"""select c.id, c.hubspot_owner_id as owner_id, timezone('UTC', c.hs_lastmodifieddate) as modstamp,
+                   case when not coalesce(c.archived, false) then o.id is not null end as owner_resolvable
+            from {_HS}.companies c left join {_HS}.owners o on o.id = c.hubspot_owner_id""",
+        "meetings",
+        _HUBSPOT_VISITS,
+        {
+            "owners": "updated_at",
+            "contacts": "hs_lastmodifieddate",
+            "deals": "hs_lastmodifieddate",
+            "tasks": "hs_lastmodifieddate",
+        },
+    ),
+}
+
+
+# ---- marts ---------------------------------------------------------------------------------------
+MARTS = "marts"
+
+
+def _account_cadence(params: SuiteParams) -> list[gxe.Expectation]:
+    return [
+        *_ids("account_key"),
+        critical(
+            "ExpectColumnValuesToBeInSet",
+            "cadence_status is one of the contract's",
+            column="cadence_status",
+            value_set=CADENCE_STATUSES,
+        ),
+        critical(
+            "ExpectColumnValuesToBeInSet",
+            "status is active or prospect",
+            column="status",
+            value_set=["active", "prospect"],
+        ),
+        critical(
+            "ExpectColumnPairValuesToBeEqual",
+            "days_overdue = as-of - next_visit_due",
+            column_A="days_overdue",
+            column_B="expected_days_overdue",
+        ),
+    ]
+
+
+def _task_creates(params: SuiteParams) -> list[gxe.Expectation]:
+    return [
+        *_ids("task_key"),
+        critical(
+            "ExpectColumnValuesToNotBeNull", "every task has an owner (a rep to nag)", column="owner_id"
+        ),
+    ]
+
+
+def _open_tasks(params: SuiteParams) -> list[gxe.Expectation]:
+    return [
+        critical(
+            "ExpectColumnValuesToBeBetween",
+            "no account has two open pipeline tasks after the writeback",
+            column="open_tasks",
+            max_value=1,
+        )
+    ]
+
+
+def _volume(params: SuiteParams) -> list[gxe.Expectation]:
+    floor = 1 - MAX_VOLUME_DROP
+    return [
+        critical(
+            "ExpectColumnValuesToBeBetween",
+            f"in-scope accounts dropped by at most {MAX_VOLUME_DROP:.0%} since the last successful run",
+            column="account_ratio",
+            min_value=floor,
+        ),
+        critical(
+            "ExpectColumnValuesToBeBetween",
+            f"visits dropped by at most {MAX_VOLUME_DROP:.0%} since the last successful run",
+            column="visit_ratio",
+            min_value=floor,
+        ),
+        critical(
+            "ExpectColumnValuesToBeBetween",
+            f"the queue fits max_tasks_per_run={params.max_tasks_per_run}",
+            column="queue_size",
+            max_value=params.max_tasks_per_run,
+        ),
+    ]
+
+
+QUEUE = f"{MARTS}.overdue_visit_tasks"
+CADENCE = f"{MARTS}.account_cadence"
+
+MART_SUITES: list[SuiteSpec] = [
+    SuiteSpec(
+        "marts_account_cadence",
+        CADENCE,
+        ("account_cadence",),
+        f"select *, {{as_of}} - next_visit_due as expected_days_overdue from {CADENCE}",
+        _account_cadence,
+        ["account_key", "days_overdue", "next_visit_due"],
+    ),
+    SuiteSpec(
+        "marts_task_creates",
+        f"{QUEUE} (action = 'create')",
+        ("overdue_visit_tasks",),
+        f"select * from {QUEUE} where action = 'create'",
+        _task_creates,
+        ["task_key", "account_key"],
+    ),
+    SuiteSpec(
+        "marts_open_tasks_after_writeback",
+        f"{QUEUE} + intermediate.int_pipeline_tasks",
+        ("overdue_visit_tasks",),
+        f"""
+        select account_key, count(*) as open_tasks from (
+            select account_key from intermediate.int_pipeline_tasks
+            where is_open and crm_task_id not in (select crm_task_id from {QUEUE} where action = 'close')
+            union all
+            select account_key from {QUEUE} where action = 'create'
+        ) group by account_key""",
+        _open_tasks,
+        ["account_key"],
+    ),
+]
+
+# Filled in by expectations.history (counts now vs. the last successful run's baseline).
+VOLUME_SUITE = SuiteSpec(
+    "run_over_run_volume",
+    f"{CADENCE} and {QUEUE} vs cadence_ops.quality_runs",
+    ("overdue_visit_tasks",),
+    "",
+    _volume,
+    ["crm", "accounts", "baseline_accounts", "visits", "baseline_visits", "queue_size"],
+)

@@ -1,0 +1,213 @@
+"""The quality gate: GX suites as blocking Dagster asset checks, and the run-over-run baseline.
+
+Raw checks run after each CRM's sync and before dbt; mart checks run after dbt and before the
+writeback. A failed critical expectation fails its check with ERROR severity, so Dagster skips
+everything downstream (no CRM write) and the run fails with the check's description. With
+`override_quality_gate` the same checks run and report, with WARN severity, and the writeback proceeds.
+"""
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import dagster as dg
+import duckdb
+from dagster_dbt import get_asset_key_for_model
+
+from expectations.history import record_baseline, volume_frame
+from expectations.runner import QualityRun, SuiteOutcome, summarise
+from expectations.suites import MART_SUITES, RAW_SUITES, VOLUME_SUITE, SuiteParams, SuiteSpec
+from orchestration.defs.dbt import cadence_dbt_models
+from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
+from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+
+OVERRIDE_HINT = (
+    "If the change is real (e.g. accounts really were deleted or reassigned), rerun with "
+    "--override-quality-gate (AuditSettings.override_quality_gate=True): the checks still run and "
+    "report, and the writeback proceeds."
+)
+MAX_LISTED_FAILURES = 5
+
+
+def _asset_key(spec: SuiteSpec) -> dg.AssetKey:
+    """Raw suites name their [crm, table] key; mart suites name a dbt model."""
+    if len(spec.asset) == 1:
+        return get_asset_key_for_model([cadence_dbt_models], spec.asset[0])
+    return dg.AssetKey(list(spec.asset))
+
+
+def _check_specs(specs: Sequence[SuiteSpec]) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(
+            spec.name, asset=_asset_key(spec), blocking=True, description=f"GX suite on {spec.table}"
+        )
+        for spec in specs
+    ]
+
+
+def _configured(salesforce: SalesforceResource, hubspot: HubSpotResource) -> list[str]:
+    crms = {"salesforce": salesforce.crm_config(), "hubspot": hubspot.crm_config()}
+    return [crm for crm, config in crms.items() if config is not None]
+
+
+def _params(audit: AuditSettings) -> SuiteParams:
+    return SuiteParams(
+        as_of=audit.as_of_date(), now=datetime.now(UTC), max_tasks_per_run=audit.max_tasks_per_run
+    )
+
+
+def _quality_run(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, audit: AuditSettings
+) -> QualityRun:
+    return QualityRun(warehouse.file, f"{audit.as_of_date().isoformat()}_{context.run.run_id[:8]}")
+
+
+def gate_message(outcome: SuiteOutcome, overridden: bool, page: str) -> str:
+    """Which expectation failed, on which table, example rows, and how to override deliberately."""
+    failures = outcome.critical_failures
+    head = (
+        f"quality gate OVERRIDDEN for {outcome.spec.table}"
+        if overridden
+        else f"quality gate blocked the writeback: {len(failures)} critical expectation(s) failed "
+        f"on {outcome.spec.table}"
+    )
+    lines = [head, *(f"- {f.describe()}" for f in failures[:MAX_LISTED_FAILURES])]
+    if not overridden:
+        lines.append(OVERRIDE_HINT)
+    lines.append(f"Data Docs: {page}")
+    return "\n".join(lines)
+
+
+def _result(outcome: SuiteOutcome, audit: AuditSettings, page: str) -> dg.AssetCheckResult:
+    metadata: dict[str, object] = {"data_docs": dg.MetadataValue.path(page), "table": outcome.spec.table}
+    key = _asset_key(outcome.spec)
+    if outcome.skipped:
+        metadata["skipped"] = outcome.skipped
+        return dg.AssetCheckResult(
+            check_name=outcome.spec.name, asset_key=key, passed=True, metadata=metadata
+        )
+    metadata.update(summarise([outcome]))
+    flagged = [*outcome.critical_failures, *outcome.warnings]
+    if flagged:
+        metadata["failed_expectations"] = dg.MetadataValue.md("\n".join(f"- {f.describe()}" for f in flagged))
+    blocking = bool(outcome.critical_failures) and not audit.override_quality_gate
+    description = (
+        gate_message(outcome, audit.override_quality_gate, page) if outcome.critical_failures else None
+    )
+    return dg.AssetCheckResult(
+        check_name=outcome.spec.name,
+        asset_key=key,
+        passed=not flagged,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata=metadata,
+    )
+
+
+def _report(
+    context: dg.AssetCheckExecutionContext,
+    run: QualityRun,
+    outcomes: list[SuiteOutcome],
+    audit: AuditSettings,
+) -> Iterator[dg.AssetCheckResult]:
+    page = str(run.build_docs())
+    for outcome in outcomes:
+        for warning in outcome.warnings:
+            context.log.warning(f"quality warning: {warning.describe()}")
+        yield _result(outcome, audit, page)
+
+
+def _raw_check(crm: str) -> dg.AssetChecksDefinition:
+    specs = RAW_SUITES[crm]
+
+    @dg.multi_asset_check(specs=_check_specs(specs), name=f"{crm}_raw_quality", pool="warehouse")
+    def raw_quality(
+        context: dg.AssetCheckExecutionContext,
+        salesforce: SalesforceResource,
+        hubspot: HubSpotResource,
+        warehouse: WarehouseResource,
+        audit: AuditSettings,
+    ) -> Iterator[dg.AssetCheckResult]:
+        if crm not in _configured(salesforce, hubspot):
+            for spec in specs:
+                yield dg.AssetCheckResult(
+                    check_name=spec.name,
+                    asset_key=_asset_key(spec),
+                    passed=True,
+                    metadata={"skipped": f"{crm} is not configured"},
+                )
+            return
+        run = _quality_run(context, warehouse, audit)
+        yield from _report(context, run, run.validate(specs, _params(audit)), audit)
+
+    return raw_quality
+
+
+@dg.multi_asset_check(
+    specs=_check_specs([*MART_SUITES, VOLUME_SUITE]), name="marts_quality", pool="warehouse"
+)
+def marts_quality(
+    context: dg.AssetCheckExecutionContext,
+    salesforce: SalesforceResource,
+    hubspot: HubSpotResource,
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> Iterator[dg.AssetCheckResult]:
+    """The marts' contract, and run-over-run volume against the last successful run."""
+    run = _quality_run(context, warehouse, audit)
+    params = _params(audit)
+    outcomes = run.validate(MART_SUITES, params)
+    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+        volume = volume_frame(con, _configured(salesforce, hubspot))
+    context.log.info(f"run-over-run volume:\n{volume.to_string(index=False)}")
+    outcomes.append(run.validate_frame(VOLUME_SUITE, volume, params))
+    yield from _report(context, run, outcomes, audit)
+
+
+@dg.asset(
+    deps=[salesforce_task_writeback, hubspot_task_writeback],
+    group_name="writeback",
+    pool="warehouse",
+    kinds={"duckdb"},
+)
+def quality_baseline(
+    context: dg.AssetExecutionContext,
+    salesforce: SalesforceResource,
+    hubspot: HubSpotResource,
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> dg.MaterializeResult:
+    """This run's in-scope account and visit counts, the next run's run-over-run baseline.
+
+    Materialised only after the writeback succeeded (a blocked run skips it, keeping the old bar).
+    """
+    if audit.dry_run:
+        return dg.MaterializeResult(metadata={"skipped": "dry run: the CRM was not acted on"})
+    counts = record_baseline(
+        warehouse.file, context.run_id, audit.as_of_date(), _configured(salesforce, hubspot)
+    )
+    return dg.MaterializeResult(
+        metadata={
+            f"{crm}_{name}": value
+            for crm, pair in counts.items()
+            for name, value in zip(("accounts", "visits"), pair, strict=True)
+        }
+    )
+
+
+def gate_failure_message(result: dg.ExecuteInProcessResult) -> str | None:
+    """The descriptions of the checks that blocked the run (for `RunSummary.error`), or None."""
+    messages = []
+    for event in result.all_events:
+        evaluation = event.event_specific_data if event.event_type_value == "ASSET_CHECK_EVALUATION" else None
+        if (
+            evaluation is not None
+            and not evaluation.passed
+            and evaluation.severity == dg.AssetCheckSeverity.ERROR
+        ):
+            messages.append(evaluation.description or evaluation.check_name)
+    return "\n".join(messages) or None
+
+
+defs = dg.Definitions(
+    asset_checks=[_raw_check("salesforce"), _raw_check("hubspot"), marts_quality], assets=[quality_baseline]
+)
