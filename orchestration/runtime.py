@@ -17,6 +17,7 @@ from ingest.config import HubSpotConfig, SalesforceConfig, hubspot_config_from_d
 from ingest.errors import CadenceError
 from ingest.sync_result import SyncResult
 from orchestration.definitions import build_definitions
+from orchestration.defs.quality import gate_failure_message
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
 CrmConfigs = dict[str, SalesforceConfig | HubSpotConfig | None]
@@ -103,7 +104,8 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
     with dg.DagsterInstance.ephemeral() as instance, log_path.open("w") as log, redirect_stdout(log):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_PROGRESS_ONLY)
     summary = RunSummary(succeeded=result.success, as_of=options.as_of, warehouse=Path(options.warehouse))
-    summary.error = None if result.success else _failure_message(result)
+    # A blocked quality gate says which expectation failed and how to override; prefer that message.
+    summary.error = None if result.success else gate_failure_message(result) or _failure_message(result)
     _collect_materializations(result, summary)
     summary.overdue_accounts = _overdue_accounts(Path(options.warehouse))
     return summary
