@@ -7,6 +7,7 @@ keyed by id so lookups and updates are O(1); insertion order is kept, so a dump 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import tempfile
@@ -87,7 +88,11 @@ class OrgStore:
     @classmethod
     def load(cls, path: Path, persist_delay: float = 0.0) -> OrgStore:
         document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
-        return cls(document, path=Path(path), persist_delay=persist_delay)
+        store = cls(document, path=Path(path), persist_delay=persist_delay)
+        # A big org is millions of long-lived objects: keep the garbage collector from rescanning
+        # them on every allocation burst (about 25% of the sandbox's query time on 1M events).
+        gc.freeze()
+        return store
 
     # ---- clock -------------------------------------------------------------------------------
     def now(self) -> datetime:
