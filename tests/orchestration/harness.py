@@ -38,7 +38,10 @@ class Run:
 
 
 def run_audit(
-    running: RunningSandbox, warehouse: Path, as_of: date, crms: Iterable[str] = ("salesforce", "hubspot"),
+    running: RunningSandbox,
+    warehouse: Path,
+    as_of: date,
+    crms: Iterable[str] = ("salesforce", "hubspot"),
     **options: Any,
 ) -> Run:
     """One in-process run of `nightly_cadence_audit`; unlisted CRMs are not configured."""
@@ -73,8 +76,10 @@ def task_key(crm: str, task: Record) -> str | None:
 
 def tasks_of(running: RunningSandbox, crm: str) -> list[Record]:
     with running.store.lock:
-        records = running.store.salesforce.get("Task", {}) if crm == "salesforce" else (
-            running.store.hubspot.get("tasks", {})
+        records = (
+            running.store.salesforce.get("Task", {})
+            if crm == "salesforce"
+            else (running.store.hubspot.get("tasks", {}))
         )
         return [dict(record) for record in records.values()]
 
@@ -97,14 +102,23 @@ def open_pipeline_tasks_per_account(running: RunningSandbox, crm: str) -> Counte
     return Counter(account_of(crm, t) for t in pipeline_tasks(running, crm) if is_open(crm, t))
 
 
-def people_tasks_bytes(running: RunningSandbox) -> dict[str, bytes]:
-    """Every task without the pipeline's key, serialised: they must stay byte-identical."""
+def task_id(task: Record) -> str:
+    return task.get("Id") or task["id"]
+
+
+def tasks_bytes(running: RunningSandbox, people_only: bool = False) -> dict[str, bytes]:
+    """Task "crm:id" -> the task serialised; people's tasks (no key) must stay byte-identical."""
     return {
-        f"{crm}:{task.get('Id') or task.get('id')}": orjson.dumps(task, option=orjson.OPT_SORT_KEYS)
+        f"{crm}:{task_id(task)}": orjson.dumps(task, option=orjson.OPT_SORT_KEYS)
         for crm in ("salesforce", "hubspot")
         for task in tasks_of(running, crm)
-        if not task_key(crm, task)
+        if not (people_only and task_key(crm, task))
     }
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """Ids of tasks added, removed or modified between two `tasks_bytes` snapshots."""
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
 
 
 # ---- the warehouse ------------------------------------------------------------------------------

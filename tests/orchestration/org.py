@@ -113,12 +113,14 @@ def _salesforce() -> dict[str, Any]:
 
 
 def sf_visit_event(event_id: str | None, n: int, day: str, owner: str = "dana") -> dict[str, Any]:
+    """A visit Event on account n; without an id, the fields a rep's create call sends (WhatId only)."""
     record = {
-        "AccountId": sf_account_id(n), "WhatId": sf_account_id(n), "OwnerId": SF_USERS[owner],
-        "Type": "Visit", "Subject": "Drop-in", "ActivityDate": day,
-        "StartDateTime": f"{day}T15:00:00.000+0000",
+        "WhatId": sf_account_id(n), "OwnerId": SF_USERS[owner], "Type": "Visit", "Subject": "Drop-in",
+        "ActivityDate": day, "StartDateTime": f"{day}T15:00:00.000+0000",
     }  # fmt: skip
-    return record if event_id is None else {"Id": event_id, **record, **_sf_live()}
+    if event_id is None:
+        return record
+    return {"Id": event_id, "AccountId": sf_account_id(n), **record, **_sf_live()}
 
 
 def _sf_person_task(task_id: str, n: int, subject: str, description: str | None) -> dict[str, Any]:
