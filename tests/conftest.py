@@ -7,10 +7,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
-from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
+from ingest.sandbox import RunningSandbox
+from tests.helpers import serve_org
 
 StartSandbox = Callable[..., RunningSandbox]
 
@@ -21,9 +21,6 @@ def start_sandbox(tmp_path: Path) -> Iterator[StartSandbox]:
     with ExitStack() as stack:
 
         def start(document: dict[str, Any], name: str = "org.json") -> RunningSandbox:
-            org_path = tmp_path / name
-            org_path.write_bytes(orjson.dumps(document))
-            store = OrgStore.load(org_path)
-            return stack.enter_context(serve_sandbox(store, ca_dir=tmp_path / f"{name}.ca"))
+            return stack.enter_context(serve_org(document, tmp_path, name))
 
         yield start
