@@ -126,9 +126,15 @@ def allocation_chart(allocation: pd.DataFrame) -> alt.LayerChart:
     diagonal = alt.Chart(pd.DataFrame({"share": [0.0, top]})).mark_line(
         color="#888", strokeDash=[4, 3]
     ).encode(x="share:Q", y="share:Q")
+    # A rep picker dims the other reps' accounts (dimmed, not filtered: every account stays drawn).
+    rep = alt.param(
+        name="rep",
+        bind=alt.binding_select(options=[None, *sorted(points["rep"].unique())], labels=["all reps",
+                                *sorted(points["rep"].unique())], name="rep "),
+    )
     scatter = (
         alt.Chart(points)
-        .mark_circle(opacity=0.75)
+        .mark_circle()
         .encode(
             x=alt.X("potential_share:Q", title="share of the rep's referral potential", axis=_PERCENT),
             y=alt.Y("visit_share:Q", title="share of the rep's visits (180 days)", axis=_PERCENT),
@@ -138,12 +144,13 @@ def allocation_chart(allocation: pd.DataFrame) -> alt.LayerChart:
                 title=f"top {UNDER_VISITED_PER_REP} under-visited of its rep",
                 scale=alt.Scale(domain=[True, False], range=["#d62728", "#9ecae1"]),
             ),
+            opacity=alt.condition("rep == null || datum.rep == rep", alt.value(0.8), alt.value(0.06)),
             tooltip=[
                 "rep", "account_name", "referrer_count", "referrals_12m", "visits_180d",
                 alt.Tooltip("potential_share:Q", format=".1%"), alt.Tooltip("visit_share:Q", format=".1%"),
             ],
         )
     )
-    return alt.layer(diagonal, scatter).properties(
+    return alt.layer(diagonal, scatter.add_params(rep)).properties(
         width=WIDTH, height=400, title="Referral potential against visit effort"
     )

@@ -129,7 +129,7 @@ select
         as under_visited_rank
 from marts.referral_potential r
 join marts.account_cadence a using (account_key)
-join reps on r.owner_id is not distinct from reps.owner_id
+join reps on r.owner_id = reps.owner_id  -- shares are per rep: unowned accounts have no rep to share
 )
 select *, under_visited_rank <= {UNDER_VISITED_PER_REP} and allocation_gap > 0 as under_visited
 from ranked

@@ -71,9 +71,10 @@ def test_every_chart_renders_as_svg_in_chromium(built: Built) -> None:
     for chart in CHARTS:
         assert found.charts[chart].get("data-rendered") == "true", f"{chart} did not render"
         assert found.svgs[chart] >= 1, chart
-    (accounts,) = marts(built.warehouse, "select count(*) from marts.referral_potential")[0:1]
-    # One dot per in-scope account in the scatter; one cell per (rep, cohort month, stage) in the waterfall.
-    assert found.marks["chart-allocation"]["mark-symbol"] == accounts[0]
+    owned_sql = "select count(*) from marts.referral_potential where owner_id is not null"
+    (owned,) = marts(built.warehouse, owned_sql)[0]
+    # One dot per owned account in the scatter; one cell per (rep, cohort month, stage) in the waterfall.
+    assert found.marks["chart-allocation"]["mark-symbol"] == owned
     (cells,) = marts(built.warehouse, "select 5 * count(*) from marts.prospect_waterfall")[0]
     assert found.marks["chart-waterfall"]["mark-rect"] == cells
 
@@ -155,7 +156,7 @@ def test_under_visited_table_is_each_reps_top_allocation_gaps(built: Built) -> N
         """
         select a.account_name, round(100 * r.allocation_gap, 1)
         from marts.referral_potential r join marts.account_cadence a using (account_key)
-        where r.allocation_gap > 0
+        where r.allocation_gap > 0 and r.owner_id is not null
         qualify row_number() over (partition by r.owner_id order by r.allocation_gap desc, r.potential_rank,
                                    r.account_key) <= 5
         """,
