@@ -123,10 +123,11 @@ def sync_salesforce(
     objects: Sequence[str] | None = None,
     retry_base_seconds: float = 0.5,
     page_size: int = MAX_PAGE_SIZE,
+    extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
 ) -> SyncResult:
     """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
     client = SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
-    source = salesforce_source(config, objects, retry_base_seconds, page_size, client=client)
+    source = salesforce_source(config, objects, retry_base_seconds, page_size, extra_fields, client=client)
     pipeline = make_pipeline("salesforce", warehouse)
     if progress:
         pipeline.collector = dlt.progress.log(log_period=5.0)
