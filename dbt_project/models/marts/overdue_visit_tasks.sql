@@ -1,4 +1,5 @@
-{#- The writeback queue. 'create': an overdue account without a planned visit within the grace
+{#- The writeback queue. 'create': an overdue account with an owner (a task needs someone to nag;
+    ownerless accounts are reported by the quality suite), without a planned visit within the grace
     period and without an open task of this pipeline. 'close': an open task of this pipeline whose
     account is no longer overdue (visited, or out of scope). Other tasks are never touched. -#}
 with
@@ -44,6 +45,7 @@ to_create as (
     left join accounts_with_open_task
         on overdue_accounts.account_key = accounts_with_open_task.account_key
     where accounts_with_open_task.account_key is null
+        and overdue_accounts.owner_id is not null
         and coalesce(
             overdue_accounts.next_planned_visit_date
                 > {{ add_days(var('planned_visit_grace_days'), as_of_date()) }},
