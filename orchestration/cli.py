@@ -143,6 +143,28 @@ def _run_options(args: argparse.Namespace, options_type: type) -> object:
     )
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import orjson
+
+    from orchestration.bench import BenchOptions, run_bench
+
+    crms = ("salesforce", "hubspot") if args.crm == "both" else (args.crm,)
+    options = BenchOptions(
+        accounts=args.accounts,
+        visits=args.visits,
+        changed_pct=args.changed_pct,
+        crms=crms,
+        forced_tasks=args.forced_tasks,
+        baseline=not args.no_baseline,
+        workdir=args.workdir,
+    )
+    results = run_bench(options)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    print(f"figures written to {args.output}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     import duckdb
 
@@ -226,7 +248,21 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--anchor-date", type=_date, help="the org's 'today' (default: today, UTC)")
     generate.add_argument("-o", "--output", type=Path, required=True)
     generate.set_defaults(func=cmd_sandbox_generate)
+    _add_bench_parser(commands)
     return parser
+
+
+def _add_bench_parser(commands: argparse._SubParsersAction) -> None:
+    bench = commands.add_parser("bench", help="size a nightly run on a generated org, step by step")
+    bench.add_argument("--accounts", type=_positive_int, default=10_000, help="accounts per CRM")
+    bench.add_argument("--visits", type=_positive_int, help="visits per CRM (default 10 per account)")
+    bench.add_argument("--changed-pct", type=float, default=1.0, help="%% of records changed before a sync")
+    bench.add_argument("--crm", choices=["salesforce", "hubspot", "both"], default="both")
+    bench.add_argument("--forced-tasks", type=_positive_int, default=10_000, help="forced writeback size")
+    bench.add_argument("--no-baseline", action="store_true", help="skip the per-record baseline ingest")
+    bench.add_argument("--workdir", type=Path, default=Path("var/bench"), help="orgs and scratch warehouses")
+    bench.add_argument("-o", "--output", type=Path, default=Path("var/bench/results.json"))
+    bench.set_defaults(func=cmd_bench)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,92 @@
+"""API calls per step, from the sandbox's own counters, and the fewest calls the APIs allow.
+
+Read calls are the data-carrying ones: Salesforce query + queryMore pages (≤2000 records); HubSpot
+search pages (≤200), list pages (archived records and owners, ≤100) and association batch reads
+(≤1000). Write calls are Salesforce composite/sobjects (≤200) and HubSpot tasks batch create/update
+(≤100). Logins, describes and property lists are counted in `api_calls` only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from ingest.hubspot.settings import ASSOCIATION_BATCH_SIZE, LIST_PAGE_SIZE, OBJECTS, SEARCH_PAGE_SIZE
+from ingest.salesforce.settings import MAX_PAGE_SIZE, SALESFORCE_OBJECTS
+from orchestration.bench.org import Census
+
+SALESFORCE_WRITE_LIMIT = 200
+HUBSPOT_WRITE_LIMIT = 100
+_READ_PREFIXES = {
+    "salesforce": ("salesforce.query", "salesforce.query_more"),
+    "hubspot": ("hubspot.search.", "hubspot.list.", "hubspot.associations.", "hubspot.owners"),
+}
+_WRITE_PREFIXES = {
+    "salesforce": ("salesforce.composite_sobjects",),
+    "hubspot": ("hubspot.batch_create.tasks", "hubspot.batch_update.tasks"),
+}
+
+
+def delta(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
+    return {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
+
+
+def _matching(counts: Mapping[str, int], prefixes: tuple[str, ...]) -> int:
+    return sum(n for name, n in counts.items() if any(name == p or name.startswith(p) for p in prefixes))
+
+
+def read_calls(counts: Mapping[str, int], crm: str) -> int:
+    return _matching(counts, _READ_PREFIXES[crm])
+
+
+def write_calls(counts: Mapping[str, int], crm: str) -> int:
+    return _matching(counts, _WRITE_PREFIXES[crm])
+
+
+def api_calls(counts: Mapping[str, int], crm: str) -> int:
+    return counts.get(f"{crm}.total", 0)
+
+
+def _pages(rows: int, size: int) -> int:
+    """Pages to read `rows` records; an empty answer is still one call."""
+    return max(1, math.ceil(rows / size))
+
+
+def min_read_calls(crm: str, census: Census, changed: Mapping[str, int] | None = None) -> int:
+    """The fewest read calls for a full sync (`changed` None) or an incremental one (`changed` per object)."""
+    if crm == "salesforce":
+        return _salesforce_reads(census, changed)
+    return _hubspot_reads(census, changed)
+
+
+def _salesforce_reads(census: Census, changed: Mapping[str, int] | None) -> int:
+    objects = census.get("salesforce", {})
+    total = 0
+    for name in SALESFORCE_OBJECTS:
+        counts = objects.get(name, {"live": 0, "gone": 0})
+        rows = counts["live"] + counts["gone"] if changed is None else changed.get(name, 0)
+        total += _pages(rows, MAX_PAGE_SIZE)
+    return total
+
+
+def _hubspot_reads(census: Census, changed: Mapping[str, int] | None) -> int:
+    objects = census.get("hubspot", {})
+    total = 0
+    for name, spec in OBJECTS.items():
+        counts = objects.get(name, {"live": 0, "gone": 0})
+        live = counts["live"] if changed is None else changed.get(name, 0)
+        archived_new = counts["gone"] if changed is None else 0
+        total += _pages(live, SEARCH_PAGE_SIZE) + _pages(
+            counts["gone"], LIST_PAGE_SIZE
+        )  # archived: listed whole
+        if spec.with_company_ids:
+            total += math.ceil(live / ASSOCIATION_BATCH_SIZE) + math.ceil(
+                archived_new / ASSOCIATION_BATCH_SIZE
+            )
+    owners = objects.get("owners", {"live": 0, "gone": 0})
+    return total + _pages(owners["live"], LIST_PAGE_SIZE) + _pages(owners["gone"], LIST_PAGE_SIZE)
+
+
+def min_write_calls(crm: str, creates: int, closes: int = 0) -> int:
+    size = SALESFORCE_WRITE_LIMIT if crm == "salesforce" else HUBSPOT_WRITE_LIMIT
+    return math.ceil(creates / size) + math.ceil(closes / size)

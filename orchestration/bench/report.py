@@ -1,0 +1,110 @@
+"""The progress table `cadence bench` prints while it runs, and the machine it ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+COLUMNS = (
+    ("step", 34, "<"),
+    ("wall s", 8, ">"),
+    ("rows", 11, ">"),
+    ("rows/s", 10, ">"),
+    ("calls (min)", 15, ">"),
+    ("all calls", 10, ">"),
+    ("peak MB", 8, ">"),
+)
+
+
+@dataclass
+class Row:
+    step: str
+    crm: str | None
+    wall_s: float
+    rows: int
+    peak_mb: float
+    api_calls: int | None = None
+    calls: int | None = None  # the step's read or write calls (see orchestration/bench/calls.py)
+    min_calls: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.step} [{self.crm}]" if self.crm else self.step
+
+    def cells(self) -> list[str]:
+        calls = "—" if self.calls is None else f"{self.calls:,} ({self.min_calls:,})"
+        return [
+            self.label,
+            f"{self.wall_s:.1f}",
+            f"{self.rows:,}",
+            f"{self.rows_per_s:,.0f}" if self.rows and self.wall_s >= 0.05 else "—",
+            calls,
+            "—" if self.api_calls is None else f"{self.api_calls:,}",
+            f"{self.peak_mb:,.0f}",
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "crm": self.crm,
+            "wall_s": round(self.wall_s, 3),
+            "rows": self.rows,
+            "rows_per_s": round(self.rows_per_s),
+            "calls": self.calls,
+            "min_calls": self.min_calls,
+            "api_calls": self.api_calls,
+            "peak_mb": round(self.peak_mb),
+            "details": self.details,
+        }
+
+
+def _line(cells: list[str]) -> str:
+    return "  ".join(f"{cell:{align}{width}}" for cell, (_, width, align) in zip(cells, COLUMNS, strict=True))
+
+
+class Printer:
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def header(self) -> None:
+        self.say(_line([name for name, _, _ in COLUMNS]))
+
+    def started(self, label: str) -> None:
+        if self.out.isatty():  # overwritten by the step's row
+            print(f"{label:<34}  running…", end="\r", file=self.out, flush=True)
+
+    def row(self, row: Row) -> None:
+        self.say(_line(row.cells()))
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

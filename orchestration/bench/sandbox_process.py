@@ -1,0 +1,137 @@
+"""The sandbox CRM in a process of its own, so the benchmarked client never shares its GIL.
+
+The org is served from memory and never persisted (a 1M-record org would be rewritten after every
+write); the clock is fixed the day after the org's anchor date, so modstamps are deterministic.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import orjson
+import requests
+
+from ingest.config import HubSpotConfig, SalesforceConfig
+
+# Objects whose records a "P% changed" step touches (users and owners are not edited through the API).
+CHANGEABLE = {
+    "salesforce": ("Account", "Contact", "Event", "Task", "Opportunity"),
+    "hubspot": ("companies", "contacts", "meetings", "tasks", "deals"),
+}
+
+
+@dataclass(frozen=True)
+class SandboxEndpoints:
+    https_url: str
+    http_url: str
+    ca_path: str
+
+    def salesforce_config(self) -> SalesforceConfig:
+        from ingest.sandbox import SandboxCredentials
+
+        credentials = SandboxCredentials()
+        return SalesforceConfig(
+            login_url=self.https_url,
+            client_id=credentials.salesforce_client_id,
+            client_secret=credentials.salesforce_client_secret,
+            ca_bundle=self.ca_path,
+        )
+
+    def hubspot_config(self) -> HubSpotConfig:
+        from ingest.sandbox import SandboxCredentials
+
+        return HubSpotConfig(access_token=SandboxCredentials().hubspot_token, base_url=self.http_url)
+
+    def counters(self) -> dict[str, int]:
+        response = requests.get(f"{self.http_url}/__sandbox/counters", timeout=30)
+        response.raise_for_status()
+        return {name: int(count) for name, count in response.json().items()}
+
+
+class SandboxProcess:
+    """Commands to the serving process: pick records to change, stop."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.endpoints: SandboxEndpoints = self._receive()
+
+    def _receive(self) -> Any:
+        if not self.conn.poll(600):
+            raise RuntimeError("the sandbox process did not answer within 10 minutes")
+        answer = self.conn.recv()
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def ids_to_change(self, percent: float) -> dict[str, dict[str, list[str]]]:
+        """Every (100/percent)-th live record of each changeable object, per CRM."""
+        self.conn.send(("ids", percent))
+        return self._receive()
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.conn.send(("stop",))
+        self.process.join(timeout=60)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+@contextmanager
+def sandbox_process(org_path: Path, anchor: date, ca_dir: Path) -> Iterator[SandboxProcess]:
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_serve, args=(org_path, anchor, ca_dir, theirs), name="cadence-sandbox")
+    process.start()
+    running = SandboxProcess(process, ours)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _serve(org_path: Path, anchor: date, ca_dir: Path, conn: Connection) -> None:
+    from ingest.sandbox import OrgStore, serve_sandbox
+
+    try:
+        store = OrgStore(orjson.loads(org_path.read_bytes()))  # no path: never persisted
+        fixed = datetime.combine(anchor + timedelta(days=1), time(1), UTC)
+        store.set_clock(lambda: fixed)  # the store adds 1 ms per write: strictly increasing
+        with serve_sandbox(store, ca_dir=ca_dir) as running:
+            conn.send(SandboxEndpoints(running.https_url, running.http_url, str(running.ca_path)))
+            _command_loop(store, conn)
+    except BaseException as error:  # reported to the parent, which raises it
+        conn.send(RuntimeError(f"sandbox process failed: {type(error).__name__}: {error}"))
+
+
+def _command_loop(store: Any, conn: Connection) -> None:
+    while True:
+        command = conn.recv()
+        if command[0] == "stop":
+            return
+        if command[0] == "ids":
+            conn.send(_pick_ids(store, command[1]))
+
+
+def _pick_ids(store: Any, percent: float) -> dict[str, dict[str, list[str]]]:
+    step = max(1, round(100 / percent)) if percent > 0 else 0
+    picked: dict[str, dict[str, list[str]]] = {}
+    with store.lock:
+        for crm, collections in (("salesforce", store.salesforce), ("hubspot", store.hubspot)):
+            for name in CHANGEABLE[crm]:
+                live = [rid for rid, rec in collections.get(name, {}).items() if _is_live(rec)]
+                if live:
+                    picked.setdefault(crm, {})[name] = live[::step] if step else []
+    return picked
+
+
+def _is_live(record: dict[str, Any]) -> bool:
+    return not record.get("IsDeleted") and not record.get("archived")
