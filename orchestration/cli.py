@@ -85,7 +85,7 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from orchestration.runtime import configured_crms, sync_crm
+    from ingest.sync import configured_crms, sync_crm
 
     configs = configured_crms()
     config = configs.get(args.crm)
@@ -101,7 +101,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orchestration.runtime import RunOptions, configured_crms, run_nightly_audit
+    from ingest.sync import configured_crms
+    from orchestration.runtime import RunOptions, run_nightly_audit
 
     options = _run_options(args, RunOptions)
     summary = run_nightly_audit(configured_crms(), options)
@@ -110,9 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest.sandbox.generator import generate_org, write_org
-
     from ingest.sandbox import OrgStore, serve_sandbox
+    from ingest.sandbox.generator import generate_org, write_org
     from orchestration.runtime import RunOptions, run_nightly_audit
 
     if args.org is None:

@@ -13,14 +13,12 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from ingest.config import HubSpotConfig, SalesforceConfig, hubspot_config_from_dlt, salesforce_config_from_dlt
 from ingest.errors import CadenceError
-from ingest.sync_result import SyncResult
+from ingest.sync import CrmConfigs
 from orchestration.definitions import build_definitions
 from orchestration.defs.quality import gate_failure_message
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
-CrmConfigs = dict[str, SalesforceConfig | HubSpotConfig | None]
 CRMS = ("salesforce", "hubspot")
 
 
@@ -67,20 +65,6 @@ class RunSummary:
         if self.report is not None:
             lines.append(f"report: {self.report}")
         return "\n".join(lines)
-
-
-def configured_crms() -> CrmConfigs:
-    return {"salesforce": salesforce_config_from_dlt(), "hubspot": hubspot_config_from_dlt()}
-
-
-def sync_crm(crm: str, config: Any, warehouse: Path, progress: bool = False) -> SyncResult:
-    if crm == "salesforce":
-        from ingest.salesforce import sync_salesforce
-
-        return sync_salesforce(config, warehouse, progress=progress)
-    from ingest.hubspot import sync_hubspot
-
-    return sync_hubspot(config, warehouse, progress=progress)
 
 
 def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
