@@ -135,8 +135,7 @@ def sync_salesforce(
     try:
         pipeline.run(source)
     except Exception as error:
-        # dlt keeps a failed run's half-extracted package and would load it with the next run.
-        pipeline.abort_packages()
+        _abort_pending(pipeline)
         cause = cadence_cause(error)
         if cause is None:
             raise
@@ -149,6 +148,14 @@ def sync_salesforce(
         api_calls=client.api_calls,
         seconds=time.perf_counter() - started,
     )
+
+
+def _abort_pending(pipeline: dlt.Pipeline) -> None:
+    """dlt keeps a failed run's half-extracted package and would load it with the next run."""
+    try:
+        pipeline.abort_packages()
+    except Exception:  # never hide the sync's own error behind a cleanup failure
+        logger.warning("could not abort the failed run's pending dlt packages", exc_info=True)
 
 
 def cadence_cause(error: BaseException) -> CadenceError | None:

@@ -329,7 +329,7 @@ def test_generated_org_lands_every_record_exactly_once(start_sandbox, warehouse:
     org = generate_org(accounts=300, seed=11, visits=3000, crms=("salesforce",), anchor_date=date(2026, 3, 1))
     running = start_sandbox(org)
 
-    result = sync(running, warehouse, page_size=500)
+    result = sync(running, warehouse, page_size=500, progress=True)
 
     for sobject, table in zip(
         ("User", "Account", "Contact", "Event", "Task", "Opportunity"), TABLES, strict=True
