@@ -130,7 +130,7 @@ def sync_salesforce(
     source = salesforce_source(config, objects, retry_base_seconds, page_size, extra_fields, client=client)
     pipeline = make_pipeline("salesforce", warehouse)
     if progress:
-        pipeline.collector = dlt.progress.log(log_period=5.0)
+        pipeline.collector = dlt.progress.log(log_period=5.0, dump_system_stats=False)
     started = time.perf_counter()
     try:
         pipeline.run(source)
