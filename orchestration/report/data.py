@@ -109,7 +109,7 @@ with {REPS_CTE}
 select
     reps.rep, a.account_name, a.status, a.last_visit_date, a.cadence_days, a.next_visit_due,
     a.days_overdue, a.account_key,
-    count(*) over (partition by reps.rep) as rep_overdue
+    count(*) over (partition by reps.rep) as rep_total
 from marts.account_cadence a
 join reps on a.owner_id is not distinct from reps.owner_id
 where a.is_overdue
@@ -138,17 +138,36 @@ order by rep, under_visited_rank
 
 # The latest ledger row per task the run touched (a row is written before each CRM call and
 # another when it settles).
+_RUN_LEDGER = f"""
+run_ledger as (
+    select * from {LEDGER_TABLE}
+    where run_id = $run_id
+    qualify row_number() over (partition by task_key, action order by recorded_at desc) = 1
+)
+"""
+WRITTEN_OUTCOMES = ("created", "closed", "dry_run")
+
 _RUN_TASKS = f"""
-with {REPS_CTE}
-select
-    coalesce(reps.rep, '(account out of scope)') as rep, l.crm, l.action, l.outcome,
-    a.account_name, a.days_overdue, l.crm_task_id, l.task_key
-from {LEDGER_TABLE} l
-left join marts.account_cadence a on a.crm = l.crm and a.crm_account_id = l.crm_account_id
-left join reps on a.owner_id is not distinct from reps.owner_id
-where l.run_id = $run_id
-qualify row_number() over (partition by l.task_key, l.action order by l.recorded_at desc) = 1
-order by rep, l.action, a.days_overdue desc nulls last, l.task_key
+with {REPS_CTE}, {_RUN_LEDGER},
+tasks as (
+    select
+        coalesce(reps.rep, '(account out of scope)') as rep, l.crm, l.action, l.outcome,
+        a.account_name, a.days_overdue, l.crm_task_id, l.task_key
+    from run_ledger l
+    left join marts.account_cadence a on a.crm = l.crm and a.crm_account_id = l.crm_account_id
+    left join reps on a.owner_id is not distinct from reps.owner_id
+)
+select *, count(*) over (partition by rep) as rep_total
+from tasks
+qualify row_number() over (
+    partition by rep order by action, days_overdue desc nulls last, task_key
+) <= $cap
+order by rep, action, days_overdue desc nulls last, task_key
+"""
+
+_TASKS_WRITTEN = f"""
+with {_RUN_LEDGER}
+select count(*) from run_ledger where outcome in {WRITTEN_OUTCOMES}
 """
 
 # days_overdue = as-of − next_visit_due for every account (data contract), so the marts carry their date.
@@ -169,6 +188,7 @@ class ReportData:
     overdue: pd.DataFrame
     allocation: pd.DataFrame
     run_tasks: pd.DataFrame
+    tasks_written: int  # created, closed or (dry run) planned by the run, all reps
 
 
 def read_report_data(warehouse: Path, run_id: str | None = None, cap: int = 50) -> ReportData:
@@ -195,9 +215,14 @@ def read_report_data(warehouse: Path, run_id: str | None = None, cap: int = 50) 
             overdue=query(_OVERDUE, cap=cap),
             allocation=query(_ALLOCATION),
             run_tasks=(
-                query(_RUN_TASKS, run_id=run_id)
+                query(_RUN_TASKS, run_id=run_id, cap=cap)
                 if has_ledger and run_id
-                else _empty("rep", "crm", "action", "outcome", "account_name", "days_overdue")
+                else _empty("rep", "crm", "action", "outcome", "account_name", "days_overdue", "rep_total")
+            ),
+            tasks_written=(
+                con.execute(_TASKS_WRITTEN, {"run_id": run_id}).fetchone()[0]  # type: ignore[index]
+                if has_ledger and run_id
+                else 0
             ),
         )
 

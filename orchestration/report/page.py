@@ -111,8 +111,15 @@ def render_page(data: ReportData, cap: int) -> str:
     under_visited = data.allocation[data.allocation["under_visited"]]
     tables = {
         "rhythm": Table.of("rhythm-table", data.rhythm, RHYTHM_COLUMNS),
-        "overdue": Table.of("overdue-table", data.overdue, OVERDUE_COLUMNS, _overdue_note(data.overdue, cap)),
-        "tasks": Table.of("tasks-table", data.run_tasks, TASK_COLUMNS),
+        "overdue": Table.of(
+            "overdue-table",
+            data.overdue,
+            OVERDUE_COLUMNS,
+            _capped_note(data.overdue, cap, "most overdue first"),
+        ),
+        "tasks": Table.of(
+            "tasks-table", data.run_tasks, TASK_COLUMNS, _capped_note(data.run_tasks, cap, "by action")
+        ),
         "prospects": Table.of(
             "prospects-table", data.flagged_prospects, PROSPECT_COLUMNS, f"at most {cap} per rep and flag"
         ),
@@ -132,25 +139,22 @@ def render_page(data: ReportData, cap: int) -> str:
     )
 
 
-def _overdue_note(overdue: pd.DataFrame, cap: int) -> str:
-    if overdue.empty:
-        return "no account is overdue"
-    totals = overdue.groupby("rep")["rep_overdue"].first()
+def _capped_note(frame: pd.DataFrame, cap: int, order: str) -> str:
+    """Say which reps' lists were cut (the frame's `rep_total` is the rep's uncapped row count)."""
+    totals = frame.groupby("rep")["rep_total"].first()
     capped = totals[totals > cap]
-    shown = ", ".join(f"{rep}: {cap} of {total:,}" for rep, total in capped.items())
-    return f"most overdue first; capped at {cap} per rep ({shown})" if shown else "most overdue first"
+    shown = ", ".join(f"{rep}: {cap} of {int(total):,}" for rep, total in capped.items())
+    return f"{order}; capped at {cap} per rep ({shown})" if shown else order
 
 
 def _kpis(data: ReportData) -> list[tuple[str, str]]:
-    tasks = data.run_tasks
-    written = tasks[tasks["outcome"].isin(["created", "closed", "dry_run"])] if not tasks.empty else tasks
     counts = data.status_counts
     overdue = counts.loc[counts["cadence_status"] == "overdue", "accounts"].sum()
     return [
         ("accounts in scope", f"{int(counts['accounts'].sum()):,}"),
         ("overdue", f"{int(overdue):,}"),
         ("reps", f"{len(data.rhythm):,}"),
-        ("tasks written this run", f"{len(written):,}"),
+        ("tasks written this run", f"{data.tasks_written:,}"),
     ]
 
 

@@ -174,6 +174,12 @@ def test_long_lists_are_capped_per_rep(built: Built, tmp_path: Path) -> None:
     full = dom.tables(built.html)["overdue-table"]
     for rep in per_rep:
         assert [r for r in rows if r["rep"] == rep] == [r for r in full if r["rep"] == rep][:2]
+        assert f"{rep}: 2 of {sum(r['rep'] == rep for r in full)}" in page.read_text()
+    tasks = Counter(row["rep"] for row in dom.tables(page.read_text())["tasks-table"])
+    assert max(tasks.values()) == 2
+    # The headline still counts every task the run wrote.
+    created = sum(wb.get("created", 0) for wb in built.summary.writeback.values())
+    assert f"<b>{created}</b>tasks written this run" in page.read_text()
 
 
 def test_cadence_report_command(built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
