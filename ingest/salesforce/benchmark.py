@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, default=Path("var/bench"))
+    parser.add_argument("--objects", nargs="*", help="sobjects to sync (default: all)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     org_path, counts = _org_file(args.workdir, args.accounts, args.visits)
@@ -80,14 +81,16 @@ def main() -> None:
             ca_bundle=ca_path,
         )
         started = time.perf_counter()
-        result = sync_salesforce(config, warehouse)
+        result = sync_salesforce(config, warehouse, objects=args.objects)
         wall = time.perf_counter() - started
     finally:
         stop.set()
     server_counters = ours.recv()
     server.join()
     rows = sum(result.rows_by_table.values())
-    minimum = sum(math.ceil(counts.get(name, 0) / MAX_PAGE_SIZE) or 1 for name in SALESFORCE_OBJECTS)
+    minimum = sum(
+        math.ceil(counts.get(name, 0) / MAX_PAGE_SIZE) or 1 for name in args.objects or SALESFORCE_OBJECTS
+    )
     queries = server_counters.get("salesforce.query", 0) + server_counters.get("salesforce.query_more", 0)
     print(f"rows by table: {result.rows_by_table}")
     print(f"wall {wall:.1f} s, {rows / wall:,.0f} rows/s, peak RSS {_peak_rss_gb():.2f} GB (ingest process)")
