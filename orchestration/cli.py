@@ -156,6 +156,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         crms=crms,
         forced_tasks=args.forced_tasks,
         baseline=not args.no_baseline,
+        nights=args.nights,
         workdir=args.workdir,
     )
     results = run_bench(options)
@@ -260,6 +261,7 @@ def _add_bench_parser(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--crm", choices=["salesforce", "hubspot", "both"], default="both")
     bench.add_argument("--forced-tasks", type=_positive_int, default=10_000, help="forced writeback size")
     bench.add_argument("--no-baseline", action="store_true", help="skip the per-record baseline ingest")
+    bench.add_argument("--nights", type=int, default=2, help="nightly job runs (first night, next nights)")
     bench.add_argument("--workdir", type=Path, default=Path("var/bench"), help="orgs and scratch warehouses")
     bench.add_argument("-o", "--output", type=Path, default=Path("var/bench/results.json"))
     bench.set_defaults(func=cmd_bench)

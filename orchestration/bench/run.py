@@ -12,11 +12,12 @@ import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from orchestration.bench import calls, phases
-from orchestration.bench.org import OrgSpec, ensure_org
+from orchestration.bench.org import OrgSpec, ensure_org, org_paths
 from orchestration.bench.report import Printer, Row, machine
 from orchestration.bench.sandbox_process import SandboxEndpoints, SandboxProcess, sandbox_process
 
@@ -32,7 +33,7 @@ class BenchOptions:
     crms: tuple[str, ...] = ("salesforce", "hubspot")
     forced_tasks: int = 10_000
     baseline: bool = True
-    nightly: bool = True
+    nights: int = 2  # nightly job runs: the first night on an empty warehouse, then next nights
     workdir: Path = Path("var/bench")
 
 
@@ -52,7 +53,7 @@ class Bench:
         step: Callable[..., phases.Measured],
         *args: Any,
         kind: str = "read",
-        minimum: int | None = None,
+        minimum: int | Callable[[Row], int] | None = None,
     ) -> Row:
         name, crm = label
         self.printer.started(f"{name} [{crm}]" if crm else name)
@@ -66,7 +67,8 @@ class Bench:
             row.details["counters"] = used
         if crm and minimum is not None:
             counted = calls.read_calls if kind == "read" else calls.write_calls
-            row.calls, row.min_calls = counted(used, crm), minimum
+            row.calls = counted(used, crm)
+            row.min_calls = minimum(row) if callable(minimum) else minimum
         self.rows.append(row)
         self.printer.row(row)
         return row
@@ -90,14 +92,15 @@ def run_bench(options: BenchOptions, printer: Printer | None = None) -> dict[str
         f"cadence bench: {options.accounts:,} accounts, {visits:,} visits per CRM ({', '.join(spec.crms)})"
     )
     printer.header()
-    org = bench.measure(None, ("generate org", None), _generate, workdir, spec)
-    if not org.details["generated"]:
-        org.step += " (cached file)"
+    cached = all(path.exists() for path in org_paths(workdir, spec))
+    org = bench.measure(
+        None, ("org file (cached)" if cached else "generate org", None), _generate, workdir, spec
+    )
     bench.census = org.details["census"]
     org_path = Path(org.details["path"])
     with sandbox_process(org_path, ANCHOR, scratch / "ca") as sandbox:
         _session_one(bench, sandbox, scratch)
-    if options.nightly:
+    if options.nights > 0:
         with sandbox_process(org_path, ANCHOR, scratch / "ca") as sandbox:
             _session_two(bench, sandbox.endpoints, scratch, visits)
     return {
@@ -147,49 +150,34 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
         minimum = calls.min_read_calls(crm, census, changed=changed)
         label = (f"sync, {options.changed_pct:g}% changed", crm)
         bench.measure(endpoints, label, phases.sync, endpoints, crm, warehouse, minimum=minimum)
-    dbt = bench.measure(None, ("dbt build", None), phases.dbt_build, warehouse, ANCHOR, scratch / "dbt")
-    _writebacks(bench, endpoints, warehouse, dbt.details.get("queue", {}))
+    bench.measure(None, ("dbt build", None), phases.dbt_build, warehouse, ANCHOR, scratch / "dbt")
+    _writebacks(bench, endpoints, warehouse)
 
 
-def _writebacks(bench: Bench, endpoints: SandboxEndpoints, warehouse: Path, queue: dict[str, int]) -> None:
-    options = bench.options
-    for crm in options.crms:
-        row = bench.measure(
-            endpoints,
-            ("writeback of the queue", crm),
-            phases.write_queue,
-            endpoints,
-            crm,
-            warehouse,
-            kind="write",
-            minimum=0,
-        )
-        row.min_calls = calls.min_write_calls(
-            crm, row.details["planned_creates"], row.details["planned_closes"]
-        )
-    for crm in options.crms:
-        tasks = options.forced_tasks
+def _writebacks(bench: Bench, endpoints: SandboxEndpoints, warehouse: Path) -> None:
+    for crm in bench.options.crms:
+        label, minimum = ("writeback of the queue", crm), partial(_queue_min_writes, crm)
         bench.measure(
-            endpoints, (f"writeback of {tasks:,} tasks", crm), phases.write_forced, endpoints, crm, warehouse,
-            tasks, ANCHOR, kind="write", minimum=calls.min_write_calls(crm, tasks),
-        )  # fmt: skip
+            endpoints, label, phases.write_queue, endpoints, crm, warehouse, kind="write", minimum=minimum
+        )
+    tasks = bench.options.forced_tasks
+    for crm in bench.options.crms:
+        label, minimum = (f"writeback of {tasks:,} tasks", crm), calls.min_write_calls(crm, tasks)
+        args = (endpoints, crm, warehouse, tasks, ANCHOR)
+        bench.measure(endpoints, label, phases.write_forced, *args, kind="write", minimum=minimum)
+
+
+def _queue_min_writes(crm: str, row: Row) -> int:
+    return calls.min_write_calls(crm, row.details["planned_creates"], row.details["planned_closes"])
 
 
 def _session_two(bench: Bench, endpoints: SandboxEndpoints, scratch: Path, visits: int) -> None:
     warehouse = scratch / "nightly.duckdb"
     limit = 2 * (bench.options.accounts + visits)  # no runaway guard in a benchmark
-    crms = bench.options.crms
-    for night in ("first night", "next night"):
-        bench.measure(
-            endpoints,
-            (f"nightly job, {night}", None),
-            phases.nightly,
-            endpoints,
-            crms,
-            warehouse,
-            ANCHOR,
-            limit,
-        )
+    args = (endpoints, bench.options.crms, warehouse, ANCHOR, limit)
+    for number in range(bench.options.nights):
+        label = "nightly job, " + ("first night" if number == 0 else "next night")
+        bench.measure(endpoints, (label, None), phases.nightly, *args)
 
 
 def _target(value: float | int | None, target: float | int, ok: bool) -> dict[str, Any]:
