@@ -69,10 +69,18 @@ class HubSpotTaskWriter:
                 "POST", "/crm/v4/associations/companies/tasks/batch/read", json={"inputs": inputs}
             )["results"]
             task_ids = [str(to["toObjectId"]) for link in links for to in link["to"]]
-            body = {"inputs": [{"id": tid} for tid in task_ids], "properties": ["hs_task_body"]}
-            results = self.client.request("POST", "/crm/v3/objects/tasks/batch/read", json=body)["results"]
+            results = self._read_task_bodies(task_ids)
         wanted = set(task_keys)
         return {key: r["id"] for r in results if (key := self._key_of(r)) in wanted}
+
+    def _read_task_bodies(self, task_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """batch/read takes at most 100 ids; the companies' tasks (people's too) can be many more."""
+        results: list[dict[str, Any]] = []
+        for start in range(0, len(task_ids), BATCH_LIMIT):
+            inputs = [{"id": task_id} for task_id in task_ids[start : start + BATCH_LIMIT]]
+            body = {"inputs": inputs, "properties": ["hs_task_body"]}
+            results += self.client.request("POST", "/crm/v3/objects/tasks/batch/read", json=body)["results"]
+        return results
 
     def _new_task(self, action: TaskAction) -> dict[str, Any]:
         due = datetime.combine(action.due_date, time(9), UTC) if action.due_date else datetime.now(UTC)
