@@ -1,6 +1,5 @@
 """dlt assets: one per raw table, keyed [crm, table] so the dbt sources map straight onto them."""
 
-
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,11 +32,11 @@ def _sync(
     context: dg.AssetExecutionContext,
     dlt: DagsterDltResource,
     crm: str,
-    config: Any,
+    crm_resource: SalesforceResource | HubSpotResource,
     source_factory: Callable[..., Any],
     warehouse: WarehouseResource,
-    retry_base_seconds: float,
 ) -> Iterator[Any]:
+    config = crm_resource.crm_config()
     if config is None:
         context.log.info(f"{crm} is not configured (SOURCES__{crm.upper()}__*): skipped")
         for key in context.selected_asset_keys:
@@ -45,52 +44,40 @@ def _sync(
         return
     yield from dlt.run(
         context=context,
-        dlt_source=source_factory(config, retry_base_seconds=retry_base_seconds),
+        dlt_source=source_factory(config, retry_base_seconds=crm_resource.retry_base_seconds),
         dlt_pipeline=make_pipeline(crm, warehouse.file),
         dagster_dlt_translator=CrmTableTranslator(),
     )
 
 
-@dlt_assets(
-    dlt_source=salesforce_source(_PLACEHOLDER_SALESFORCE),
-    dlt_pipeline=make_pipeline("salesforce", DEFAULT_WAREHOUSE),
-    name="salesforce_raw",
-    dagster_dlt_translator=CrmTableTranslator(),
-    pool="warehouse",
-)
+def _raw_tables(crm: str, placeholder_source: Any) -> Callable[..., dg.AssetsDefinition]:
+    return dlt_assets(
+        dlt_source=placeholder_source,
+        dlt_pipeline=make_pipeline(crm, DEFAULT_WAREHOUSE),
+        name=f"{crm}_raw",
+        dagster_dlt_translator=CrmTableTranslator(),
+        pool="warehouse",
+    )
+
+
+@_raw_tables("salesforce", salesforce_source(_PLACEHOLDER_SALESFORCE))
 def salesforce_raw(
     context: dg.AssetExecutionContext,
     dlt: DagsterDltResource,
     salesforce: SalesforceResource,
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    yield from _sync(
-        context,
-        dlt,
-        "salesforce",
-        salesforce.crm_config(),
-        salesforce_source,
-        warehouse,
-        salesforce.retry_base_seconds,
-    )
+    yield from _sync(context, dlt, "salesforce", salesforce, salesforce_source, warehouse)
 
 
-@dlt_assets(
-    dlt_source=hubspot_source(_PLACEHOLDER_HUBSPOT),
-    dlt_pipeline=make_pipeline("hubspot", DEFAULT_WAREHOUSE),
-    name="hubspot_raw",
-    dagster_dlt_translator=CrmTableTranslator(),
-    pool="warehouse",
-)
+@_raw_tables("hubspot", hubspot_source(_PLACEHOLDER_HUBSPOT))
 def hubspot_raw(
     context: dg.AssetExecutionContext,
     dlt: DagsterDltResource,
     hubspot: HubSpotResource,
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    yield from _sync(
-        context, dlt, "hubspot", hubspot.crm_config(), hubspot_source, warehouse, hubspot.retry_base_seconds
-    )
+    yield from _sync(context, dlt, "hubspot", hubspot, hubspot_source, warehouse)
 
 
 defs = dg.Definitions(assets=[salesforce_raw, hubspot_raw], resources={"dlt": DagsterDltResource()})
