@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # GX takes seconds to import; the Dagster definitions import this module
@@ -137,11 +137,11 @@ def _visits(params: SuiteParams) -> list[gxe.Expectation]:
             min_value=EARLIEST,
         ),
         *tolerated(
-            "ExpectColumnValuesToBeBetween",
+            "ExpectColumnValuesToBeInSet",
             "no completed visit after the as-of date (the models count it as planned)",
             MAX_BAD_DATE_SHARE,
-            column="completed_visit_date",  # null unless the record says the visit was done
-            max_value=datetime.combine(params.as_of, time()),
+            column="completed_after_as_of",
+            value_set=[False],
         ),
         *tolerated(
             "ExpectColumnValuesToBeInSet",
@@ -161,15 +161,16 @@ _SALESFORCE_VISITS = f"""
 with visits as (
     select id, coalesce(account_id, case when what_id like '001%' then what_id end) as account_id,
            coalesce(activity_date, cast(start_date_time as date)) as visit_date,
-           null::date as completed_visit_date, timezone('UTC', system_modstamp) as modstamp
+           false as completed, timezone('UTC', system_modstamp) as modstamp
     from {_SF}.event where not coalesce(is_deleted, false) and type in ('Visit', 'Meeting')
     union all
     select id, coalesce(account_id, case when what_id like '001%' then what_id end),
-           activity_date, activity_date, timezone('UTC', system_modstamp)
+           activity_date, true, timezone('UTC', system_modstamp)
     from {_SF}.task
     where not coalesce(is_deleted, false) and type = 'Visit' and status = 'Completed'
 )
-select visits.*, account.id is not null as account_known
+select visits.*, account.id is not null as account_known,
+       coalesce(completed and visit_date > {{as_of}}, false) as completed_after_as_of
 from visits left join {_SF}.account on account.id = visits.account_id
 """
 
@@ -183,7 +184,7 @@ with visits as (
       and coalesce(hs_meeting_outcome, '') not in ('CANCELED', 'NO_SHOW')
 )
 select id, company_ids, visit_date, modstamp,
-       case when hs_meeting_outcome = 'COMPLETED' then visit_date end as completed_visit_date,
+       coalesce(hs_meeting_outcome = 'COMPLETED' and visit_date > {{as_of}}, false) as completed_after_as_of,
        exists (select 1 from {_HS}.companies c
                where list_contains(string_split(visits.company_ids, ','), c.id)) as account_known
 from visits
@@ -196,7 +197,7 @@ def _raw_suites(
     account_table = "account" if crm == "salesforce" else "companies"
     # A CRM that is not configured has no raw tables: its suites are skipped, not failed.
     needs = (f"{schema}.{account_table}", f"{schema}.{visits_table}", *(f"{schema}.{t}" for t in plain))
-    visit_examples = ["id", "account_id" if crm == "salesforce" else "company_ids"]
+    visit_examples = ["id", "account_id" if crm == "salesforce" else "company_ids", "visit_date"]
     specs = [
         SuiteSpec(
             f"{crm}_accounts",
