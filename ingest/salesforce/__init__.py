@@ -26,6 +26,7 @@ from ingest.salesforce.helpers import (
     CursorBoundary,
     RetryPolicy,
     SalesforceClient,
+    batched,
     connect,
     format_soql_datetime,
 )
@@ -41,6 +42,8 @@ from ingest.salesforce.settings import (
 from ingest.sync_result import SyncResult
 
 logger = logging.getLogger(__name__)
+
+ROWS_PER_ITEM = 20_000  # API pages are concatenated up to this many rows before dlt sees them
 
 
 @dlt.source(name="salesforce", max_table_nesting=0)
@@ -70,8 +73,8 @@ def _object_resource(client: SalesforceClient, sobject: SalesforceObject, page_s
         soql = build_soql(sobject, present, modstamp.start_value)
         boundary = CursorBoundary(dlt.current.resource_state(), CURSOR_COLUMN, PRIMARY_KEY)
         started, rows = time.perf_counter(), 0
-        for page in client.query_tables(soql, sobject, page_size):
-            table = boundary.new_rows(page)
+        new_rows = (boundary.new_rows(page) for page in client.query_tables(soql, sobject, page_size))
+        for table in batched(new_rows, ROWS_PER_ITEM):
             rows += table.num_rows
             yield table
         boundary.save()

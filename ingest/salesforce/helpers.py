@@ -11,7 +11,7 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -392,6 +392,20 @@ class PageDecoder:
                 f"field types ({_one_line(str(error))[:160]}): fix the types in ingest/salesforce/settings.py"
             ) from error
         return QueryPage(table, bool(parsed["done"][0].as_py()), parsed["nextRecordsUrl"][0].as_py())
+
+
+def batched(tables: Iterable[pa.Table], min_rows: int) -> Iterator[pa.Table]:
+    """Concatenate pages into tables of at least `min_rows`: dlt's per-item overhead is paid per batch."""
+    buffer: list[pa.Table] = []
+    buffered = 0
+    for table in tables:
+        buffer.append(table)
+        buffered += table.num_rows
+        if buffered >= min_rows:
+            yield pa.concat_tables(buffer)
+            buffer, buffered = [], 0
+    if buffer:
+        yield pa.concat_tables(buffer)
 
 
 def arrow_schema(sobject: SalesforceObject) -> pa.Schema:
