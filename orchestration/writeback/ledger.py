@@ -8,11 +8,12 @@ the next run asks the CRM whether those tasks exist before writing anything.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 SCHEMA = "cadence_ops"
 TABLE = f"{SCHEMA}.writeback_ledger"
@@ -46,6 +47,14 @@ class LedgerEntry:
     error: str | None = None
 
 
+_ENTRY_SCHEMA = pa.schema(
+    [
+        (name, pa.string())
+        for name in ("task_key", "action", "crm_account_id", "crm_task_id", "outcome", "error")
+    ]
+)
+
+
 class Ledger:
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, crm: str) -> None:
         self.con = con
@@ -61,23 +70,21 @@ class Ledger:
         self.con.close()
 
     def record(self, entries: Iterable[LedgerEntry]) -> None:
-        now = datetime.now(UTC)
-        rows = [
-            (
-                self.run_id,
-                self.crm,
-                e.task_key,
-                e.action,
-                e.crm_account_id,
-                e.crm_task_id,
-                e.outcome,
-                e.error,
-                now,
+        """Append entries in one set-based insert (row-by-row executemany costs ~2 ms a row)."""
+        rows = [asdict(entry) for entry in entries]
+        if not rows:
+            return
+        batch = pa.Table.from_pylist(rows, schema=_ENTRY_SCHEMA)
+        self.con.register("ledger_batch", batch)
+        try:
+            self.con.execute(
+                f"""insert into {TABLE}
+                    select ?, ?, task_key, action, crm_account_id, crm_task_id, outcome, error, ?
+                    from ledger_batch""",
+                [self.run_id, self.crm, datetime.now(UTC)],
             )
-            for e in entries
-        ]
-        if rows:
-            self.con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        finally:
+            self.con.unregister("ledger_batch")
 
     def _latest(self) -> str:
         return f"""
