@@ -124,6 +124,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         scenario.before["tasks"] = tasks_bytes(running)
         scenario.run("blocked")
         scenario.before["tasks_after_block"] = tasks_bytes(running)
+        baselines = "select count(distinct run_id) from cadence_ops.quality_runs"
+        scenario.before["baseline_runs_after_block"] = scenario.query(baselines)
         scenario.run("override", override_quality_gate=True)
         yield scenario
 
@@ -233,14 +235,14 @@ def test_deleting_half_the_accounts_blocks_the_writeback(scenario: Scenario) -> 
     baseline = dict(
         scenario.query(
             "select crm, in_scope_accounts from cadence_ops.quality_runs where run_id in "
-            "(select max_by(run_id, recorded_at) from cadence_ops.quality_runs) order by crm"
+            "(select min_by(run_id, recorded_at) from cadence_ops.quality_runs) order by crm"
         )
     )
     for crm, accounts in baseline.items():
         assert f"crm='{crm}'" in error and f"baseline_accounts={accounts}" in error
     assert "--override-quality-gate" in error and OVERRIDE_HINT in error
     # the blocked run did not move the bar: only run 1 recorded a baseline
-    assert scenario.query("select count(distinct run_id) from cadence_ops.quality_runs") == [(1,)]
+    assert scenario.before["baseline_runs_after_block"] == [(1,)]
 
 
 def test_override_lets_the_writeback_through_and_moves_the_baseline(scenario: Scenario) -> None:
