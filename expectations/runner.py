@@ -8,6 +8,7 @@ whose Data Docs site is the run's page; `quality-docs/index.html` links every ru
 from __future__ import annotations
 
 import html
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -100,7 +101,7 @@ class QualityRun:
 
     @property
     def page(self) -> Path:
-        return self.folder / "site" / "index.html"
+        return self.folder / "index.html"
 
     def validate(self, specs: Sequence[SuiteSpec], params: SuiteParams) -> list[SuiteOutcome]:
         """Read each spec's rows (read-only) and validate them; missing tables skip the suite."""
@@ -152,6 +153,7 @@ class QualityRun:
     def build_docs(self) -> Path:
         """Render the run's page and refresh the index of runs; returns the run's page."""
         self.context().build_data_docs()
+        _write_run_page(self.folder, self.run_name)
         _write_index(self.root)
         return self.page
 
@@ -207,10 +209,53 @@ def _run_context(folder: Path) -> AbstractDataContext:
     return context
 
 
+_STYLE = (
+    "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
+    ".passed{color:#176f2c}.warning{color:#9a6700}.critical{color:#b42318;font-weight:bold}</style>"
+)
+
+
+def _write_run_page(folder: Path, run_name: str) -> None:
+    """The run's page: every suite validated so far in this run, its failures with example rows, and a
+    link to GX's own page for it. Plain HTML: GX's index needs JavaScript from a CDN to list anything."""
+    validations = folder / "gx" / "uncommitted" / "validations"
+    rows = []
+    for path in sorted(validations.rglob("*.json")):
+        result = json.loads(path.read_text())
+        failures = [r for r in result["results"] if not r["success"]]
+        severities = {(r["expectation_config"].get("meta") or {}).get("severity", CRITICAL) for r in failures}
+        status = CRITICAL if CRITICAL in severities else WARNING if failures else "passed"
+        href = (Path("site/validations") / path.relative_to(validations)).with_suffix(".html").as_posix()
+        details = "".join(f"<li>{html.escape(_failure_text(r))}</li>" for r in failures)
+        rows.append(
+            f"<tr><td><a href='{html.escape(href)}'>{html.escape(result['suite_name'])}</a></td>"
+            f"<td class='{status}'>{status.upper() if failures else 'passed'}</td>"
+            f"<td>{result['statistics']['evaluated_expectations']}</td><td><ul>{details}</ul></td></tr>"
+        )
+    (folder / "index.html").write_text(
+        f"<!doctype html><meta charset='utf-8'><title>Quality gate {html.escape(run_name)}</title>{_STYLE}"
+        f"<h1>Quality gate, run {html.escape(run_name)}</h1>"
+        "<table><tr><th>suite</th><th>status</th><th>expectations</th><th>failed expectations</th></tr>"
+        + "\n".join(rows)
+        + "</table>"
+    )
+
+
+def _failure_text(result: dict[str, Any]) -> str:
+    config, details = result["expectation_config"], result.get("result") or {}
+    severity = (config.get("meta") or {}).get("severity", CRITICAL)
+    examples = "; ".join(str(row) for row in (details.get("partial_unexpected_index_list") or [])[:3])
+    count = details.get("unexpected_count", details.get("observed_value"))
+    return (
+        f"[{severity}] {config['type']}({config['kwargs'].get('column', '')}): {count} unexpected {examples}"
+    )
+
+
 def _write_index(root: Path) -> None:
     """quality-docs/index.html: every run's page, newest first."""
-    pages = sorted((root / "runs").glob("*/site/index.html"), key=lambda p: p.stat().st_mtime, reverse=True)
-    links = ((html.escape(p.relative_to(root).as_posix()), html.escape(p.parents[1].name)) for p in pages)
+    pages = sorted((root / "runs").glob("*/index.html"), key=lambda p: p.stat().st_mtime, reverse=True)
+    links = ((html.escape(p.relative_to(root).as_posix()), html.escape(p.parent.name)) for p in pages)
     items = "\n".join(f'<li><a href="{href}">{name}</a></li>' for href, name in links)
     (root / "index.html").write_text(
         "<!doctype html><meta charset='utf-8'><title>Cadence quality gate runs</title>"
