@@ -154,6 +154,7 @@ class HubSpotApi:
         self.sandbox = sandbox
         self.store = sandbox.store
         self._derived: dict[str, OrderedDict[Hashable, Any]] = {}
+        self._seen_generation = self.store.generation
         self._schemas: dict[str, dict[str, PropertyDef]] = {}
 
     # ---- routes ------------------------------------------------------------------------------
@@ -443,6 +444,7 @@ class HubSpotApi:
     def _after_write(self, object_type: str) -> None:
         self._derived.pop(object_type, None)  # cached queries and indexes over this type are stale
         self.store.mark_dirty()
+        self._seen_generation = self.store.generation  # only this type changed: keep the others
 
     # ---- associations ------------------------------------------------------------------------
     def read_associations(self, source: str, target: str, request: Request) -> dict[str, Any]:
@@ -531,6 +533,9 @@ class HubSpotApi:
 
     def _cached(self, object_type: str, key: Hashable, build: Callable[[], Any]) -> Any:
         """A derived view of one type's records; call with store.lock held (writes drop the cache)."""
+        if self._seen_generation != self.store.generation:  # the store was edited directly
+            self._derived.clear()
+            self._seen_generation = self.store.generation
         cache = self._derived.setdefault(object_type, OrderedDict())
         if key in cache:
             cache.move_to_end(key)

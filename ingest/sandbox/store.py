@@ -66,6 +66,7 @@ class OrgStore:
         self._last_tick: datetime | None = None
         self._dirty = False
         self._timer: threading.Timer | None = None
+        self.generation = 0
         document = document or {}
         self.salesforce: dict[str, dict[str, Record]] = {
             name: {rec["Id"]: rec for rec in records}
@@ -139,10 +140,14 @@ class OrgStore:
             return document
 
     def mark_dirty(self) -> None:
-        """Call after every write; persists now or schedules a debounced persist."""
-        if self.path is None:
-            return
+        """Call after every write (API or direct edit); persists now or schedules a debounced persist.
+
+        Bumps `generation`, which the APIs' cached query views compare against to notice edits.
+        """
         with self.lock:
+            self.generation += 1
+            if self.path is None:
+                return
             self._dirty = True
             if self.persist_delay <= 0:
                 self._write()

@@ -17,12 +17,8 @@ def _stamps(running: RunningSandbox) -> tuple[str, str]:
 
 
 def _written(running: RunningSandbox) -> None:
-    """Persist, and drop the HubSpot emulator's cached query views as its own write handlers do: these
-    edits go straight to the store (an admin's import), so nothing else would invalidate them."""
-    for route in running.sandbox.routes:
-        api = getattr(getattr(route.handler, "func", route.handler), "__self__", None)
-        if hasattr(api, "_derived"):
-            api._derived.clear()
+    """These edits go straight to the store (an admin's import): mark_dirty persists them and tells
+    the sandbox APIs their cached query views are stale."""
     running.store.mark_dirty()
 
 
