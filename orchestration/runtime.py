@@ -154,13 +154,16 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             error = error.cause or error.context
         for info in chain:
             if info.cls_name in cadence_errors:
-                return (
-                    info.message.split(":", 1)[1].strip()
-                    if info.message.startswith(info.cls_name)
-                    else info.message.strip()
-                )
+                return _without_class_name(info.message, info.cls_name)
         return f"step {event.step_key} failed: {chain[-1].message.strip().splitlines()[0]}"
     return "the run failed; see the Dagster logs above"
+
+
+def _without_class_name(message: str, cls_name: str) -> str:
+    """Dagster's message reads `package.module.ClassName: text` for classes outside builtins."""
+    head, separator, text = message.partition(": ")
+    named = separator and head.rsplit(".", 1)[-1] == cls_name
+    return (text if named else message).strip()
 
 
 def _subclasses(cls: type) -> set[type]:
