@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -35,6 +36,15 @@ class Run:
 
     def writes(self) -> dict[str, int]:
         return {name: self.calls[name] for name in WRITE_CALLS}
+
+
+def assert_one_line_failure(run: Run, *fragments: str) -> None:
+    """The run failed with one line for a person: no newline, no exception class, these fragments."""
+    assert not run.summary.succeeded
+    error = run.summary.error or ""
+    assert error and "\n" not in error, error
+    assert not re.match(r"[\w.]*(Error|Exception):", error), error
+    assert all(fragment in error for fragment in fragments), error
 
 
 def run_audit(

@@ -16,7 +16,7 @@ from tests.orchestration.harness import (
     HS_UPDATES,
     SF_WRITES,
     Record,
-    Run,
+    assert_one_line_failure,
     changed,
     is_open,
     ledger_outcomes,
@@ -95,29 +95,17 @@ def _closed_status(crm: str) -> str:
     return "Completed" if crm == "salesforce" else "COMPLETED"
 
 
-def _assert_one_line_failure(run: Run, *fragments: str) -> None:
-    assert not run.summary.succeeded
-    error = run.summary.error or ""
-    assert "\n" not in error and all(fragment in error for fragment in fragments), error
-
-
 def _log_visits_on_as_of(running: RunningSandbox, n: int) -> None:
     log_salesforce_visit(running, sf_visit_event(None, n, AS_OF.isoformat()))
     log_hubspot_meeting(running, hs_company_id(n), hs_meeting_properties(AS_OF.isoformat()))
 
 
-def test_guard_then_create_once_then_nothing_then_close_only_the_visited(
+def test_create_once_then_nothing_then_close_only_the_visited(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     people = tasks_bytes(sandbox, people_only=True)
     assert len(people) == 6
-
-    # A queue longer than max_tasks_per_run (5 creates per CRM > 4) stops before any write.
-    guarded = run_audit(sandbox, warehouse, AS_OF, max_tasks_per_run=4)
-    _assert_one_line_failure(guarded, "max_tasks_per_run=4", "--max-tasks-per-run")
-    assert guarded.writes() == NO_WRITES
-    assert all(pipeline_tasks(sandbox, crm) == [] for crm in CRMS)
 
     # Run 1: one open task per overdue account, nothing for planned (<= 14 days), on-track, out of scope.
     first = run_audit(sandbox, warehouse, AS_OF)
@@ -157,8 +145,27 @@ def test_guard_then_create_once_then_nothing_then_close_only_the_visited(
 
     # People's tasks, even on overdue accounts and with our subject, are byte-identical after all runs.
     assert tasks_bytes(sandbox, people_only=True) == people
-    for run in (guarded, first, second, third):
+    for run in (first, second, third):
         print(f"run: {run.seconds:.1f} s, write calls {run.writes()}")
+
+
+@pytest.mark.parametrize("override_quality_gate", [False, True], ids=["gated", "gate-overridden"])
+def test_runaway_queue_stops_before_any_write(
+    sandbox: RunningSandbox, tmp_path: Path, override_quality_gate: bool
+) -> None:
+    """5 creates per CRM > max_tasks_per_run=4: the run fails, one line naming the flag, nothing written.
+
+    Gated, the quality gate's queue-size expectation stops it first; overridden, the writeback's own guard.
+    """
+    before = tasks_bytes(sandbox)
+    guarded = run_audit(
+        sandbox, tmp_path / "warehouse.duckdb", AS_OF, max_tasks_per_run=4,
+        override_quality_gate=override_quality_gate,
+    )  # fmt: skip
+    assert guarded.writes() == NO_WRITES
+    assert tasks_bytes(sandbox) == before
+    print(f"runaway guard: {guarded.seconds:.1f} s, error: {guarded.summary.error!r}")
+    assert_one_line_failure(guarded, "max_tasks_per_run=4", "--max-tasks-per-run")
 
 
 def test_unconfigured_crm_is_skipped_and_dry_run_writes_nothing(

@@ -24,7 +24,7 @@ from tests.orchestration.harness import (
     HS_CREATES,
     HS_UPDATES,
     SF_WRITES,
-    Run,
+    assert_one_line_failure,
     changed,
     ledger_outcomes,
     open_pipeline_tasks_per_account,
@@ -45,12 +45,6 @@ MAX_TASKS = 5000
 def generated(start_sandbox: StartSandbox) -> RunningSandbox:
     # No junk: an ownerless account would stop the run at the quality gate, which is not under test here.
     return start_sandbox(generate_org(accounts=1200, seed=11, anchor_date=AS_OF, junk=False))
-
-
-def _assert_one_line_failure(run: Run) -> None:
-    assert not run.summary.succeeded
-    error = run.summary.error or ""
-    assert error and "\n" not in error, error
 
 
 def _failed_creates(warehouse: Path, crm: str) -> dict[str, list[str]]:
@@ -82,7 +76,7 @@ def test_crash_after_first_batch_then_failing_record_then_rerun(
     for endpoint in CREATE_CALLS.values():
         generated.sandbox.faults.add(Fault(kind="status_503", endpoint=endpoint, after=1, times=1000))
     crashed = run_audit(generated, warehouse, AS_OF, max_tasks_per_run=MAX_TASKS)
-    _assert_one_line_failure(crashed)
+    assert_one_line_failure(crashed)
     due = {crm: overdue_without_planned_visit(warehouse, crm, AS_OF) for crm in CRMS}
     n = {crm: len(due[crm]) for crm in CRMS}
     assert n["salesforce"] > 200 and n["hubspot"] > 200, n  # at least two batches in each CRM
