@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ingest.config import HubSpotConfig
+from ingest.cursor import CursorBoundary
 from ingest.errors import CadenceError, CrmSchemaError
 from ingest.hubspot.helpers import (
     OWNERS_SCHEMA,
@@ -89,21 +90,30 @@ def _object_resource(client: HubSpotClient, spec: ObjectSpec, config: HubSpotCon
             (True, archived_pages(client, spec.name, properties, since_ms)),
             (False, ChangedRecords(client, spec.name, properties).pages(since_ms)),
         )
+        # The search re-reads the boundary instant (GTE); drop rows loaded there before, ahead of the
+        # association lookup, so an unchanged sync costs one search per object and nothing more.
+        boundary = CursorBoundary(dlt.current.resource_state(), MODSTAMP, "id")
         for archived, pages in pages_by_flag:
             for batch in batched(prefetched(pages)):
-                companies = _company_ids(client, spec, batch)
-                table = records_to_table(batch, schema, property_of_column, archived, companies)
-                yield _archival_as_modstamp(table, batch) if archived else table
+                table = records_to_table(batch, schema, property_of_column, archived)
+                table = _archival_as_modstamp(table, batch) if archived else boundary.new_rows(table)
+                if table.num_rows:
+                    yield _with_company_ids(client, spec, table)
+        boundary.save()
 
     return dlt.resource(
         read, name=spec.name, primary_key="id", write_disposition="merge", columns=column_hints(schema)
     )
 
 
-def _company_ids(client: HubSpotClient, spec: ObjectSpec, batch: list[Record]) -> dict[str, str] | None:
+def _with_company_ids(client: HubSpotClient, spec: ObjectSpec, table: pa.Table) -> pa.Table:
+    """Fill `company_ids` from the associations API (one call per page batch of up to 1,000 ids)."""
     if not spec.with_company_ids:
-        return None
-    return company_ids(client, spec.name, [record["id"] for record in batch])
+        return table
+    ids = table["id"].to_pylist()
+    companies = company_ids(client, spec.name, ids)
+    column = pa.array([companies.get(record_id, "") for record_id in ids], pa.string())
+    return table.set_column(table.schema.get_field_index("company_ids"), "company_ids", column)
 
 
 def _requested_properties(

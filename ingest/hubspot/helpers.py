@@ -379,9 +379,11 @@ def records_to_table(
     schema: pa.Schema,
     property_of_column: Mapping[str, str],
     archived: bool,
-    companies_by_id: Mapping[str, str] | None = None,
 ) -> pa.Table:
-    """One page of CRM records as a table: properties flattened to typed columns."""
+    """One page of CRM records as a table: properties flattened to typed columns.
+
+    `company_ids` comes out empty; the source fills it from the associations API for the rows it keeps.
+    """
     ids = [str(record["id"]) for record in records]
     property_names = [
         property_of_column.get(f.name, f.name) for f in schema if f.name not in _ENVELOPE_COLUMNS
@@ -399,8 +401,7 @@ def records_to_table(
         elif name == "archived":
             values = pa.array([archived] * len(ids), pa.bool_())
         elif name == "company_ids":
-            lookup = companies_by_id or {}
-            values = pa.array([lookup.get(record_id, "") for record_id in ids], pa.string())
+            values = pa.array([""] * len(ids), pa.string())
         else:
             prop = property_of_column.get(name, name)
             values = convert(properties.field(prop), schema_field.type)

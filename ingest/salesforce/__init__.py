@@ -20,10 +20,10 @@ from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 
 from ingest.config import SalesforceConfig
+from ingest.cursor import CursorBoundary
 from ingest.errors import CadenceError, CrmSchemaError
 from ingest.pipeline import make_pipeline
 from ingest.salesforce.helpers import (
-    CursorBoundary,
     RetryPolicy,
     SalesforceClient,
     batched,
