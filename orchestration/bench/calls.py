@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
 
 from ingest.hubspot.settings import ASSOCIATION_BATCH_SIZE, LIST_PAGE_SIZE, OBJECTS, SEARCH_PAGE_SIZE
 from ingest.salesforce.settings import MAX_PAGE_SIZE, SALESFORCE_OBJECTS
@@ -52,11 +55,25 @@ def _pages(rows: int, size: int) -> int:
     return max(1, math.ceil(rows / size))
 
 
-def min_read_calls(crm: str, census: Census, changed: Mapping[str, int] | None = None) -> int:
-    """The fewest read calls for a full sync (`changed` None) or an incremental one (`changed` per object)."""
+def min_read_calls(
+    crm: str,
+    census: Census,
+    changed: Mapping[str, int] | None = None,
+    at_cursor: Mapping[str, int] | None = None,
+) -> int:
+    """The fewest read calls for a full sync (`changed` None) or an incremental one (`changed` per object).
+
+    An incremental read asks for modstamps >= the cursor, so the `at_cursor` rows already loaded at
+    that instant come again (a record written later in the same millisecond must not be missed);
+    they cost query/search pages, never association reads.
+    """
+    if changed is not None and at_cursor:
+        paged = {name: changed.get(name, 0) + at_cursor.get(name, 0) for name in {*changed, *at_cursor}}
+    else:
+        paged = changed
     if crm == "salesforce":
-        return _salesforce_reads(census, changed)
-    return _hubspot_reads(census, changed)
+        return _salesforce_reads(census, paged)
+    return _hubspot_reads(census, paged, changed)
 
 
 def _salesforce_reads(census: Census, changed: Mapping[str, int] | None) -> int:
@@ -69,14 +86,15 @@ def _salesforce_reads(census: Census, changed: Mapping[str, int] | None) -> int:
     return total
 
 
-def _hubspot_reads(census: Census, changed: Mapping[str, int] | None) -> int:
+def _hubspot_reads(census: Census, paged: Mapping[str, int] | None, changed: Mapping[str, int] | None) -> int:
     objects = census.get("hubspot", {})
     total = 0
     for name, spec in OBJECTS.items():
         counts = objects.get(name, {"live": 0, "gone": 0})
+        searched = counts["live"] if paged is None else paged.get(name, 0)
         live = counts["live"] if changed is None else changed.get(name, 0)
         archived_new = counts["gone"] if changed is None else 0
-        total += _pages(live, SEARCH_PAGE_SIZE) + _pages(
+        total += _pages(searched, SEARCH_PAGE_SIZE) + _pages(
             counts["gone"], LIST_PAGE_SIZE
         )  # archived: listed whole
         if spec.with_company_ids:
@@ -90,3 +108,27 @@ def _hubspot_reads(census: Census, changed: Mapping[str, int] | None) -> int:
 def min_write_calls(crm: str, creates: int, closes: int = 0) -> int:
     size = SALESFORCE_WRITE_LIMIT if crm == "salesforce" else HUBSPOT_WRITE_LIMIT
     return math.ceil(creates / size) + math.ceil(closes / size)
+
+
+def rows_at_cursor(
+    warehouse: Path, crm: str, excluding: Mapping[str, list[str]] | None = None
+) -> dict[str, int]:
+    """Per object, the live rows stamped at the newest modstamp loaded (what a `>=` read re-reads),
+    less `excluding` ids (records changed since: they come once, under their new modstamp)."""
+    if crm == "salesforce":
+        tables = {
+            o.name: (f"raw_salesforce.{o.table}", "system_modstamp", "true")
+            for o in SALESFORCE_OBJECTS.values()
+        }
+    else:
+        tables = {name: (f"raw_hubspot.{name}", "hs_lastmodifieddate", "not archived") for name in OBJECTS}
+    counts = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for name, (table, stamp, live) in tables.items():
+            ids = list((excluding or {}).get(name, [])) or [""]
+            counts[name] = con.execute(
+                f"select count(*) from {table} where {live} and not list_contains(?, id) "
+                f"and {stamp} = (select max({stamp}) from {table})",
+                [ids],
+            ).fetchone()[0]
+    return counts

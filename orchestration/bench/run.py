@@ -129,7 +129,8 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
                 endpoints, crm, baseline, minimum=minimum,
             )  # fmt: skip
     for crm in options.crms:
-        minimum = calls.min_read_calls(crm, census, changed={})
+        at_cursor = calls.rows_at_cursor(warehouse, crm)
+        minimum = calls.min_read_calls(crm, census, changed={}, at_cursor=at_cursor)
         bench.measure(
             endpoints, ("unchanged sync", crm), phases.sync, endpoints, crm, warehouse, minimum=minimum
         )
@@ -147,7 +148,8 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
     )
     for crm in options.crms:
         changed = {name: len(record_ids) for name, record_ids in ids.get(crm, {}).items()}
-        minimum = calls.min_read_calls(crm, census, changed=changed)
+        at_cursor = calls.rows_at_cursor(warehouse, crm, excluding=ids.get(crm))
+        minimum = calls.min_read_calls(crm, census, changed=changed, at_cursor=at_cursor)
         label = (f"sync, {options.changed_pct:g}% changed", crm)
         bench.measure(endpoints, label, phases.sync, endpoints, crm, warehouse, minimum=minimum)
     bench.measure(None, ("dbt build", None), phases.dbt_build, warehouse, ANCHOR, scratch / "dbt")
