@@ -15,7 +15,6 @@ before searching keeps the cursor from jumping past changes the search has not r
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,10 @@ from typing import Any
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
-from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ingest.config import HubSpotConfig
 from ingest.cursor import CursorBoundary
-from ingest.errors import CadenceError, CrmSchemaError
+from ingest.errors import CrmSchemaError
 from ingest.hubspot.helpers import (
     OWNERS_SCHEMA,
     ChangedRecords,
@@ -45,7 +43,7 @@ from ingest.hubspot.helpers import (
     to_epoch_ms,
 )
 from ingest.hubspot.settings import DEFAULT_OBJECTS, MODSTAMP, OBJECTS, OWNERS, OWNERS_CURSOR, ObjectSpec
-from ingest.pipeline import make_pipeline
+from ingest.pipeline import make_pipeline, run_sync
 from ingest.sync_result import SyncResult
 
 __all__ = ["HubSpotClient", "hubspot_source", "sync_hubspot"]
@@ -161,34 +159,9 @@ def sync_hubspot(
 
     Errors surface as one-line CadenceErrors (dlt's PipelineStepFailed is unwrapped).
     """
-    started = time.perf_counter()
     client = HubSpotClient(config, retry_base_seconds)
-    pipeline = make_pipeline(CRM, warehouse)
-    if progress:
-        pipeline.collector = dlt.progress.log(log_period=5.0)
+    source = hubspot_source(config, objects, retry_base_seconds, client=client)
     try:
-        pipeline.run(hubspot_source(config, objects, retry_base_seconds, client=client))
-    except PipelineStepFailed as failed:
-        pipeline.abort_packages()  # a half-extracted package must never load later
-        raise _as_cadence_error(failed) from None
+        return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)
     finally:
         client.close()
-    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
-    rows = {table: count for table, count in counts.items() if not table.startswith("_dlt")}
-    return SyncResult(CRM, rows, client.calls, time.perf_counter() - started)
-
-
-def _as_cadence_error(failed: PipelineStepFailed) -> CadenceError:
-    """The CadenceError behind dlt's wrapping, or a one-line summary of whatever else failed."""
-    seen: set[int] = set()
-    error: BaseException | None = failed
-    while error is not None and id(error) not in seen:
-        if isinstance(error, CadenceError):
-            return error
-        seen.add(id(error))
-        error = getattr(error, "exception", None) or error.__cause__ or error.__context__
-    cause = failed.exception
-    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
-    return CadenceError(
-        f"HubSpot sync failed in dlt's {failed.step} step: {type(cause).__name__}: {first_line}"
-    )

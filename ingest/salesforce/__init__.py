@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,8 @@ from dlt.extract.resource import DltResource
 
 from ingest.config import SalesforceConfig
 from ingest.cursor import CursorBoundary
-from ingest.errors import CadenceError, CrmSchemaError
-from ingest.pipeline import make_pipeline
+from ingest.errors import CrmSchemaError
+from ingest.pipeline import make_pipeline, run_sync
 from ingest.salesforce.helpers import (
     RetryPolicy,
     SalesforceClient,
@@ -132,45 +133,10 @@ def sync_salesforce(
     client = SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
     source = salesforce_source(config, objects, retry_base_seconds, page_size, extra_fields, client=client)
     pipeline = make_pipeline("salesforce", warehouse)
-    if progress:
-        pipeline.collector = dlt.progress.log(log_period=5.0, dump_system_stats=False)
-    started = time.perf_counter()
-    try:
-        pipeline.run(source)
-    except Exception as error:
-        _abort_pending(pipeline)
-        cause = cadence_cause(error)
-        if cause is None:
-            raise
-        raise cause.with_traceback(cause.__traceback__) from None
-    row_counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
-    tables = {s.table for s in resolve_objects(objects, None, config.task_key_field)}
-    return SyncResult(
-        crm="salesforce",
-        rows_by_table={t: row_counts.get(t, 0) for t in sorted(tables)},
-        api_calls=client.api_calls,
-        seconds=time.perf_counter() - started,
-    )
+    result = run_sync("salesforce", pipeline, source, lambda: client.api_calls, progress)
+    # Every object's table is listed, an unchanged one with 0 rows.
+    tables = sorted(s.table for s in resolve_objects(objects, None, config.task_key_field))
+    return replace(result, rows_by_table={table: result.rows_by_table.get(table, 0) for table in tables})
 
 
-def _abort_pending(pipeline: dlt.Pipeline) -> None:
-    """dlt keeps a failed run's half-extracted package and would load it with the next run."""
-    try:
-        pipeline.abort_packages()
-    except Exception:  # never hide the sync's own error behind a cleanup failure
-        logger.warning("could not abort the failed run's pending dlt packages", exc_info=True)
-
-
-def cadence_cause(error: BaseException) -> CadenceError | None:
-    """The CadenceError inside dlt's wrappers (PipelineStepFailed, ResourceExtractionError), if any."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, CadenceError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
-__all__ = ["build_soql", "cadence_cause", "column_hints", "connect", "salesforce_source", "sync_salesforce"]
+__all__ = ["build_soql", "column_hints", "connect", "salesforce_source", "sync_salesforce"]

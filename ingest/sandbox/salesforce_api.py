@@ -56,36 +56,75 @@ _AUDIT_FIELDS = {
     "SystemModstamp": "datetime",
 }
 _ACTIVITY_FIELDS = {
-    "AccountId": "reference", "WhatId": "reference", "WhoId": "reference", "OwnerId": "reference",
-    "Type": "picklist", "Subject": "string", "ActivityDate": "date", "Description": "textarea",
+    "AccountId": "reference",
+    "WhatId": "reference",
+    "WhoId": "reference",
+    "OwnerId": "reference",
+    "Type": "picklist",
+    "Subject": "string",
+    "ActivityDate": "date",
+    "Description": "textarea",
 }
 STANDARD_FIELDS: dict[str, dict[str, str]] = {
     "User": {
         # Users are deactivated, never deleted: no IsDeleted.
         **{k: v for k, v in _AUDIT_FIELDS.items() if k != "IsDeleted"},
-        "Name": "string", "FirstName": "string", "LastName": "string", "Email": "email",
-        "Username": "string", "IsActive": "boolean", "Title": "string",
+        "Name": "string",
+        "FirstName": "string",
+        "LastName": "string",
+        "Email": "email",
+        "Username": "string",
+        "IsActive": "boolean",
+        "Title": "string",
     },
     "Account": {
-        **_AUDIT_FIELDS, "Name": "string", "Type": "picklist", "OwnerId": "reference",
-        "ParentId": "reference", "Industry": "picklist", "Phone": "phone", "BillingCity": "string",
+        **_AUDIT_FIELDS,
+        "Name": "string",
+        "Type": "picklist",
+        "OwnerId": "reference",
+        "ParentId": "reference",
+        "Industry": "picklist",
+        "Phone": "phone",
+        "BillingCity": "string",
         "BillingState": "string",
     },
     "Contact": {
-        **_AUDIT_FIELDS, "AccountId": "reference", "OwnerId": "reference", "Name": "string",
-        "FirstName": "string", "LastName": "string", "Title": "string", "Email": "email", "Phone": "phone",
+        **_AUDIT_FIELDS,
+        "AccountId": "reference",
+        "OwnerId": "reference",
+        "Name": "string",
+        "FirstName": "string",
+        "LastName": "string",
+        "Title": "string",
+        "Email": "email",
+        "Phone": "phone",
     },
     "Event": {
-        **_AUDIT_FIELDS, **_ACTIVITY_FIELDS, "StartDateTime": "datetime", "EndDateTime": "datetime",
-        "ActivityDateTime": "datetime", "DurationInMinutes": "int", "Location": "string",
+        **_AUDIT_FIELDS,
+        **_ACTIVITY_FIELDS,
+        "StartDateTime": "datetime",
+        "EndDateTime": "datetime",
+        "ActivityDateTime": "datetime",
+        "DurationInMinutes": "int",
+        "Location": "string",
     },
     "Task": {
-        **_AUDIT_FIELDS, **_ACTIVITY_FIELDS, "Status": "picklist", "Priority": "picklist",
-        "IsClosed": "boolean", "CompletedDateTime": "datetime",
+        **_AUDIT_FIELDS,
+        **_ACTIVITY_FIELDS,
+        "Status": "picklist",
+        "Priority": "picklist",
+        "IsClosed": "boolean",
+        "CompletedDateTime": "datetime",
     },
     "Opportunity": {
-        **_AUDIT_FIELDS, "AccountId": "reference", "OwnerId": "reference", "Name": "string",
-        "StageName": "picklist", "CloseDate": "date", "Amount": "currency", "IsClosed": "boolean",
+        **_AUDIT_FIELDS,
+        "AccountId": "reference",
+        "OwnerId": "reference",
+        "Name": "string",
+        "StageName": "picklist",
+        "CloseDate": "date",
+        "Amount": "currency",
+        "IsClosed": "boolean",
         "IsWon": "boolean",
     },
 }
@@ -95,8 +134,13 @@ KNOWN_CUSTOM_FIELD_TYPES = {"Visit_Cadence_Days__c": "double", "Cadence_Task_Key
 SYSTEM_FIELDS = frozenset(_AUDIT_FIELDS)
 DERIVED_FIELDS = {"Task": frozenset({"IsClosed"})}  # computed from other fields, never written
 REFERENCE_TARGETS = {
-    "OwnerId": ["User"], "CreatedById": ["User"], "LastModifiedById": ["User"], "AccountId": ["Account"],
-    "ParentId": ["Account"], "WhatId": ["Account", "Opportunity"], "WhoId": ["Contact"],
+    "OwnerId": ["User"],
+    "CreatedById": ["User"],
+    "LastModifiedById": ["User"],
+    "AccountId": ["Account"],
+    "ParentId": ["Account"],
+    "WhatId": ["Account", "Opportunity"],
+    "WhoId": ["Contact"],
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -363,14 +407,17 @@ class SalesforceApi:
         issued_at = str(int(time.time() * 1000))
         secret = credentials.salesforce_client_secret.encode()
         digest = hmac.new(secret, (identity + issued_at).encode(), hashlib.sha256)
-        return Response(200, {
-            "access_token": self.sandbox.issue_salesforce_session(),
-            "instance_url": request.base_url,
-            "id": identity,
-            "token_type": "Bearer",
-            "issued_at": issued_at,
-            "signature": base64.b64encode(digest.digest()).decode(),
-        })
+        return Response(
+            200,
+            {
+                "access_token": self.sandbox.issue_salesforce_session(),
+                "instance_url": request.base_url,
+                "id": identity,
+                "token_type": "Bearer",
+                "issued_at": issued_at,
+                "signature": base64.b64encode(digest.digest()).decode(),
+            },
+        )
 
     def versions(self, request: Request) -> Any:
         return [{"label": f"v{v}", "url": f"/services/data/v{v}", "version": v} for v in API_VERSIONS]
@@ -389,8 +436,12 @@ class SalesforceApi:
         if compiled.count_only:
             return Response(200, {"totalSize": len(matched), "done": True, "records": []})
         cursor = QueryCursor(
-            self.cursors.new_locator(), compiled.sobject, compiled.fields, matched,
-            _batch_size(request), request.params["version"],
+            self.cursors.new_locator(),
+            compiled.sobject,
+            compiled.fields,
+            matched,
+            _batch_size(request),
+            request.params["version"],
         )
         if len(matched) > cursor.batch_size:
             self.cursors.add(cursor)
@@ -641,8 +692,13 @@ def register(sandbox: Sandbox) -> None:
     routes = [
         ("POST", r"/services/oauth2/token", "salesforce.token", api.token, False),
         ("GET", r"/services/data", "salesforce.versions", api.versions, False),
-        ("GET", rf"{DATA}/(?:query|queryAll)/(?P<locator>01g\w+)-(?P<offset>\d+)", "salesforce.query_more",
-         api.query_more, True),
+        (
+            "GET",
+            rf"{DATA}/(?:query|queryAll)/(?P<locator>01g\w+)-(?P<offset>\d+)",
+            "salesforce.query_more",
+            api.query_more,
+            True,
+        ),
         ("GET", rf"{DATA}/(?:query|queryAll)", "salesforce.query", api.query, True),
         ("GET", rf"{DATA}/sobjects", "salesforce.describe", api.describe_global, True),
         ("GET", rf"{DATA}/sobjects/{sobject}/describe", "salesforce.describe", api.describe, True),

@@ -354,8 +354,10 @@ class _Parser:
         if token.is_keyword("NULL"):
             self.advance()
             return Literal("null", None)
-        raise malformed(f"unsupported value (date literals like TODAY and bind variables are not supported): "
-                        f"'{token.text}'")
+        raise malformed(
+            f"unsupported value (date literals like TODAY and bind variables are not supported): "
+            f"'{token.text}'"
+        )
 
     def order_by_clause(self) -> list[OrderKey]:
         if not self.current.is_keyword("ORDER"):
@@ -400,7 +402,10 @@ FieldTypes = Mapping[str, tuple[str, str]]  # lower-case name -> (API name, fiel
 
 _LITERAL_KIND_FOR_TYPE = {"datetime": "datetime", "date": "date", "boolean": "boolean"}
 _ORDERING_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 
 

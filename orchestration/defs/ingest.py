@@ -9,7 +9,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingest.config import HubSpotConfig, SalesforceConfig
 from ingest.hubspot import hubspot_source
-from ingest.pipeline import make_pipeline
+from ingest.pipeline import all_or_nothing, make_pipeline
 from ingest.salesforce import salesforce_source
 from orchestration.resources import DEFAULT_WAREHOUSE, HubSpotResource, SalesforceResource, WarehouseResource
 
@@ -42,12 +42,14 @@ def _sync(
         for key in context.selected_asset_keys:
             yield dg.MaterializeResult(asset_key=key, metadata={"skipped": "CRM not configured"})
         return
-    yield from dlt.run(
-        context=context,
-        dlt_source=source_factory(config, retry_base_seconds=crm_resource.retry_base_seconds),
-        dlt_pipeline=make_pipeline(crm, warehouse.file),
-        dagster_dlt_translator=CrmTableTranslator(),
-    )
+    pipeline = make_pipeline(crm, warehouse.file)
+    with all_or_nothing(pipeline):
+        yield from dlt.run(
+            context=context,
+            dlt_source=source_factory(config, retry_base_seconds=crm_resource.retry_base_seconds),
+            dlt_pipeline=pipeline,
+            dagster_dlt_translator=CrmTableTranslator(),
+        )
 
 
 def _raw_tables(crm: str, placeholder_source: Any) -> Callable[..., dg.AssetsDefinition]:
