@@ -183,7 +183,7 @@ def quality_baseline(
     if audit.dry_run:
         return dg.MaterializeResult(metadata={"skipped": "dry run: the CRM was not acted on"})
     counts = record_baseline(
-        warehouse.file, context.run_id, audit.as_of_date(), _configured(salesforce, hubspot)
+        warehouse.file, context.run.run_id, audit.as_of_date(), _configured(salesforce, hubspot)
     )
     return dg.MaterializeResult(
         metadata={

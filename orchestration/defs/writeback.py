@@ -31,7 +31,7 @@ def _write_back_crm(
         context.log.info(f"{crm} is not configured: writeback skipped")
         return dg.MaterializeResult(metadata={"skipped": "CRM not configured"})
     queue = read_queue(warehouse.file, crm)
-    ledger = Ledger.open(warehouse.file, context.run_id, crm)
+    ledger = Ledger.open(warehouse.file, context.run.run_id, crm)
     try:
         summary = write_back(make_writer(), queue, ledger, audit.max_tasks_per_run, audit.dry_run)
     finally:
