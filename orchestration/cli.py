@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from ingest.sandbox_settings import hubspot_config, salesforce_config
+
 DEFAULT_WAREHOUSE = Path("var/warehouse.duckdb")
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
 # About a quarter of a generated org's accounts are overdue: 1,000 keeps the first night's writeback
@@ -129,7 +131,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     options = _run_options(args, RunOptions)
     with serve_sandbox(OrgStore.load(args.org, persist_delay=0.2)) as running:
         print(f"sandbox CRM on {running.https_url} (Salesforce) and {running.http_url} (HubSpot)")
-        configs = {"salesforce": running.salesforce_config(), "hubspot": running.hubspot_config()}
+        configs = {"salesforce": salesforce_config(running), "hubspot": hubspot_config(running)}
         summary = run_nightly_audit(configs, options)
     print(summary.render())
     print(f"org file with what was written: {args.org}")

@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.bench.sandbox_process import SandboxEndpoints
 
 
@@ -56,7 +57,7 @@ def _with_peak(conn: Connection, step: Callable[..., Measured], *args: Any) -> N
 
 
 def _config(endpoints: SandboxEndpoints, crm: str) -> Any:
-    return endpoints.salesforce_config() if crm == "salesforce" else endpoints.hubspot_config()
+    return salesforce_config(endpoints) if crm == "salesforce" else hubspot_config(endpoints)
 
 
 # ---- ingest ------------------------------------------------------------------------------------
@@ -89,7 +90,7 @@ def change_records(endpoints: SandboxEndpoints, ids: dict[str, dict[str, list[st
 
     started, changed = time.perf_counter(), 0
     if "salesforce" in ids:
-        client = connect(endpoints.salesforce_config())
+        client = connect(salesforce_config(endpoints))
         for sobject, record_ids in ids["salesforce"].items():
             for batch in _chunks(record_ids, 200):
                 records = [{"attributes": {"type": sobject}, "Id": record_id} for record_id in batch]
@@ -97,7 +98,7 @@ def change_records(endpoints: SandboxEndpoints, ids: dict[str, dict[str, list[st
                 client.call(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH", json=body))
                 changed += len(batch)
     if "hubspot" in ids:
-        hubspot = HubSpotClient(endpoints.hubspot_config())
+        hubspot = HubSpotClient(hubspot_config(endpoints))
         for object_type, record_ids in ids["hubspot"].items():
             for batch in _chunks(record_ids, 100):
                 inputs = [{"id": record_id, "properties": {}} for record_id in batch]
@@ -144,11 +145,11 @@ def _writer(endpoints: SandboxEndpoints, crm: str) -> Any:
         from ingest.salesforce.helpers import connect
         from orchestration.writeback.salesforce import SalesforceTaskWriter
 
-        return SalesforceTaskWriter(connect(endpoints.salesforce_config()))
+        return SalesforceTaskWriter(connect(salesforce_config(endpoints)))
     from ingest.hubspot.helpers import HubSpotClient
     from orchestration.writeback.hubspot import HubSpotTaskWriter
 
-    return HubSpotTaskWriter(HubSpotClient(endpoints.hubspot_config()))
+    return HubSpotTaskWriter(HubSpotClient(hubspot_config(endpoints)))
 
 
 def _write(

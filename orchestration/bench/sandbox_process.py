@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import requests
 
-from ingest.config import HubSpotConfig, SalesforceConfig
+from ingest.sandbox.credentials import SandboxCredentials
 
 # Objects whose records a "P% changed" step touches (users and owners are not edited through the API).
 CHANGEABLE = {
@@ -33,21 +33,10 @@ class SandboxEndpoints:
     http_url: str
     ca_path: str
 
-    def salesforce_config(self) -> SalesforceConfig:
-        from ingest.sandbox import SandboxCredentials
-
-        credentials = SandboxCredentials()
-        return SalesforceConfig(
-            login_url=self.https_url,
-            client_id=credentials.salesforce_client_id,
-            client_secret=credentials.salesforce_client_secret,
-            ca_bundle=self.ca_path,
-        )
-
-    def hubspot_config(self) -> HubSpotConfig:
-        from ingest.sandbox import SandboxCredentials
-
-        return HubSpotConfig(access_token=SandboxCredentials().hubspot_token, base_url=self.http_url)
+    @property
+    def credentials(self) -> SandboxCredentials:
+        """The sandbox's default (public) credentials: the serving process uses those."""
+        return SandboxCredentials()
 
     def counters(self) -> dict[str, int]:
         response = requests.get(f"{self.http_url}/__sandbox/counters", timeout=30)

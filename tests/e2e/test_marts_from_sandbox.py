@@ -13,6 +13,7 @@ import pytest
 
 from ingest.hubspot import sync_hubspot
 from ingest.salesforce import sync_salesforce
+from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.dbt_runner import run_dbt
 from tests.helpers import serve_org
 
@@ -205,8 +206,8 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
     tmp = tmp_path_factory.mktemp("contract")
     warehouse = tmp / "warehouse.duckdb"
     with serve_org(ORG, tmp) as running:
-        sync_salesforce(running.salesforce_config(), warehouse)
-        sync_hubspot(running.hubspot_config(), warehouse)
+        sync_salesforce(salesforce_config(running), warehouse)
+        sync_hubspot(hubspot_config(running), warehouse)
     run_dbt(["run"], warehouse, as_of=AS_OF, target_path=tmp / "target", log_path=tmp / "logs")
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con

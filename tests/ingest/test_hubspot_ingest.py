@@ -12,6 +12,7 @@ import pytest
 from ingest.errors import CrmAuthError, CrmUnreachableError
 from ingest.hubspot import HubSpotClient, sync_hubspot
 from ingest.sandbox import Fault, RunningSandbox
+from ingest.sandbox_settings import hubspot_config
 from tests.conftest import StartSandbox
 
 FAST = 0.001  # retry base delay: the behaviour under test, without the waiting
@@ -173,7 +174,7 @@ def test_full_sync_lands_every_live_record_and_association_once(start_sandbox: S
     sandbox = start_sandbox(small_org())
     warehouse = tmp_path / "warehouse.duckdb"
 
-    result = sync_hubspot(sandbox.hubspot_config(), warehouse, retry_base_seconds=FAST)
+    result = sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
 
     assert result.rows_by_table == {
         "companies": 3,
@@ -246,7 +247,7 @@ def test_full_sync_lands_every_live_record_and_association_once(start_sandbox: S
 
     before = snapshot(warehouse)
     sandbox.counters.clear()
-    again = sync_hubspot(sandbox.hubspot_config(), warehouse, retry_base_seconds=FAST)
+    again = sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
 
     assert again.rows_by_table == {}
     assert snapshot(warehouse) == before
@@ -256,9 +257,9 @@ def test_full_sync_lands_every_live_record_and_association_once(start_sandbox: S
 def test_updates_new_records_and_archivals_arrive_incrementally(start_sandbox: StartSandbox, tmp_path: Path):
     sandbox = start_sandbox(small_org())
     warehouse = tmp_path / "warehouse.duckdb"
-    sync_hubspot(sandbox.hubspot_config(), warehouse, retry_base_seconds=FAST)
+    sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
 
-    api = HubSpotClient(sandbox.hubspot_config(), retry_base_seconds=FAST)
+    api = HubSpotClient(hubspot_config(sandbox), retry_base_seconds=FAST)
     api.request(
         "POST",
         "/crm/v3/objects/companies/batch/update",
@@ -285,7 +286,7 @@ def test_updates_new_records_and_archivals_arrive_incrementally(start_sandbox: S
     api.request("DELETE", "/crm/v3/objects/meetings/701")
     api.close()
 
-    result = sync_hubspot(sandbox.hubspot_config(), warehouse, retry_base_seconds=FAST)
+    result = sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
 
     assert result.rows_by_table == {"companies": 1, "contacts": 1, "meetings": 1}
     assert rows(warehouse, "companies", "id, lifecyclestage, archived") == [
@@ -324,7 +325,7 @@ def test_25000_changed_companies_land_past_the_search_cap(start_sandbox: StartSa
     sandbox = start_sandbox(_crowded_org(25_000, crowded=10_500))
     warehouse = tmp_path / "warehouse.duckdb"
 
-    result = sync_hubspot(sandbox.hubspot_config(), warehouse, objects=["companies"], retry_base_seconds=FAST)
+    result = sync_hubspot(hubspot_config(sandbox), warehouse, objects=["companies"], retry_base_seconds=FAST)
 
     assert result.rows_by_table == {"companies": 25_000}
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -342,7 +343,7 @@ def test_429_storm_503s_and_dropped_connections_end_with_identical_data(
     start_sandbox: StartSandbox, tmp_path: Path
 ):
     clean = start_sandbox(small_org(), name="clean.json")
-    sync_hubspot(clean.hubspot_config(), tmp_path / "clean.duckdb", retry_base_seconds=FAST)
+    sync_hubspot(hubspot_config(clean), tmp_path / "clean.duckdb", retry_base_seconds=FAST)
 
     stormy = start_sandbox(small_org(), name="stormy.json")
     for fault in (
@@ -352,7 +353,7 @@ def test_429_storm_503s_and_dropped_connections_end_with_identical_data(
         Fault(kind="status_503", endpoint="hubspot.owners", times=1),
     ):
         stormy.sandbox.faults.add(fault)
-    result = sync_hubspot(stormy.hubspot_config(), tmp_path / "stormy.duckdb", retry_base_seconds=FAST)
+    result = sync_hubspot(hubspot_config(stormy), tmp_path / "stormy.duckdb", retry_base_seconds=FAST)
 
     assert [f["fired"] for f in stormy.sandbox.faults.list()] == [5, 3, 2, 1]
     assert snapshot(tmp_path / "stormy.duckdb") == snapshot(tmp_path / "clean.duckdb")
@@ -367,9 +368,9 @@ def test_bad_token_is_one_line_secret_free_and_leaves_the_warehouse_unchanged(
 ):
     sandbox = start_sandbox(small_org())
     warehouse = tmp_path / "warehouse.duckdb"
-    sync_hubspot(sandbox.hubspot_config(), warehouse, retry_base_seconds=FAST)
+    sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
     before = snapshot(warehouse)
-    api = HubSpotClient(sandbox.hubspot_config())
+    api = HubSpotClient(hubspot_config(sandbox))
     api.request(
         "POST",
         "/crm/v3/objects/companies/batch/update",
@@ -379,25 +380,25 @@ def test_bad_token_is_one_line_secret_free_and_leaves_the_warehouse_unchanged(
     bad_token = "pat-na1-not-a-real-token-0042"
 
     with pytest.raises(CrmAuthError) as raised:
-        sync_hubspot(sandbox.hubspot_config(access_token=bad_token), warehouse, retry_base_seconds=FAST)
+        sync_hubspot(hubspot_config(sandbox, access_token=bad_token), warehouse, retry_base_seconds=FAST)
 
     message = str(raised.value)
     assert "\n" not in message
     assert "SOURCES__HUBSPOT__ACCESS_TOKEN" in message
     assert snapshot(warehouse) == before
     # The failed run left nothing behind: the next good sync picks the rename up.
-    sync_hubspot(sandbox.hubspot_config(), warehouse, retry_base_seconds=FAST)
+    sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
     assert rows(warehouse, "companies", "id, name")[1] == ("9001", "Renamed")
     captured = capsys.readouterr()
-    for token in (bad_token, sandbox.hubspot_config().access_token):
+    for token in (bad_token, hubspot_config(sandbox).access_token):
         assert token not in message
         assert token not in captured.out + captured.err + caplog.text
-        assert token not in repr(sandbox.hubspot_config(access_token=token))
+        assert token not in repr(hubspot_config(sandbox, access_token=token))
 
 
 def test_unreachable_portal_names_the_base_url_setting(tmp_path: Path, start_sandbox: StartSandbox):
     sandbox = start_sandbox(small_org())
-    closed_port = sandbox.hubspot_config(base_url="http://127.0.0.1:9")  # discard port: nothing listens
+    closed_port = hubspot_config(sandbox, base_url="http://127.0.0.1:9")  # discard port: nothing listens
 
     with pytest.raises(CrmUnreachableError) as raised:
         sync_hubspot(

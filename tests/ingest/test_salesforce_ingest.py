@@ -16,6 +16,7 @@ from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.salesforce.settings import SalesforceField
 from ingest.sandbox import Fault, RunningSandbox
 from ingest.sandbox.generator import generate_org
+from ingest.sandbox_settings import salesforce_config
 
 FAST = 0.01  # retry backoff base in tests
 T0 = "2026-01-05T09:00:00.000+0000"
@@ -105,7 +106,7 @@ def query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def sync(running: RunningSandbox, warehouse: Path, **kwargs: Any):
-    return sync_salesforce(running.salesforce_config(), warehouse, retry_base_seconds=FAST, **kwargs)
+    return sync_salesforce(salesforce_config(running), warehouse, retry_base_seconds=FAST, **kwargs)
 
 
 @pytest.fixture
@@ -181,7 +182,7 @@ def test_incremental_sync_applies_exactly_the_updates_inserts_and_deletes(
     running = start_sandbox({"salesforce": {"Account": accounts}})
     sync(running, warehouse, objects=["Account"])
     before = {r[0]: r for r in snapshot(warehouse)["account"]}
-    sf = connect(running.salesforce_config()).sf
+    sf = connect(salesforce_config(running)).sf
 
     sf.Account.update(account(2)["Id"], {"Name": "Practice 2 (renamed)", "Visit_Cadence_Days__c": 45})
     sf.Account.delete(account(3)["Id"])
@@ -211,7 +212,7 @@ def test_rows_sharing_the_cursor_timestamp_across_pages_are_neither_lost_nor_dup
 
     # Two more records committed later with that same timestamp: a strict `>` cursor would skip them.
     running.store.set_clock(lambda: datetime(2026, 1, 5, 9, tzinfo=UTC))
-    sf = connect(running.salesforce_config()).sf
+    sf = connect(salesforce_config(running)).sf
     late = [sf.Account.create({"Name": f"Late {n}", "OwnerId": USER})["id"] for n in range(2)]
     second = sync(running, warehouse, objects=["Account"], page_size=200)
 
@@ -253,7 +254,7 @@ def test_exhausted_retries_fail_in_one_line_and_leave_warehouse_and_cursor_uncha
     sync(running, warehouse, page_size=200)
     before = snapshot(warehouse)
     assert before["event"] == []  # objects the org has no records of still get their (typed) table
-    sf = connect(running.salesforce_config()).sf
+    sf = connect(salesforce_config(running)).sf
     renamed = sf.Account.update(account(7)["Id"], {"Name": "Renamed"})
     assert renamed == 204
     running.sandbox.faults.add(
@@ -283,7 +284,7 @@ def test_configuration_errors_are_one_line_secret_free_and_leave_the_warehouse_u
     secret = "wrong-secret-do-not-log-7f3a"
 
     with pytest.raises(CrmAuthError) as auth:
-        sync_salesforce(running.salesforce_config(client_secret=secret), warehouse)
+        sync_salesforce(salesforce_config(running, client_secret=secret), warehouse)
     assert str(auth.value) == (
         "Salesforce rejected the client credentials (invalid_client): "
         "check SOURCES__SALESFORCE__CLIENT_ID / CLIENT_SECRET"
@@ -291,7 +292,7 @@ def test_configuration_errors_are_one_line_secret_free_and_leave_the_warehouse_u
 
     with pytest.raises(CrmUnreachableError) as unreachable:
         sync_salesforce(
-            running.salesforce_config(login_url="https://127.0.0.1:9"), warehouse, retry_base_seconds=FAST
+            salesforce_config(running, login_url="https://127.0.0.1:9"), warehouse, retry_base_seconds=FAST
         )
     assert "https://127.0.0.1:9" in str(unreachable.value)
     assert "SOURCES__SALESFORCE__LOGIN_URL" in str(unreachable.value)
@@ -305,7 +306,7 @@ def test_configuration_errors_are_one_line_secret_free_and_leave_the_warehouse_u
     assert snapshot(warehouse) == before
     captured = capsys.readouterr()
     logged = caplog.text + captured.out + captured.err + str(auth.value) + str(unreachable.value)
-    tokens = running.sandbox.salesforce_sessions
+    tokens = running.sandbox.apis["salesforce"].sessions
     for value in (secret, running.sandbox.credentials.salesforce_client_secret, *tokens):
         assert value not in logged
 
@@ -313,8 +314,8 @@ def test_configuration_errors_are_one_line_secret_free_and_leave_the_warehouse_u
 def test_password_grant_and_retry_policy_reuse(start_sandbox) -> None:
     running = start_sandbox(hand_made_org())
     credentials = running.sandbox.credentials
-    config = running.salesforce_config(
-        username=credentials.salesforce_username, password=credentials.salesforce_password
+    config = salesforce_config(
+        running, username=credentials.salesforce_username, password=credentials.salesforce_password
     )
     client = connect(config, RetryPolicy(base_seconds=FAST))
     running.sandbox.faults.add(Fault(kind="expired_session", endpoint="salesforce.query"))

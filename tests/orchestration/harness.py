@@ -17,6 +17,7 @@ import orjson
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import RunningSandbox
+from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.runtime import RunOptions, RunSummary, run_nightly_audit
 from orchestration.writeback.actions import TASK_KEY_MARKER
 
@@ -57,8 +58,8 @@ def run_audit(
     """One in-process run of `nightly_cadence_audit`; unlisted CRMs are not configured."""
     wanted = set(crms)
     configs = {
-        "salesforce": running.salesforce_config() if "salesforce" in wanted else None,
-        "hubspot": running.hubspot_config() if "hubspot" in wanted else None,
+        "salesforce": salesforce_config(running) if "salesforce" in wanted else None,
+        "hubspot": hubspot_config(running) if "hubspot" in wanted else None,
     }
     before = Counter(running.counters)
     started = time.perf_counter()
@@ -156,7 +157,7 @@ def overdue_without_planned_visit(warehouse: Path, crm: str, as_of: date) -> set
 
 # ---- a rep logs a visit, through each CRM's API ---------------------------------------------------
 def log_salesforce_visit(running: RunningSandbox, record: Record) -> str:
-    client = connect(running.salesforce_config(), RetryPolicy(base_seconds=FAST))
+    client = connect(salesforce_config(running), RetryPolicy(base_seconds=FAST))
     return client.call(lambda sf: sf.Event.create(record))["id"]
 
 
@@ -166,7 +167,7 @@ def log_hubspot_meeting(running: RunningSandbox, company_id: str, properties: Re
         "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 188}],
     }
     body = {"inputs": [{"properties": properties, "associations": [association]}]}
-    client = HubSpotClient(running.hubspot_config(), FAST)
+    client = HubSpotClient(hubspot_config(running), FAST)
     try:
         return client.request("POST", "/crm/v3/objects/meetings/batch/create", json=body)["results"][0]["id"]
     finally:

@@ -10,6 +10,7 @@ import pytest
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import RunningSandbox
+from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.writeback.actions import TaskAction
 from orchestration.writeback.hubspot import HubSpotTaskWriter
 from orchestration.writeback.run import TaskWriter
@@ -45,8 +46,8 @@ def _action(crm: str, account_id: str, owner_id: str) -> TaskAction:
 
 
 def _writers(running: RunningSandbox) -> dict[str, tuple[TaskWriter, TaskAction]]:
-    salesforce = SalesforceTaskWriter(connect(running.salesforce_config(), RetryPolicy(base_seconds=FAST)))
-    hubspot = HubSpotTaskWriter(HubSpotClient(running.hubspot_config(), FAST))
+    salesforce = SalesforceTaskWriter(connect(salesforce_config(running), RetryPolicy(base_seconds=FAST)))
+    hubspot = HubSpotTaskWriter(HubSpotClient(hubspot_config(running), FAST))
     return {
         "salesforce": (salesforce, _action("salesforce", sf_account_id(2), SF_USERS["sam"])),
         "hubspot": (hubspot, _action("hubspot", hs_company_id(2), HS_OWNERS["sam"])),

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ingest.sandbox import RunningSandbox
-from ingest.sandbox.store import hubspot_timestamp, salesforce_timestamp
+from ingest.sandbox.hubspot.models import hubspot_timestamp
+from ingest.sandbox.salesforce.models import salesforce_timestamp
 
 Record = dict[str, Any]
 

@@ -23,9 +23,8 @@ import pytest
 
 from expectations.runner import QualityRun, docs_root
 from expectations.suites import MART_SUITES, SuiteParams
-from ingest.sandbox import RunningSandbox, serve_sandbox
+from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
 from ingest.sandbox.generator import generate_org, write_org
-from ingest.sandbox.store import OrgStore
 from orchestration.defs.quality import OVERRIDE_HINT, gate_message
 from tests.orchestration.harness import Run, changed, pipeline_tasks, run_audit, tasks_bytes
 from tests.quality import crm_edits

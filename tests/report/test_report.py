@@ -15,6 +15,7 @@ import pytest
 
 from ingest.sandbox import OrgStore, serve_sandbox
 from ingest.sandbox.generator import generate_org
+from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.cli import main
 from orchestration.report import write_report
 from orchestration.runtime import RunOptions, RunSummary, run_nightly_audit
@@ -42,7 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     org.write_bytes(orjson.dumps(generate_org(accounts=60, seed=5, anchor_date=AS_OF)))
     warehouse = root / "warehouse.duckdb"
     with serve_sandbox(OrgStore.load(org), ca_dir=root / "ca") as running:
-        configs = {"salesforce": running.salesforce_config(), "hubspot": running.hubspot_config()}
+        configs = {"salesforce": salesforce_config(running), "hubspot": hubspot_config(running)}
         options = RunOptions(warehouse=warehouse, as_of=AS_OF, retry_base_seconds=0.01)
         summary = run_nightly_audit(configs, options)
     assert summary.succeeded, summary.render()
@@ -122,8 +123,13 @@ def test_rhythm_table_equals_rep_rhythm(built: Built) -> None:
         "round(visits_last_30d * 7 / 30, 1) from marts.rep_rhythm",
     )
     shown = [
-        (r["rep"].split(" · ")[0], float(r["on_cadence_pct"].rstrip("%")), int(r["new_prospects_this_month"]),
-         int(r["visits_last_30d"]), float(r["visits_per_week"]))
+        (
+            r["rep"].split(" · ")[0],
+            float(r["on_cadence_pct"].rstrip("%")),
+            int(r["new_prospects_this_month"]),
+            int(r["visits_last_30d"]),
+            float(r["visits_per_week"]),
+        )
         for r in rows
     ]
     assert Counter(shown) == Counter((n, round(p, 1), int(m), v, w) for n, p, m, v, w in expected)

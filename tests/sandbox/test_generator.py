@@ -19,7 +19,8 @@ from ingest.sandbox.generator import (
     salesforce_id_suffix,
     write_org,
 )
-from ingest.sandbox.store import hubspot_timestamp, salesforce_timestamp
+from ingest.sandbox.hubspot.models import hubspot_timestamp
+from ingest.sandbox.salesforce.models import salesforce_timestamp
 
 ANCHOR = date(2026, 3, 1)
 ACTIVE_TYPES = {"Active Referral Source", "Customer - Direct", "Customer - Channel"}

@@ -26,6 +26,7 @@ from hubspot.crm.objects.tasks import (
 
 from ingest.http import make_session
 from ingest.sandbox import Fault, OrgStore, RunningSandbox
+from ingest.sandbox_settings import hubspot_config
 from tests.conftest import StartSandbox
 
 
@@ -122,7 +123,7 @@ class Api:
     def __init__(self, running: RunningSandbox, token: str | None = None) -> None:
         self.base = running.http_url
         self.session = make_session()
-        self.session.headers["Authorization"] = f"Bearer {token or running.hubspot_config().access_token}"
+        self.session.headers["Authorization"] = f"Bearer {token or hubspot_config(running).access_token}"
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.session.get(self.base + path, params=params, timeout=30)
@@ -151,7 +152,7 @@ def api(portal: RunningSandbox) -> Api:
 
 
 def _client(running: RunningSandbox) -> HubSpot:
-    config = running.hubspot_config()
+    config = hubspot_config(running)
     return HubSpot(access_token=config.access_token, host=config.base_url)
 
 

@@ -17,8 +17,7 @@ from simple_salesforce.exceptions import (
 )
 
 from ingest.http import make_session
-from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
-from ingest.sandbox.server import Fault, Request, Sandbox
+from ingest.sandbox import Fault, OrgStore, Request, RunningSandbox, make_sandbox, serve_sandbox
 from tests.conftest import StartSandbox
 
 DANA, ROBIN = "005000000000001AAA", "005000000000002AAA"
@@ -154,7 +153,7 @@ def test_token_grants_and_their_failures(running: RunningSandbox) -> None:
     assert granted["status"] == 200
     assert granted["instance_url"] == running.https_url
     assert granted["token_type"] == "Bearer"
-    assert granted["access_token"] in running.sandbox.salesforce_sessions
+    assert granted["access_token"] in running.sandbox.apis["salesforce"].sessions
 
     credentials = running.sandbox.credentials
     password_grant = {
@@ -536,8 +535,8 @@ def test_expired_session_then_relogin(running: RunningSandbox, sf: Salesforce) -
 
 def test_print_server_side_paging_throughput() -> None:
     count = 100_000
-    sandbox = Sandbox(OrgStore({"salesforce": {"Event": [event(i) for i in range(count)]}}))
-    bearer = {"authorization": f"Bearer {sandbox.issue_salesforce_session()}"}
+    sandbox = make_sandbox(OrgStore({"salesforce": {"Event": [event(i) for i in range(count)]}}))
+    bearer = {"authorization": f"Bearer {sandbox.apis['salesforce'].issue_session()}"}
     soql = "SELECT Id, AccountId, OwnerId, Subject, ActivityDate, StartDateTime, SystemModstamp FROM Event"
     path, query, served, elapsed = "/services/data/v59.0/queryAll/", {"q": [soql]}, 0, 0.0
     while path:

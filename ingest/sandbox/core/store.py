@@ -1,8 +1,9 @@
 """The sandbox's whole state: one org document, indexed by id, persisted atomically.
 
-The org file format is described in `shared/design/sandbox.md`: top-level `salesforce` (sobject name ->
-list of records) and `hubspot` (object type -> list of records). In memory every collection is a dict
-keyed by id so lookups and updates are O(1); insertion order is kept, so a dump round-trips.
+The org file format is described in `shared/design/sandbox.md`: one top-level section per CRM
+(collection name -> list of records). Which sections exist and which key holds a record's id is the
+subclass's `SECTIONS` (the CRM-neutral core names none). In memory every collection is a dict keyed
+by id so lookups and updates are O(1); insertion order is kept, so a dump round-trips.
 """
 
 from __future__ import annotations
@@ -12,39 +13,19 @@ import itertools
 import os
 import tempfile
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import orjson
 
+from ingest.sandbox.core.clock import ClockSource, SandboxClock
+
 Record = dict[str, Any]
 
-# Salesforce key prefixes for the objects the sandbox knows (sandbox.md).
-SALESFORCE_KEY_PREFIXES = {
-    "Account": "001",
-    "Contact": "003",
-    "User": "005",
-    "Opportunity": "006",
-    "Task": "00T",
-    "Event": "00U",
-}
 
-
-def salesforce_timestamp(moment: datetime) -> str:
-    """Salesforce's wire format: 2026-01-05T09:00:00.000+0000."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
-
-
-def hubspot_timestamp(moment: datetime) -> str:
-    """HubSpot's wire format: ISO-8601 with milliseconds and Z."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-class OrgStore:
+class DocumentStore:
     """Holds the org in memory; every write marks it dirty and persists it (now or debounced).
 
     `persist_delay` = 0 writes the file before the write request is answered. A positive delay
@@ -52,42 +33,41 @@ class OrgStore:
     100 MB fifty times); `flush()` and `close()` always write what is pending.
     """
 
+    SECTIONS: ClassVar[Mapping[str, str]] = {}  # section (top-level key) -> the records' id field
+
     def __init__(
         self,
         document: dict[str, Any] | None = None,
         path: Path | None = None,
         persist_delay: float = 0.0,
-        clock: Callable[[], datetime] | None = None,
+        clock: ClockSource | None = None,
     ) -> None:
         self.path = path
         self.persist_delay = persist_delay
         self.lock = threading.RLock()
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._last_tick: datetime | None = None
+        self._clock = SandboxClock(clock)
         self._dirty = False
         self._timer: threading.Timer | None = None
         self.generation = 0
         document = document or {}
-        self.salesforce: dict[str, dict[str, Record]] = {
-            name: {rec["Id"]: rec for rec in records}
-            for name, records in (document.get("salesforce") or {}).items()
-            if isinstance(records, list)
+        self.sections: dict[str, dict[str, dict[str, Record]]] = {
+            section: {
+                name: {str(rec[id_field]): rec for rec in records}
+                for name, records in (document.get(section) or {}).items()
+                if isinstance(records, list)
+            }
+            for section, id_field in self.SECTIONS.items()
         }
-        self.hubspot: dict[str, dict[str, Record]] = {
-            name: {str(rec["id"]): rec for rec in records}
-            for name, records in (document.get("hubspot") or {}).items()
-            if isinstance(records, list)
-        }
-        # Non-list entries (e.g. hubspot "custom_properties") are kept verbatim.
+        # Non-list entries (e.g. a section's "custom_properties") are kept verbatim.
         self.extras = {
-            crm: {k: v for k, v in (document.get(crm) or {}).items() if not isinstance(v, list)}
-            for crm in ("salesforce", "hubspot")
+            section: {k: v for k, v in (document.get(section) or {}).items() if not isinstance(v, list)}
+            for section in self.SECTIONS
         }
-        self.present = {crm for crm in ("salesforce", "hubspot") if crm in document}
+        self.present = {section for section in self.SECTIONS if section in document}
         self._id_counter = itertools.count(self._max_numeric_suffix() + 1)
 
     @classmethod
-    def load(cls, path: Path, persist_delay: float = 0.0) -> OrgStore:
+    def load(cls, path: Path, persist_delay: float = 0.0) -> Self:
         document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
         store = cls(document, path=Path(path), persist_delay=persist_delay)
         # A big org is millions of long-lived objects: keep the garbage collector from rescanning
@@ -99,21 +79,16 @@ class OrgStore:
     def now(self) -> datetime:
         """The sandbox clock, strictly increasing by at least 1 ms so modstamps order writes."""
         with self.lock:
-            moment = self._clock()
-            if self._last_tick is not None and moment <= self._last_tick:
-                moment = datetime.fromtimestamp(self._last_tick.timestamp() + 0.001, UTC)
-            self._last_tick = moment
-            return moment
+            return self._clock.now()
 
-    def set_clock(self, clock: Callable[[], datetime]) -> None:
+    def set_clock(self, clock: ClockSource) -> None:
         with self.lock:
-            self._clock = clock
-            self._last_tick = None
+            self._clock.set(clock)
 
     # ---- ids ---------------------------------------------------------------------------------
     def _max_numeric_suffix(self) -> int:
         highest = 0
-        for records in itertools.chain(self.salesforce.values(), self.hubspot.values()):
+        for records in itertools.chain.from_iterable(s.values() for s in self.sections.values()):
             for record_id in records:
                 digits = "".join(ch for ch in record_id[3:15] if ch.isdigit())
                 if record_id.isdigit():
@@ -122,21 +97,18 @@ class OrgStore:
                     highest = max(highest, int(digits))
         return highest
 
-    def new_salesforce_id(self, sobject: str) -> str:
-        prefix = SALESFORCE_KEY_PREFIXES.get(sobject, "a00")
-        return f"{prefix}{next(self._id_counter):012d}AAA"
-
-    def new_hubspot_id(self) -> str:
-        return str(next(self._id_counter))
+    def next_number(self) -> int:
+        """The next number of the org's one id counter (each API formats its own ids from it)."""
+        return next(self._id_counter)
 
     # ---- persistence -------------------------------------------------------------------------
     def document(self) -> dict[str, Any]:
         with self.lock:
             document: dict[str, Any] = {}
-            for crm, collections in (("salesforce", self.salesforce), ("hubspot", self.hubspot)):
-                if crm in self.present or collections:
-                    document[crm] = {name: list(records.values()) for name, records in collections.items()}
-                    document[crm].update(self.extras.get(crm, {}))
+            for section, named in self.sections.items():
+                if section in self.present or named:
+                    document[section] = {name: list(records.values()) for name, records in named.items()}
+                    document[section].update(self.extras.get(section, {}))
             return document
 
     def mark_dirty(self) -> None:

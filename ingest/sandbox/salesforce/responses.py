@@ -3,7 +3,7 @@
 OAuth token endpoint, versions, SOQL `query/` and `queryAll/` with server-side cursors and
 `nextRecordsUrl` paging, `sobjects/` describe / create / get / update / soft delete, and
 `composite/sobjects` batches with `allOrNone`. Auth, counters, call faults and `Sforce-Limit-Info`
-are the core's (server.py).
+are the core's (`ingest.sandbox.core`); this API's hooks answer them in Salesforce's format.
 
 Records in the store are never mutated in place: a write stores a new dict. A query cursor keeps
 references to the dicts that matched, so its pages are a snapshot taken at query time for free.
@@ -18,238 +18,50 @@ import itertools
 import re
 import threading
 import time
+import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
 
 from ingest.sandbox import soql
-from ingest.sandbox.server import ApiError, Request, Response, salesforce_error
-from ingest.sandbox.store import SALESFORCE_KEY_PREFIXES, Record, salesforce_timestamp
+from ingest.sandbox.core.app import Sandbox
+from ingest.sandbox.core.faults import Fault
+from ingest.sandbox.core.http import ApiError, Request, Response
+from ingest.sandbox.core.store import Record
+from ingest.sandbox.salesforce.errors import (
+    ROLLED_BACK,
+    RecordError,
+    fault_response,
+    invalid_session,
+    not_found,
+    oauth_error,
+    salesforce_error,
+)
+from ingest.sandbox.salesforce.models import (
+    API_VERSIONS,
+    DERIVED_FIELDS,
+    INTEGRATION_USER_ID,
+    ORG_ID,
+    SALESFORCE_KEY_PREFIXES,
+    STANDARD_FIELDS,
+    SYSTEM_FIELDS,
+    SalesforceSchema,
+    label,
+    modstamps,
+    normalized_value,
+    salesforce_timestamp,
+    with_derived_fields,
+)
 
-if TYPE_CHECKING:
-    from ingest.sandbox.server import Sandbox
-    from ingest.sandbox.store import OrgStore
-
-API_VERSIONS = ("57.0", "58.0", "59.0", "60.0", "61.0", "62.0")
-DATA = r"/services/data/v(?P<version>\d+\.\d)"
 DEFAULT_BATCH_SIZE = 2000
 MIN_BATCH_SIZE = 200
 COMPOSITE_LIMIT = 200
 KEPT_CURSORS = 50
-ORG_ID = "00D000000000001AAA"
-INTEGRATION_USER_ID = "005000000000000AAA"
-
-# ---- object schema -----------------------------------------------------------------------------
-
-_AUDIT_FIELDS = {
-    "Id": "id",
-    "IsDeleted": "boolean",
-    "CreatedDate": "datetime",
-    "CreatedById": "reference",
-    "LastModifiedDate": "datetime",
-    "LastModifiedById": "reference",
-    "SystemModstamp": "datetime",
-}
-_ACTIVITY_FIELDS = {
-    "AccountId": "reference",
-    "WhatId": "reference",
-    "WhoId": "reference",
-    "OwnerId": "reference",
-    "Type": "picklist",
-    "Subject": "string",
-    "ActivityDate": "date",
-    "Description": "textarea",
-}
-STANDARD_FIELDS: dict[str, dict[str, str]] = {
-    "User": {
-        # Users are deactivated, never deleted: no IsDeleted.
-        **{k: v for k, v in _AUDIT_FIELDS.items() if k != "IsDeleted"},
-        "Name": "string",
-        "FirstName": "string",
-        "LastName": "string",
-        "Email": "email",
-        "Username": "string",
-        "IsActive": "boolean",
-        "Title": "string",
-    },
-    "Account": {
-        **_AUDIT_FIELDS,
-        "Name": "string",
-        "Type": "picklist",
-        "OwnerId": "reference",
-        "ParentId": "reference",
-        "Industry": "picklist",
-        "Phone": "phone",
-        "BillingCity": "string",
-        "BillingState": "string",
-    },
-    "Contact": {
-        **_AUDIT_FIELDS,
-        "AccountId": "reference",
-        "OwnerId": "reference",
-        "Name": "string",
-        "FirstName": "string",
-        "LastName": "string",
-        "Title": "string",
-        "Email": "email",
-        "Phone": "phone",
-    },
-    "Event": {
-        **_AUDIT_FIELDS,
-        **_ACTIVITY_FIELDS,
-        "StartDateTime": "datetime",
-        "EndDateTime": "datetime",
-        "ActivityDateTime": "datetime",
-        "DurationInMinutes": "int",
-        "Location": "string",
-    },
-    "Task": {
-        **_AUDIT_FIELDS,
-        **_ACTIVITY_FIELDS,
-        "Status": "picklist",
-        "Priority": "picklist",
-        "IsClosed": "boolean",
-        "CompletedDateTime": "datetime",
-    },
-    "Opportunity": {
-        **_AUDIT_FIELDS,
-        "AccountId": "reference",
-        "OwnerId": "reference",
-        "Name": "string",
-        "StageName": "picklist",
-        "CloseDate": "date",
-        "Amount": "currency",
-        "IsClosed": "boolean",
-        "IsWon": "boolean",
-    },
-}
-# Custom fields the product knows; they exist in an org only when its records (or declared custom
-# fields) carry them, but their type is known even when every value is null.
-KNOWN_CUSTOM_FIELD_TYPES = {"Visit_Cadence_Days__c": "double", "Cadence_Task_Key__c": "string"}
-SYSTEM_FIELDS = frozenset(_AUDIT_FIELDS)
-DERIVED_FIELDS = {"Task": frozenset({"IsClosed"})}  # computed from other fields, never written
-REFERENCE_TARGETS = {
-    "OwnerId": ["User"],
-    "CreatedById": ["User"],
-    "LastModifiedById": ["User"],
-    "AccountId": ["Account"],
-    "ParentId": ["Account"],
-    "WhatId": ["Account", "Opportunity"],
-    "WhoId": ["Contact"],
-}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-
-
-def _infer_type(values: Iterable[Any]) -> str:
-    """A custom field's type from its first non-null value (text when every value is null)."""
-    for value in values:
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            return "boolean"
-        if isinstance(value, int | float):
-            return "double"
-        if isinstance(value, str) and _ISO_DATETIME.match(value):
-            return "datetime"
-        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-            return "date"
-        return "string"
-    return "string"
-
-
-def _label(api_name: str) -> str:
-    """'Visit_Cadence_Days__c' -> 'Visit Cadence Days'; 'SystemModstamp' -> 'System Modstamp'."""
-    base = api_name.removesuffix("__c").replace("_", " ")
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", base)
-
-
-class SalesforceSchema:
-    """Which sobjects and fields exist: the standard lists plus every key the org's records carry.
-
-    Scanning a million records is done once per object, lazily, and kept current by writes.
-    """
-
-    def __init__(self, store: OrgStore) -> None:
-        self.store = store
-        self._fields: dict[str, dict[str, str]] = {}  # sobject -> API name -> type
-        self._lookups: dict[str, dict[str, tuple[str, str]]] = {}  # sobject -> lower name -> (name, type)
-        self._lock = threading.Lock()
-
-    def resolve_object(self, name: str | None) -> str | None:
-        """The API name of an sobject (SOQL and URLs are case-insensitive), or None."""
-        if not name:
-            return None
-        known = itertools.chain(STANDARD_FIELDS, self.store.salesforce)
-        return next((sobject for sobject in known if sobject.lower() == name.lower()), None)
-
-    def fields(self, sobject: str) -> dict[str, str]:
-        with self._lock:
-            if sobject not in self._fields:
-                self._fields[sobject] = self._scan(sobject)
-                self._lookups.pop(sobject, None)
-            return self._fields[sobject]
-
-    def lookup(self, sobject: str) -> dict[str, tuple[str, str]]:
-        fields = self.fields(sobject)
-        with self._lock:
-            if sobject not in self._lookups:
-                self._lookups[sobject] = {name.lower(): (name, kind) for name, kind in fields.items()}
-            return self._lookups[sobject]
-
-    def note_written(self, sobject: str, record: Record) -> None:
-        """A write may add an object to the org (its first record); fields are validated beforehand."""
-        with self._lock:
-            if sobject not in self._fields:
-                return
-            for name, value in record.items():
-                if name not in self._fields[sobject]:
-                    self._fields[sobject][name] = KNOWN_CUSTOM_FIELD_TYPES.get(name) or _infer_type([value])
-                    self._lookups.pop(sobject, None)
-
-    def _scan(self, sobject: str) -> dict[str, str]:
-        fields = dict(STANDARD_FIELDS.get(sobject, {"Id": "id"}))
-        with self.store.lock:
-            records = list(self.store.salesforce.get(sobject, {}).values())
-        seen: set[str] = set()
-        for record in records:
-            if not record.keys() <= seen:  # most records share one key set: cheap subset test
-                seen |= record.keys()
-        for name, declared_type in self._declared_custom_fields(sobject).items():
-            fields.setdefault(name, declared_type)
-        for name in sorted(seen - fields.keys()):
-            fields[name] = KNOWN_CUSTOM_FIELD_TYPES.get(name) or _infer_type(r.get(name) for r in records)
-        return fields
-
-    def _declared_custom_fields(self, sobject: str) -> dict[str, str]:
-        """Optional org-file key `salesforce.custom_fields`: {"Task": ["Cadence_Task_Key__c"]} or
-        {"Task": {"Cadence_Task_Key__c": "string"}} -- for a field no record carries yet."""
-        declared = (self.store.extras.get("salesforce") or {}).get("custom_fields", {}).get(sobject) or {}
-        if isinstance(declared, list):
-            return {name: KNOWN_CUSTOM_FIELD_TYPES.get(name, "string") for name in declared}
-        return dict(declared)
-
-    def describe_field(self, sobject: str, name: str, field_type: str) -> dict[str, Any]:
-        writable = name not in SYSTEM_FIELDS and name not in DERIVED_FIELDS.get(sobject, ())
-        return {
-            "name": name,
-            "type": field_type,
-            "label": _label(name),
-            "nillable": name not in SYSTEM_FIELDS and field_type != "boolean",
-            "custom": name.endswith("__c"),
-            "externalId": False,
-            "updateable": writable,
-            "createable": writable,
-            "length": 255 if field_type in soql.TEXT_TYPES or field_type in soql.ID_TYPES else 0,
-            "referenceTo": REFERENCE_TARGETS.get(name, []) if field_type == "reference" else [],
-            "picklistValues": [],
-        }
-
+DAILY_API_LIMIT = 15000  # what Sforce-Limit-Info reports as the allowance
 
 # ---- query cursors -----------------------------------------------------------------------------
 
@@ -325,54 +137,10 @@ def _rows(chunk: list[Record], sobject: str, fields: tuple[str, ...], version: s
     return rows
 
 
-# ---- writes ------------------------------------------------------------------------------------
-
-
-class RecordError(Exception):
-    """One record's failure, reported in a SaveResult (or as the error of a single-record call)."""
-
-    def __init__(self, code: str, message: str, fields: list[str] | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or []
-        self.status = status
-
-    def as_save_error(self) -> dict[str, Any]:
-        return {"statusCode": self.code, "message": self.message, "fields": self.fields}
-
-
 @dataclass(frozen=True)
 class PendingWrite:
     sobject: str
     record: Record  # the complete new version of the record
-
-
-ROLLED_BACK = RecordError(
-    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-    "Record rolled back because not all records were valid and the request was using AllOrNone header",
-)
-
-
-def _normalized_value(name: str, field_type: str, value: Any) -> Any:
-    """A written value checked against the field type; datetimes stored in Salesforce's format."""
-    if value is None:
-        return None
-    try:
-        if field_type == "datetime" and isinstance(value, str):
-            return soql.datetime_key(value)
-        if field_type == "date" and isinstance(value, str) and _ISO_DATE.fullmatch(value[:10]):
-            return value[:10]
-        if field_type == "boolean" and isinstance(value, bool):
-            return value
-        if field_type in soql.NUMBER_TYPES and isinstance(value, int | float) and not isinstance(value, bool):
-            return value
-        if field_type not in {"datetime", "date", "boolean"} | soql.NUMBER_TYPES and isinstance(value, str):
-            return value
-    except ValueError:
-        pass
-    message = f"{name}: value not of required type {field_type}: {value!r}"
-    raise RecordError("INVALID_TYPE_ON_FIELD_IN_RECORD", message, [name])
 
 
 # ---- the API -----------------------------------------------------------------------------------
@@ -384,6 +152,32 @@ class SalesforceApi:
         self.store = sandbox.store
         self.schema = SalesforceSchema(sandbox.store)
         self.cursors = CursorCache()
+        self.sessions: set[str] = set()  # access tokens issued and not expired
+
+    # ---- core hooks (ingest.sandbox.core.app.ApiHooks) -----------------------------------------
+    def authenticate(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        token = header.split(" ", 1)[1].strip() if " " in header else ""
+        if token not in self.sessions:
+            raise invalid_session()
+
+    def issue_session(self) -> str:
+        token = "00D000000000001!" + uuid.uuid4().hex
+        self.sessions.add(token)
+        return token
+
+    def expire_sessions(self) -> None:
+        self.sessions.clear()
+
+    def fault_response(self, fault: Fault) -> Response:
+        return fault_response(fault)
+
+    def not_found(self, request: Request) -> Response:
+        return not_found()
+
+    def finish(self, response: Response) -> None:
+        used = self.sandbox.counters["salesforce.total"]
+        response.headers.setdefault("Sforce-Limit-Info", f"api-usage={used}/{DAILY_API_LIMIT}")
 
     # ---- OAuth ---------------------------------------------------------------------------------
     def token(self, request: Request) -> Response:
@@ -391,18 +185,18 @@ class SalesforceApi:
         value = {name: values[-1] for name, values in form.items()}
         grant = value.get("grant_type")
         if grant not in ("client_credentials", "password"):
-            return _oauth_error("unsupported_grant_type", "grant type not supported")
+            return oauth_error("unsupported_grant_type", "grant type not supported")
         credentials = self.sandbox.credentials
         if not (
             _same(value.get("client_id"), credentials.salesforce_client_id)
             and _same(value.get("client_secret"), credentials.salesforce_client_secret)
         ):
-            return _oauth_error("invalid_client", "invalid client credentials")
+            return oauth_error("invalid_client", "invalid client credentials")
         if grant == "password" and not (
             _same(value.get("username"), credentials.salesforce_username)
             and _same(value.get("password"), credentials.salesforce_password)
         ):
-            return _oauth_error("invalid_grant", "authentication failure")
+            return oauth_error("invalid_grant", "authentication failure")
         identity = f"{request.base_url}/id/{ORG_ID}/{INTEGRATION_USER_ID}"
         issued_at = str(int(time.time() * 1000))
         secret = credentials.salesforce_client_secret.encode()
@@ -410,7 +204,7 @@ class SalesforceApi:
         return Response(
             200,
             {
-                "access_token": self.sandbox.issue_salesforce_session(),
+                "access_token": self.issue_session(),
                 "instance_url": request.base_url,
                 "id": identity,
                 "token_type": "Bearer",
@@ -485,8 +279,8 @@ class SalesforceApi:
         base = f"/services/data/v{version}/sobjects/{sobject}"
         return {
             "name": sobject,
-            "label": _label(sobject),
-            "labelPlural": _label(sobject) + "s",
+            "label": label(sobject),
+            "labelPlural": label(sobject) + "s",
             "keyPrefix": SALESFORCE_KEY_PREFIXES.get(sobject),
             "custom": sobject.endswith("__c"),
             "queryable": True,
@@ -610,7 +404,7 @@ class SalesforceApi:
             if api_name in SYSTEM_FIELDS or api_name in DERIVED_FIELDS.get(sobject, ()):
                 message = f"Unable to create/update fields: {api_name}. Check the field's security settings."
                 raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", message, [api_name])
-            checked[api_name] = _normalized_value(api_name, field_type, value)
+            checked[api_name] = normalized_value(api_name, field_type, value)
         return checked
 
     def _prepare_create(self, sobject: str, values: dict[str, Any], stamp: str) -> PendingWrite:
@@ -619,10 +413,10 @@ class SalesforceApi:
         if sobject == "Task":
             record.update({"Status": "Not Started", "Priority": "Normal"})
         record.update(checked)
-        record.update({"CreatedDate": stamp, **_modstamps(stamp)})
+        record.update({"CreatedDate": stamp, **modstamps(stamp)})
         if "IsDeleted" in STANDARD_FIELDS.get(sobject, {"IsDeleted": "boolean"}):
             record["IsDeleted"] = False
-        return PendingWrite(sobject, _with_derived_fields(sobject, record))
+        return PendingWrite(sobject, with_derived_fields(sobject, record))
 
     def _prepare_update(
         self, sobject: str, record_id: str, values: dict[str, Any], stamp: str, status_if_missing: int
@@ -631,15 +425,15 @@ class SalesforceApi:
         if current.get("IsDeleted"):
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", status=status_if_missing)
         values = {k: v for k, v in values.items() if not (k == "Id" and v == current["Id"])}
-        record = {**current, **self._checked(sobject, values), **_modstamps(stamp)}
-        return PendingWrite(sobject, _with_derived_fields(sobject, record))
+        record = {**current, **self._checked(sobject, values), **modstamps(stamp)}
+        return PendingWrite(sobject, with_derived_fields(sobject, record))
 
     def _prepare_delete(self, sobject: str, record_id: str) -> PendingWrite:
         current = self._existing(sobject, record_id, 404)
         if current.get("IsDeleted"):
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", status=404)
         stamp = self._stamp()
-        return PendingWrite(sobject, {**current, "IsDeleted": True, **_modstamps(stamp)})
+        return PendingWrite(sobject, {**current, "IsDeleted": True, **modstamps(stamp)})
 
     def _existing(self, sobject: str, record_id: str, status_if_missing: int) -> Record:
         record = self.store.salesforce.get(sobject, {}).get(record_id)
@@ -659,16 +453,6 @@ class SalesforceApi:
         self.store.mark_dirty()
 
 
-def _modstamps(stamp: str) -> dict[str, str]:
-    return {"LastModifiedDate": stamp, "SystemModstamp": stamp}
-
-
-def _with_derived_fields(sobject: str, record: Record) -> Record:
-    if sobject == "Task":
-        record["IsClosed"] = record.get("Status") == "Completed"
-    return record
-
-
 def _save_result(outcome: PendingWrite | RecordError, item: Any, creating: bool) -> dict[str, Any]:
     if isinstance(outcome, PendingWrite):
         return {"id": outcome.record["Id"], "success": True, "errors": []}
@@ -678,36 +462,3 @@ def _save_result(outcome: PendingWrite | RecordError, item: Any, creating: bool)
 
 def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def _oauth_error(error: str, description: str) -> Response:
-    return Response(400, {"error": error, "error_description": description})
-
-
-def register(sandbox: Sandbox) -> None:
-    """Add the Salesforce routes to the sandbox (route names are the counter keys)."""
-    api = SalesforceApi(sandbox)
-    sandbox.salesforce_api = api  # type: ignore[attr-defined]  # reachable for tests and benchmarks
-    sobject, record = r"(?P<sobject>\w+)", r"(?P<record_id>[A-Za-z0-9]{15,18})"
-    routes = [
-        ("POST", r"/services/oauth2/token", "salesforce.token", api.token, False),
-        ("GET", r"/services/data", "salesforce.versions", api.versions, False),
-        (
-            "GET",
-            rf"{DATA}/(?:query|queryAll)/(?P<locator>01g\w+)-(?P<offset>\d+)",
-            "salesforce.query_more",
-            api.query_more,
-            True,
-        ),
-        ("GET", rf"{DATA}/(?:query|queryAll)", "salesforce.query", api.query, True),
-        ("GET", rf"{DATA}/sobjects", "salesforce.describe", api.describe_global, True),
-        ("GET", rf"{DATA}/sobjects/{sobject}/describe", "salesforce.describe", api.describe, True),
-        ("POST", rf"{DATA}/sobjects/{sobject}", "salesforce.sobject_create", api.create, True),
-        ("GET", rf"{DATA}/sobjects/{sobject}/{record}", "salesforce.sobject_get", api.get, True),
-        ("PATCH", rf"{DATA}/sobjects/{sobject}/{record}", "salesforce.sobject_update", api.update, True),
-        ("DELETE", rf"{DATA}/sobjects/{sobject}/{record}", "salesforce.sobject_delete", api.delete, True),
-        ("POST", rf"{DATA}/composite/sobjects", "salesforce.composite_sobjects", api.composite, True),
-        ("PATCH", rf"{DATA}/composite/sobjects", "salesforce.composite_sobjects", api.composite, True),
-    ]
-    for method, pattern, name, handler, auth in routes:
-        sandbox.route(method, pattern, name, api="salesforce", auth=auth)(handler)

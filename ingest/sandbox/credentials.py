@@ -1,0 +1,22 @@
+"""What the sandbox accepts as credentials. Public on purpose: the sandbox holds no real data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SANDBOX_SALESFORCE_CLIENT_ID = "sandbox-client-id"
+SANDBOX_SALESFORCE_CLIENT_SECRET = "sandbox-client-secret"
+SANDBOX_SALESFORCE_USERNAME = "integration@sandbox.example.com"
+SANDBOX_SALESFORCE_PASSWORD = "sandbox-password"
+SANDBOX_HUBSPOT_TOKEN = "sandbox-hubspot-token"
+
+
+@dataclass
+class SandboxCredentials:
+    """What the sandbox accepts. Defaults are public on purpose: the sandbox holds no real data."""
+
+    salesforce_client_id: str = SANDBOX_SALESFORCE_CLIENT_ID
+    salesforce_client_secret: str = SANDBOX_SALESFORCE_CLIENT_SECRET
+    salesforce_username: str = SANDBOX_SALESFORCE_USERNAME
+    salesforce_password: str = SANDBOX_SALESFORCE_PASSWORD
+    hubspot_token: str = SANDBOX_HUBSPOT_TOKEN

@@ -1,0 +1,162 @@
+"""The Salesforce shaping of an org plan: sobject records in Salesforce's wire format."""
+
+from __future__ import annotations
+
+from ingest.sandbox.generator.plan import (
+    DAY,
+    Account,
+    Activity,
+    Contact,
+    Kind,
+    OrgPlan,
+    Record,
+    Referral,
+    Status,
+)
+from ingest.sandbox.generator.wire import (
+    SalesforceIds,
+    WireClock,
+    ids_by_index,
+    in_order,
+    label,
+    stamps,
+    with_phantoms,
+)
+
+# ---- Salesforce ---------------------------------------------------------------------------------------
+SALESFORCE_TYPES = {
+    Status.ACTIVE: (("Active Referral Source", 0.6), ("Customer - Direct", 0.25),
+                    ("Customer - Channel", 0.15)),
+    Status.PROSPECT: (("Prospect", 1.0),),
+    Status.OUT_OF_SCOPE: (("Other", 0.3), ("Former Customer", 0.3), ("Vendor", 0.1), (None, 0.3)),
+}  # fmt: skip
+SALESFORCE_EVENT_TYPES = {Kind.VISIT: "Visit", Kind.MEETING: "Meeting", Kind.PLANNED: "Visit",
+                          Kind.CALL: "Call", Kind.EMAIL: "Email"}  # fmt: skip
+PERSON_TASK_BODY = "Written by a person; no cadence key."
+
+
+def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, list[Record]]:
+    ids, clock = SalesforceIds(), WireClock(plan.anchor, "+0000")
+    user_ids = ids_by_index(plan.reps, ids.take("User", len(plan.reps)))
+    account_ids = ids_by_index(plan.accounts, ids.take("Account", len(plan.accounts)))
+    targets = with_phantoms(account_ids, ids.take("Account", plan.phantom_accounts))
+    reps = sorted(range(len(plan.reps)), key=lambda index: plan.reps[index].created)
+    users = [
+        {"Id": user_ids[i], "Name": f"{plan.reps[i].first_name} {plan.reps[i].last_name}",
+         "Email": plan.reps[i].email, "IsActive": True, "SystemModstamp": modstamp}
+        for i, modstamp in zip(reps, clock.timestamps([plan.reps[i].modstamp for i in reps]), strict=True)
+    ]  # fmt: skip
+    events, tasks = _salesforce_activities(plan.activities, ids, clock, targets, user_ids, custom_fields)
+    return {
+        "User": users,
+        "Account": _salesforce_accounts(in_order(plan.accounts), clock, account_ids, user_ids, custom_fields),
+        "Contact": _salesforce_contacts(in_order(plan.contacts), ids, clock, account_ids),
+        "Opportunity": _salesforce_opportunities(in_order(plan.referrals), ids, clock, account_ids),
+        "Event": events,
+        "Task": tasks + _salesforce_person_tasks(plan, ids, clock, account_ids, user_ids, custom_fields),
+    }
+
+
+def _salesforce_accounts(
+    accounts: list[Account], clock: WireClock, account_ids: list[str], user_ids: list[str], custom: bool
+) -> list[Record]:
+    records = []
+    for account, created, modstamp in zip(accounts, *stamps(clock, accounts), strict=True):
+        record = {
+            "Id": account_ids[account.index],
+            "Name": account.name,
+            "Type": label(SALESFORCE_TYPES[account.status], account.variant),
+            "OwnerId": user_ids[account.owner] if account.owner is not None else None,
+            "ParentId": account_ids[account.parent] if account.parent is not None else None,
+            "CreatedDate": created,
+            "SystemModstamp": modstamp,
+            "IsDeleted": account.deleted,
+        }
+        if custom:
+            record["Visit_Cadence_Days__c"] = account.cadence_days
+        records.append(record)
+    return records
+
+
+def _salesforce_contacts(
+    contacts: list[Contact], ids: SalesforceIds, clock: WireClock, account_ids: list[str]
+) -> list[Record]:
+    return [
+        {"Id": contact_id, "AccountId": account_ids[c.account],
+         "Name": f"{'Dr. ' if c.title == 'Physician' else ''}{c.first_name} {c.last_name}", "Title": c.title,
+         "CreatedDate": created, "SystemModstamp": modstamp, "IsDeleted": c.deleted}
+        for c, contact_id, created, modstamp
+        in zip(contacts, ids.take("Contact", len(contacts)), *stamps(clock, contacts), strict=True)
+    ]  # fmt: skip
+
+
+def _salesforce_opportunities(
+    referrals: list[Referral], ids: SalesforceIds, clock: WireClock, account_ids: list[str]
+) -> list[Record]:
+    return [
+        {"Id": opportunity_id, "AccountId": account_ids[r.account],
+         "Name": f"Referral – {r.patient_initials}", "StageName": "Closed Won", "CreatedDate": created,
+         "SystemModstamp": modstamp, "IsDeleted": r.deleted}
+        for r, opportunity_id, created, modstamp
+        in zip(referrals, ids.take("Opportunity", len(referrals)), *stamps(clock, referrals), strict=True)
+    ]  # fmt: skip
+
+
+def _salesforce_activities(
+    activities: list[Activity],
+    ids: SalesforceIds,
+    clock: WireClock,
+    targets: list[str],
+    user_ids: list[str],
+    custom: bool,
+) -> tuple[list[Record], list[Record]]:
+    """Visits are Events, except logged visits (Task, Type Visit, Completed); calls and emails are Events."""
+    task_count = sum(1 for a in activities if a.kind is Kind.TASK_VISIT)
+    event_ids = iter(ids.take("Event", len(activities) - task_count))
+    task_ids = iter(ids.take("Task", task_count))
+    starts = clock.timestamps([a.start for a in activities])
+    dates = clock.dates([a.start // DAY for a in activities])
+    key = {"Cadence_Task_Key__c": None} if custom else {}
+    events, tasks = [], []
+    for a, created, modstamp, start, day in zip(
+        activities, *stamps(clock, activities), starts, dates, strict=True
+    ):
+        what_id = targets[a.account]
+        account_id = None if a.what_only else what_id
+        activity_date = None if a.undated else day
+        if a.kind is Kind.TASK_VISIT:
+            tasks.append({"Id": next(task_ids), "AccountId": account_id, "WhatId": what_id,
+                          "OwnerId": user_ids[a.owner], "Subject": a.subject, "Type": "Visit",
+                          "Status": "Completed", "Priority": "Normal", "ActivityDate": activity_date,
+                          "IsClosed": True, "Description": None, **key, "CreatedDate": created,
+                          "SystemModstamp": modstamp, "IsDeleted": a.deleted})  # fmt: skip
+        else:
+            events.append({"Id": next(event_ids), "AccountId": account_id, "WhatId": what_id,
+                           "OwnerId": user_ids[a.owner], "Type": SALESFORCE_EVENT_TYPES[a.kind],
+                           "Subject": a.subject, "ActivityDate": activity_date, "StartDateTime": start,
+                           "CreatedDate": created, "SystemModstamp": modstamp,
+                           "IsDeleted": a.deleted})  # fmt: skip
+    return events, tasks
+
+
+def _salesforce_person_tasks(
+    plan: OrgPlan,
+    ids: SalesforceIds,
+    clock: WireClock,
+    account_ids: list[str],
+    user_ids: list[str],
+    custom: bool,
+) -> list[Record]:
+    tasks = in_order(plan.person_tasks)
+    key = {"Cadence_Task_Key__c": None} if custom else {}
+    return [
+        {"Id": task_id, "AccountId": account_ids[t.account], "WhatId": account_ids[t.account],
+         "OwnerId": user_ids[t.owner], "Subject": t.subject, "Type": None,
+         "Status": "Completed" if t.done else "Not Started", "Priority": "Normal", "ActivityDate": due,
+         "IsClosed": t.done, "Description": PERSON_TASK_BODY, **key, "CreatedDate": created,
+         "SystemModstamp": modstamp, "IsDeleted": False}
+        for t, task_id, due, created, modstamp in zip(
+            tasks, ids.take("Task", len(tasks)), clock.dates([t.due_day for t in tasks]),
+            *stamps(clock, tasks), strict=True,
+        )
+    ]  # fmt: skip

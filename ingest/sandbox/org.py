@@ -1,0 +1,26 @@
+"""The org store of both CRMs: the core's DocumentStore with a `salesforce` and a `hubspot` section."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ingest.sandbox.core.store import DocumentStore, Record
+from ingest.sandbox.hubspot.models import new_hubspot_id
+from ingest.sandbox.salesforce.models import new_salesforce_id
+
+
+class OrgStore(DocumentStore):
+    """`salesforce`: sobject name -> {Id: record}; `hubspot`: object type -> {id: record}."""
+
+    SECTIONS: ClassVar[dict[str, str]] = {"salesforce": "Id", "hubspot": "id"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.salesforce: dict[str, dict[str, Record]] = self.sections["salesforce"]
+        self.hubspot: dict[str, dict[str, Record]] = self.sections["hubspot"]
+
+    def new_salesforce_id(self, sobject: str) -> str:
+        return new_salesforce_id(self, sobject)
+
+    def new_hubspot_id(self) -> str:
+        return new_hubspot_id(self)

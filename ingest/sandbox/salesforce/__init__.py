@@ -1,0 +1,1 @@
+"""Salesforce REST, as the sandbox serves it: routes, responses, models, errors."""

@@ -1,0 +1,35 @@
+"""The SOQL subset the sandbox answers: a tokenizer, a recursive-descent parser and a compiler to
+plain Python predicates and sort keys (no eval).
+
+Supported: ``SELECT f1, f2 | COUNT() FROM Obj [WHERE cond] [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...]
+[LIMIT n]``; conditions with AND / OR / NOT and parentheses; = != <> < <= > >= IN NOT IN LIKE; string,
+number, boolean, null, date and datetime literals. Everything else is refused with MALFORMED_QUERY and
+an unknown field with INVALID_FIELD: the sandbox never answers a query it does not fully understand.
+"""
+
+from ingest.sandbox.soql.evaluate import CompiledQuery, FieldTypes, compile_query
+from ingest.sandbox.soql.parser import SoqlQuery, parse
+from ingest.sandbox.soql.values import (
+    ID_TYPES,
+    NUMBER_TYPES,
+    TEXT_TYPES,
+    SoqlError,
+    datetime_key,
+    key_for_type,
+    malformed,
+)
+
+__all__ = [
+    "ID_TYPES",
+    "NUMBER_TYPES",
+    "TEXT_TYPES",
+    "CompiledQuery",
+    "FieldTypes",
+    "SoqlError",
+    "SoqlQuery",
+    "compile_query",
+    "datetime_key",
+    "key_for_type",
+    "malformed",
+    "parse",
+]
