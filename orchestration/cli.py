@@ -8,82 +8,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
-import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.sandbox_settings import hubspot_config, salesforce_config
+from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
 
 DEFAULT_WAREHOUSE = Path("var/warehouse.duckdb")
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
 # About a quarter of a generated org's accounts are overdue: 1,000 keeps the first night's writeback
 # (~250 tasks per CRM) well inside the default max_tasks_per_run of 500.
 DEMO_ACCOUNTS = 1000
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from exc
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number")
-    return value
-
-
-# ---- sandbox ------------------------------------------------------------------------------------
-
-
-def cmd_sandbox_generate(args: argparse.Namespace) -> int:
-    from ingest.sandbox.generator import generate_org, org_summary, write_org
-
-    crms = ("salesforce", "hubspot") if args.crm == "both" else (args.crm,)
-    started = time.perf_counter()
-    document = generate_org(
-        accounts=args.accounts, seed=args.seed, visits=args.visits, crms=crms, anchor_date=args.anchor_date
-    )
-    write_org(document, args.output)
-    elapsed = time.perf_counter() - started
-    counts = ", ".join(f"{name} {count:,}" for name, count in org_summary(document).items())
-    print(f"wrote {args.output} in {elapsed:.1f} s: {counts}")
-    return 0
-
-
-def cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from ingest.sandbox import OrgStore, serve_sandbox
-
-    if not args.org.exists():
-        raise SystemExit(
-            f"error: org file {args.org} not found; create one with `cadence sandbox generate -o FILE`"
-        )
-    store = OrgStore.load(args.org, persist_delay=0.2)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with serve_sandbox(store, https_port=args.port, http_port=args.http_port, ca_dir=args.ca_dir) as running:
-        credentials = running.sandbox.credentials
-        print(f"sandbox CRM serving {args.org} (Ctrl-C to stop; writes are saved to the org file)")
-        print("point the pipeline at it with:")
-        print(f"  export SOURCES__SALESFORCE__LOGIN_URL={running.https_url}")
-        print(f"  export SOURCES__SALESFORCE__CLIENT_ID={credentials.salesforce_client_id}")
-        print("  export SOURCES__SALESFORCE__CLIENT_SECRET=<the sandbox client secret, see README>")
-        print(f"  export SOURCES__SALESFORCE__CA_BUNDLE={running.ca_path}")
-        print(f"  export SOURCES__HUBSPOT__BASE_URL={running.http_url}")
-        print("  export SOURCES__HUBSPOT__ACCESS_TOKEN=<the sandbox token, see README>")
-        sys.stdout.flush()
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
-    return 0
 
 
 # ---- pipeline -----------------------------------------------------------------------------------
@@ -118,6 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.sandbox import OrgStore, serve_sandbox
     from ingest.sandbox.generator import generate_org, write_org
+    from ingest.sandbox_settings import hubspot_config, salesforce_config
     from orchestration.runtime import RunOptions, run_nightly_audit
 
     if args.org is None:
@@ -192,13 +129,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", type=_date, help="the audit date (default: today, UTC)")
+    parser.add_argument("--as-of", type=iso_date, help="the audit date (default: today, UTC)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file")
     parser.add_argument(
         "--dry-run", action="store_true", help="print and record the writeback, write nothing"
     )
     parser.add_argument(
-        "--max-tasks-per-run", type=_positive_int, default=500, help="stop a runaway writeback"
+        "--max-tasks-per-run", type=positive_int, default=500, help="stop a runaway writeback"
     )
     parser.add_argument(
         "--override-quality-gate",
@@ -233,38 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     ingest.set_defaults(func=cmd_ingest)
 
-    sandbox = commands.add_parser("sandbox", help="the local CRM stand-in").add_subparsers(
-        dest="action", required=True
-    )
-    serve = sandbox.add_parser("serve", help="serve an org file over the Salesforce and HubSpot APIs")
-    serve.add_argument("--org", type=Path, required=True)
-    serve.add_argument("--port", type=int, default=8443, help="HTTPS port (Salesforce and HubSpot)")
-    serve.add_argument("--http-port", type=int, default=8080, help="plain HTTP port (HubSpot and Salesforce)")
-    serve.add_argument(
-        "--ca-dir", type=Path, default=Path("var/sandbox-ca"), help="where the CA's PEM is written"
-    )
-    serve.set_defaults(func=cmd_sandbox_serve)
-    generate = sandbox.add_parser("generate", help="write a realistic, deterministic org file")
-    generate.add_argument("--accounts", type=_positive_int, default=2000, help="accounts per CRM")
-    generate.add_argument(
-        "--visits", type=_positive_int, help="visits per CRM (default about 10 per account)"
-    )
-    generate.add_argument("--seed", type=int, default=7)
-    generate.add_argument("--crm", choices=["salesforce", "hubspot", "both"], default="both")
-    generate.add_argument("--anchor-date", type=_date, help="the org's 'today' (default: today, UTC)")
-    generate.add_argument("-o", "--output", type=Path, required=True)
-    generate.set_defaults(func=cmd_sandbox_generate)
+    add_sandbox_commands(commands)
     _add_bench_parser(commands)
     return parser
 
 
 def _add_bench_parser(commands: argparse._SubParsersAction) -> None:
     bench = commands.add_parser("bench", help="size a nightly run on a generated org, step by step")
-    bench.add_argument("--accounts", type=_positive_int, default=10_000, help="accounts per CRM")
-    bench.add_argument("--visits", type=_positive_int, help="visits per CRM (default 10 per account)")
+    bench.add_argument("--accounts", type=positive_int, default=10_000, help="accounts per CRM")
+    bench.add_argument("--visits", type=positive_int, help="visits per CRM (default 10 per account)")
     bench.add_argument("--changed-pct", type=float, default=1.0, help="%% of records changed before a sync")
     bench.add_argument("--crm", choices=["salesforce", "hubspot", "both"], default="both")
-    bench.add_argument("--forced-tasks", type=_positive_int, default=10_000, help="forced writeback size")
+    bench.add_argument("--forced-tasks", type=positive_int, default=10_000, help="forced writeback size")
     bench.add_argument("--no-baseline", action="store_true", help="skip the per-record baseline ingest")
     bench.add_argument("--nights", type=int, default=2, help="nightly job runs (first night, next nights)")
     bench.add_argument("--workdir", type=Path, default=Path("var/bench"), help="orgs and scratch warehouses")
