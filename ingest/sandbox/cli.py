@@ -17,6 +17,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.sandbox.core.listeners import RunningSandbox
 
 USAGE_ERROR = 2
 
@@ -59,7 +63,7 @@ def cmd_sandbox_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
+    from ingest.sandbox import OrgStore, serve_sandbox
 
     if not args.org.is_file():
         return _fail(f"org file {args.org} not found; create one with `cadence sandbox generate -o FILE`")
@@ -89,15 +93,15 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_lines(running: object) -> list[str]:
+def export_lines(running: RunningSandbox) -> list[str]:
     """`export NAME=value` lines, values shell-quoted, for the pipeline's settings of this sandbox."""
-    credentials = running.credentials  # type: ignore[attr-defined]
+    credentials = running.credentials
     settings = {
-        "SOURCES__SALESFORCE__LOGIN_URL": running.https_url,  # type: ignore[attr-defined]
+        "SOURCES__SALESFORCE__LOGIN_URL": running.https_url,
         "SOURCES__SALESFORCE__CLIENT_ID": credentials.salesforce_client_id,
         "SOURCES__SALESFORCE__CLIENT_SECRET": credentials.salesforce_client_secret,
-        "SOURCES__SALESFORCE__CA_BUNDLE": str(running.ca_path),  # type: ignore[attr-defined]
-        "SOURCES__HUBSPOT__BASE_URL": running.http_url,  # type: ignore[attr-defined]
+        "SOURCES__SALESFORCE__CA_BUNDLE": str(running.ca_path),
+        "SOURCES__HUBSPOT__BASE_URL": running.http_url,
         "SOURCES__HUBSPOT__ACCESS_TOKEN": credentials.hubspot_token,
     }
     return [f"export {name}={shlex.quote(value)}" for name, value in settings.items()]
