@@ -45,6 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ingest.sync import configured_crms
     from orchestration.runtime import RunOptions, run_nightly_audit
 
+    args.rules_file = _rules_file(args)
     options = _run_options(args, RunOptions)
     summary = run_nightly_audit(configured_crms(), options)
     print(summary.render())
@@ -57,6 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.sandbox_settings import hubspot_config, salesforce_config
     from orchestration.runtime import RunOptions, run_nightly_audit
 
+    args.rules_file = _rules_file(args)
     if args.org is None:
         args.org = DEFAULT_DEMO_ORG
         if not args.org.exists():
@@ -82,6 +84,7 @@ def _run_options(args: argparse.Namespace, options_type: type) -> object:
         dry_run=args.dry_run,
         max_tasks_per_run=args.max_tasks_per_run,
         override_quality_gate=args.override_quality_gate,
+        rules_file=args.rules_file,
     )
 
 
@@ -112,11 +115,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     import duckdb
 
     from orchestration.report import write_report
+    from orchestration.rules import find_rules
 
+    rules = find_rules(args.rules)  # a bad rules file exits 2 here
     if not args.warehouse.exists():
         raise SystemExit(f"error: warehouse {args.warehouse} not found; run `cadence demo` or `cadence run`")
     try:
-        output = write_report(args.warehouse, args.output, run_id=args.run_id)
+        output = write_report(args.warehouse, args.output, run_id=args.run_id, rules=rules)
     except duckdb.CatalogException as exc:
         raise SystemExit(
             f"error: {args.warehouse} has no marts yet ({str(exc).splitlines()[0]}); run `cadence run` first"
@@ -128,7 +133,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 # ---- parser -------------------------------------------------------------------------------------
 
 
+def _add_rules_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules",
+        type=Path,
+        metavar="FILE",
+        help="business rules file (default: $CADENCE_RULES, else ./cadence.yml if present, else built-in;"
+        " see cadence.example.yml)",
+    )
+
+
+def _rules_file(args: argparse.Namespace) -> str | None:
+    """The rules file in force, validated now (a bad one exits 2 before any slow work)."""
+    from orchestration.rules import load_rules, rules_path
+
+    path = rules_path(args.rules)
+    load_rules(path)
+    return str(path) if path is not None else None
+
+
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_rules_argument(parser)
     parser.add_argument("--as-of", type=iso_date, help="the audit date (default: today, UTC)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file")
     parser.add_argument(
@@ -163,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file")
     report.add_argument("-o", "--output", type=Path, help="HTML file (default: reports/ by the warehouse)")
     report.add_argument("--run-id", help="list the tasks this run wrote (default: the latest run)")
+    _add_rules_argument(report)
     report.set_defaults(func=cmd_report)
 
     ingest = commands.add_parser("ingest", help="sync one CRM into the warehouse's raw layer")

@@ -8,7 +8,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orchestration.rules import Rules
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -49,9 +52,10 @@ def dbt_args(
     vars: dict[str, Any] | None = None,
     target_path: Path | None = None,
     log_path: Path | None = None,
+    rules: Rules | None = None,
 ) -> list[str]:
-    """The full dbt command line for `args` (e.g. ["build"]) on this project."""
-    run_vars = dict(vars or {})
+    """The full dbt command line for `args` (e.g. ["build"]) on this project; `rules` become vars."""
+    run_vars = {**(rules.dbt_vars() if rules is not None else {}), **(vars or {})}
     if as_of is not None:
         run_vars["as_of"] = as_of.isoformat()
     full = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
@@ -98,6 +102,7 @@ def run_dbt(
     vars: dict[str, Any] | None = None,
     target_path: Path | None = None,
     log_path: Path | None = None,
+    rules: Rules | None = None,
 ) -> Any:
     """Invoke dbt in-process on `warehouse`; returns dbt's result, raises DbtRunError on failure.
 
@@ -107,7 +112,7 @@ def run_dbt(
 
     with dbt_environment(warehouse):
         try:
-            result = dbtRunner().invoke(dbt_args(args, as_of, vars, target_path, log_path))
+            result = dbtRunner().invoke(dbt_args(args, as_of, vars, target_path, log_path, rules))
         finally:
             _release_warehouse()
     if not result.success:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -14,6 +15,9 @@ from ingest.config import (
     hubspot_config_from_dlt,
     salesforce_config_from_dlt,
 )
+
+if TYPE_CHECKING:
+    from orchestration.rules import Rules
 
 DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
 
@@ -97,6 +101,18 @@ class AuditSettings(dg.ConfigurableResource):
     dry_run: bool = False
     max_tasks_per_run: int = 500
     override_quality_gate: bool = False
+    rules_file: str | None = None  # the business rules (cadence.yml); None: $CADENCE_RULES, ./cadence.yml
 
     def as_of_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else datetime.now(UTC).date()
+
+    def rules(self) -> Rules:
+        from orchestration.rules import find_rules
+
+        return find_rules(self.rules_file)
+
+    def rules_label(self) -> str:
+        """The rules file as messages name it (the file to create when there is none)."""
+        from orchestration.rules import rules_label, rules_path
+
+        return rules_label(rules_path(self.rules_file))

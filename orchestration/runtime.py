@@ -30,6 +30,7 @@ class RunOptions:
     max_tasks_per_run: int = 500
     override_quality_gate: bool = False
     retry_base_seconds: float = 0.5
+    rules_file: str | None = None  # cadence.yml; None: $CADENCE_RULES, ./cadence.yml, the defaults
 
 
 @dataclass
@@ -79,6 +80,7 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
             dry_run=options.dry_run,
             max_tasks_per_run=options.max_tasks_per_run,
             override_quality_gate=options.override_quality_gate,
+            rules_file=options.rules_file,
         ),
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})

@@ -1,5 +1,6 @@
 """dbt assets: every model of dbt_project, its tests as asset checks, built as of the run's date."""
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +48,9 @@ def cadence_dbt_models(
         # Unit tests check the SQL, not the data: CI runs them; the nightly run skips them.
         # A target folder per warehouse keeps dbt's partial-parse cache valid from one night to the next.
         target = warehouse.file.parent / f".dbt-{warehouse.file.stem}"
-        args = ["build", "--exclude-resource-type", "unit_test"]
+        # The business rules as vars: the same values every night, so partial parse still holds.
+        rules = json.dumps(audit.rules().dbt_vars())
+        args = ["build", "--exclude-resource-type", "unit_test", "--vars", rules]
         yield from dbt.cli(args, context=context, target_path=target).stream()
 
 

@@ -19,7 +19,7 @@ def cadence_report(
     """The manager's morning page: waterfall, overdue accounts and this run's tasks, referral potential
     against effort, rhythm. Self-contained HTML beside the warehouse (reports/)."""
     output = default_report_path(warehouse.file, audit.as_of_date().isoformat(), context.run.run_id)
-    write_report(warehouse.file, output, run_id=context.run.run_id)
+    write_report(warehouse.file, output, run_id=context.run.run_id, rules=audit.rules())
     context.log.info(f"cadence report: {output}")
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(output)), "bytes": output.stat().st_size}

@@ -6,16 +6,21 @@ from pathlib import Path
 
 from orchestration.report.data import read_report_data
 from orchestration.report.page import render_page
+from orchestration.rules import Rules
 
 DEFAULT_CAP = 50  # rows per rep in the long tables: keeps a 2,000-account org's page small
 
 
 def write_report(
-    warehouse: Path, output: Path | None = None, run_id: str | None = None, cap: int = DEFAULT_CAP
+    warehouse: Path,
+    output: Path | None = None,
+    run_id: str | None = None,
+    cap: int = DEFAULT_CAP,
+    rules: Rules | None = None,
 ) -> Path:
     """Render the report for `warehouse` (tasks of `run_id`, default the latest run) to `output`
-    (default: beside the warehouse, named after the as-of date and run)."""
-    data = read_report_data(warehouse, run_id=run_id, cap=cap)
+    (default: beside the warehouse, named after the as-of date and run), with the run's `rules`."""
+    data = read_report_data(warehouse, run_id=run_id, cap=cap, rules=rules)
     if output is None:
         as_of = data.as_of.isoformat() if data.as_of else "undated"
         output = default_report_path(warehouse, as_of, data.run_id or "no-run")

@@ -9,7 +9,6 @@ import pandas as pd
 
 from orchestration.report.data import (
     CADENCE_STATUSES,
-    TARGET_NEW_PROSPECTS,
     UNDER_VISITED_PER_REP,
     ReportData,
 )
@@ -24,10 +23,10 @@ def chart_specs(data: ReportData) -> dict[str, Spec]:
     """Chart id (the HTML element it renders into) -> Vega-Lite spec."""
     charts = {
         "chart-status": status_chart(data.status_counts),
-        "chart-rhythm": rhythm_chart(data.rhythm),
+        "chart-rhythm": rhythm_chart(data.rhythm, data.rules.target_new_prospects_per_month),
         "chart-weekly-visits": weekly_visits_chart(data.weekly_visits),
         "chart-waterfall": waterfall_chart(data.waterfall),
-        "chart-allocation": allocation_chart(data.allocation),
+        "chart-allocation": allocation_chart(data.allocation, data.rules.share_window_days),
     }
     # The scatter carries every in-scope account: lift Altair's 5,000-row guard, the page is built for it.
     with alt.data_transformers.disable_max_rows():
@@ -58,7 +57,7 @@ def status_chart(counts: pd.DataFrame) -> alt.Chart:
     )
 
 
-def rhythm_chart(rhythm: pd.DataFrame) -> alt.HConcatChart:
+def rhythm_chart(rhythm: pd.DataFrame, target_new_prospects: int) -> alt.HConcatChart:
     base = alt.Chart(rhythm).encode(y=_rep_axis(rhythm))
     on_cadence = base.mark_bar(color="#4c78a8").encode(
         x=alt.X("on_cadence_pct:Q", title="active accounts on cadence (%)", scale=alt.Scale(domain=[0, 100])),
@@ -68,7 +67,7 @@ def rhythm_chart(rhythm: pd.DataFrame) -> alt.HConcatChart:
         x=alt.X("new_prospects_this_month:Q", title="new prospects this month"),
         tooltip=["rep", "new_prospects_this_month", "new_prospects_last_month"],
     )
-    target = alt.Chart(pd.DataFrame({"target": [TARGET_NEW_PROSPECTS]})).mark_rule(
+    target = alt.Chart(pd.DataFrame({"target": [target_new_prospects]})).mark_rule(
         color="#d62728", strokeDash=[4, 3]
     ).encode(x="target:Q")
     return alt.hconcat(
@@ -113,7 +112,7 @@ def waterfall_chart(waterfall: pd.DataFrame) -> alt.FacetChart:
     )
 
 
-def allocation_chart(allocation: pd.DataFrame) -> alt.LayerChart:
+def allocation_chart(allocation: pd.DataFrame, share_window_days: int) -> alt.LayerChart:
     """Share of the rep's visits against share of its referral potential: below the diagonal is
     under-visited for its potential."""
     # Only what the chart draws or shows on hover, shares rounded: this is the page's biggest dataset.
@@ -137,7 +136,9 @@ def allocation_chart(allocation: pd.DataFrame) -> alt.LayerChart:
         .mark_circle()
         .encode(
             x=alt.X("potential_share:Q", title="share of the rep's referral potential", axis=_PERCENT),
-            y=alt.Y("visit_share:Q", title="share of the rep's visits (180 days)", axis=_PERCENT),
+            y=alt.Y(
+                "visit_share:Q", title=f"share of the rep's visits ({share_window_days} days)", axis=_PERCENT
+            ),
             size=alt.Size("referrer_count:Q", title="referrers", scale=alt.Scale(range=[15, 220])),
             color=alt.Color(
                 "under_visited:N",

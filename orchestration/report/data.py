@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from orchestration.rules import Rules
 from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
 
-TARGET_NEW_PROSPECTS = 5  # per rep per month (data contract)
 UNDER_VISITED_PER_REP = 5  # how many accounts per rep the report calls out as under-visited
 CADENCE_STATUSES = ("overdue", "due_soon", "never_visited", "on_track")
 
@@ -189,11 +189,15 @@ class ReportData:
     allocation: pd.DataFrame
     run_tasks: pd.DataFrame
     tasks_written: int  # created, closed or (dry run) planned by the run, all reps
+    rules: Rules = field(default_factory=Rules)  # the target, the graduation visits, the windows
 
 
-def read_report_data(warehouse: Path, run_id: str | None = None, cap: int = 50) -> ReportData:
+def read_report_data(
+    warehouse: Path, run_id: str | None = None, cap: int = 50, rules: Rules | None = None
+) -> ReportData:
     """Everything the report shows. `run_id` picks the run whose tasks are listed (default: the
-    latest run in the ledger); `cap` bounds each rep's long lists so the page stays small."""
+    latest run in the ledger); `cap` bounds each rep's long lists so the page stays small; `rules`
+    (default: the built-in ones) name the target and windows the marts were built with."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         as_of = _as_of(con)
         has_ledger = _ledger_exists(con)
@@ -224,6 +228,7 @@ def read_report_data(warehouse: Path, run_id: str | None = None, cap: int = 50) 
                 if has_ledger and run_id
                 else 0
             ),
+            rules=rules or Rules(),
         )
 
 

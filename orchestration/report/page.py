@@ -14,7 +14,8 @@ from altair.utils._importers import vl_version_for_vl_convert
 from markupsafe import Markup
 
 from orchestration.report.charts import chart_specs
-from orchestration.report.data import TARGET_NEW_PROSPECTS, UNDER_VISITED_PER_REP, ReportData
+from orchestration.report.data import UNDER_VISITED_PER_REP, ReportData
+from orchestration.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -56,18 +57,20 @@ class Table:
         return cls(table_id, columns, rows, note)
 
 
-RHYTHM_COLUMNS = (
-    Column("rep", "rep"),
-    Column("active_accounts", "active accounts", "int"),
-    Column("active_overdue", "active overdue", "int"),
-    Column("on_cadence_pct", "on cadence", "pct"),
-    Column("new_prospects_this_month", f"new prospects this month (target {TARGET_NEW_PROSPECTS})", "int"),
-    Column("new_prospects_last_month", "new prospects last month", "int"),
-    Column("prospects_in_progress", "prospects in progress", "int"),
-    Column("ready_to_reclassify", "ready to reclassify", "int"),
-    Column("visits_last_30d", "visits (30 days)", "int"),
-    Column("visits_per_week", "visits per week", "float"),
-)
+def _rhythm_columns(rules: Rules) -> tuple[Column, ...]:
+    target = rules.target_new_prospects_per_month
+    return (
+        Column("rep", "rep"),
+        Column("active_accounts", "active accounts", "int"),
+        Column("active_overdue", "active overdue", "int"),
+        Column("on_cadence_pct", "on cadence", "pct"),
+        Column("new_prospects_this_month", f"new prospects this month (target {target})", "int"),
+        Column("new_prospects_last_month", "new prospects last month", "int"),
+        Column("prospects_in_progress", "prospects in progress", "int"),
+        Column("ready_to_reclassify", "ready to reclassify", "int"),
+        Column("visits_last_30d", "visits (30 days)", "int"),
+        Column("visits_per_week", "visits per week", "float"),
+    )
 OVERDUE_COLUMNS = (
     Column("rep", "rep"),
     Column("account_name", "account"),
@@ -94,23 +97,25 @@ PROSPECT_COLUMNS = (
     Column("last_visit_date", "last visit", "date"),
     Column("days_overdue", "days overdue", "int"),
 )
-UNDER_VISITED_COLUMNS = (
-    Column("rep", "rep"),
-    Column("account_name", "account"),
-    Column("referrer_count", "referrers", "int"),
-    Column("referrals_12m", "referrals (12 months)", "int"),
-    Column("visits_180d", "visits (180 days)", "int"),
-    Column("potential_share", "share of potential", "share"),
-    Column("visit_share", "share of visits", "share"),
-    Column("allocation_gap", "gap", "share"),
-)
+def _under_visited_columns(rules: Rules) -> tuple[Column, ...]:
+    # The mart's column names are fixed by the contract; the windows behind them are rules.
+    return (
+        Column("rep", "rep"),
+        Column("account_name", "account"),
+        Column("referrer_count", "referrers", "int"),
+        Column("referrals_12m", f"referrals ({rules.referral_window_days} days)", "int"),
+        Column("visits_180d", f"visits ({rules.share_window_days} days)", "int"),
+        Column("potential_share", "share of potential", "share"),
+        Column("visit_share", "share of visits", "share"),
+        Column("allocation_gap", "gap", "share"),
+    )
 
 
 def render_page(data: ReportData, cap: int) -> str:
     """The whole HTML document."""
     under_visited = data.allocation[data.allocation["under_visited"]]
     tables = {
-        "rhythm": Table.of("rhythm-table", data.rhythm, RHYTHM_COLUMNS),
+        "rhythm": Table.of("rhythm-table", data.rhythm, _rhythm_columns(data.rules)),
         "overdue": Table.of(
             "overdue-table",
             data.overdue,
@@ -123,7 +128,7 @@ def render_page(data: ReportData, cap: int) -> str:
         "prospects": Table.of(
             "prospects-table", data.flagged_prospects, PROSPECT_COLUMNS, f"at most {cap} per rep and flag"
         ),
-        "under_visited": Table.of("under-visited-table", under_visited, UNDER_VISITED_COLUMNS),
+        "under_visited": Table.of("under-visited-table", under_visited, _under_visited_columns(data.rules)),
     }
     specs = json.dumps(chart_specs(data), default=str)
     return _TEMPLATE.render(
@@ -135,7 +140,7 @@ def render_page(data: ReportData, cap: int) -> str:
         specs=specs.replace("</", "<\\/"),
         vega_js=vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert()),
         under_visited_per_rep=UNDER_VISITED_PER_REP,
-        target=TARGET_NEW_PROSPECTS,
+        rules=data.rules,
     )
 
 
@@ -192,7 +197,7 @@ _TEMPLATE = _ENV.from_string(
 
 <h2 id="rhythm">Rhythm</h2>
 <div class="note">On cadence: active accounts not overdue. New prospects: first visit this month, target
-{{ target }} per rep. Visits per week: the last 30 days' visits × 7 / 30.</div>
+{{ rules.target_new_prospects_per_month }} per rep. Visits per week: the last 30 days' visits × 7 / 30.</div>
 {{ table(tables.rhythm) }}
 <div class="chart" id="chart-rhythm"></div>
 <div class="chart" id="chart-weekly-visits"></div>
@@ -207,13 +212,15 @@ _TEMPLATE = _ENV.from_string(
 <h2 id="waterfall">Prospect waterfall</h2>
 <div class="chart" id="chart-waterfall"></div>
 <h3>Ready to reclassify and stalled</h3>
-<div class="note">Ready: five visits or more. Stalled: one to four visits and overdue.</div>
+<div class="note">Ready: {{ rules.graduation_visits }} visits or more. Stalled: 1 to
+{{ rules.graduation_visits - 1 }} visits and overdue.</div>
 {{ table(tables.prospects, scroll=True) }}
 
 <h2 id="potential">Referral potential against effort</h2>
 <div class="note">Each dot is an account: how much of its rep's referral potential it holds (people who can
-refer) against how much of the rep's visits it got in 180 days. Dots below the diagonal get less attention
-than their potential; red: the {{ under_visited_per_rep }} most under-visited of each rep.</div>
+refer) against how much of the rep's visits it got in {{ rules.share_window_days }} days. Dots below the
+diagonal get less attention than their potential; red: the {{ under_visited_per_rep }} most under-visited of
+each rep.</div>
 <div class="chart" id="chart-allocation"></div>
 <h3>Top under-visited accounts per rep</h3>
 {{ table(tables.under_visited, scroll=True) }}

@@ -1,0 +1,180 @@
+"""The business rules an admin edits: one validated file (`cadence.yml`), one typed model, one home.
+
+Which picklist values mean "active" or "prospect", what counts as a visit, cadence days and windows.
+The defaults below are the data contract's; `dbt_project/dbt_project.yml` carries a generated copy of
+them as dbt's fallback vars (`python -m orchestration.rules` rewrites it, a test keeps it in sync).
+Every run passes the loaded rules to dbt as `--vars`, to the quality suites and to the report, so
+nothing else restates a value. docs/rules.md documents each rule and its CRM field.
+
+Where the file is found: `--rules FILE`, else env `CADENCE_RULES`, else `cadence.yml` in the working
+directory, else the built-in defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ingest.errors import CadenceError
+
+RULES_ENV = "CADENCE_RULES"
+DEFAULT_RULES_FILE = "cadence.yml"
+DBT_PROJECT_FILE = Path(__file__).resolve().parent.parent / "dbt_project" / "dbt_project.yml"
+DBT_VARS_MARKER = "# ---- generated from orchestration/rules.py"
+
+Picklist = Annotated[list[str], Field()]
+Days = Annotated[int, Field(gt=0)]
+
+
+class RulesError(CadenceError):
+    """The rules file is missing, not YAML, or names an unknown key / a value of the wrong type."""
+
+
+class Rules(BaseModel):
+    """The business rules. Picklist values are API names (what the API returns), not labels."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    timezone: str = Field("UTC", description="IANA zone in which timestamps become calendar dates")
+    salesforce_active_types: Picklist = ["Active Referral Source", "Customer - Direct", "Customer - Channel"]
+    salesforce_prospect_types: Picklist = ["Prospect"]
+    hubspot_active_lifecyclestages: Picklist = ["customer", "evangelist"]
+    hubspot_prospect_lifecyclestages: Picklist = [
+        "lead",
+        "marketingqualifiedlead",
+        "salesqualifiedlead",
+        "opportunity",
+    ]
+    salesforce_visit_event_types: Picklist = ["Visit", "Meeting"]
+    salesforce_visit_task_types: Picklist = ["Visit"]
+    salesforce_visit_task_statuses: Picklist = ["Completed"]
+    salesforce_account_id_prefix: str = Field("001", min_length=3, max_length=3)
+    hubspot_excluded_meeting_outcomes: Picklist = ["CANCELED", "NO_SHOW"]
+    default_cadence_days_active: Days = 30
+    default_cadence_days_prospect: Days = 30
+    due_soon_days: Annotated[int, Field(ge=0)] = 7
+    planned_visit_grace_days: Annotated[int, Field(ge=0)] = 14
+    graduation_visits: Days = 5
+    share_window_days: Days = 180
+    referral_window_days: Days = 365
+    target_new_prospects_per_month: Annotated[int, Field(ge=0)] = 5
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'America/Chicago')") from exc
+        return value
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """The rules as dbt vars (the names are the same). as_of is not one: it travels as env
+        CADENCE_AS_OF so that dbt's partial parse survives from one night to the next."""
+        return self.model_dump()
+
+
+# The CRM field each picklist rule is matched against (for messages and docs/rules.md).
+PICKLIST_FIELDS: dict[str, str] = {
+    "salesforce_active_types": "Account Type",
+    "salesforce_prospect_types": "Account Type",
+    "hubspot_active_lifecyclestages": "company lifecyclestage",
+    "hubspot_prospect_lifecyclestages": "company lifecyclestage",
+    "salesforce_visit_event_types": "Event Type",
+    "salesforce_visit_task_types": "Task Type",
+    "salesforce_visit_task_statuses": "Task Status",
+    "hubspot_excluded_meeting_outcomes": "meeting hs_meeting_outcome",
+}
+
+
+def rules_path(explicit: str | Path | None = None) -> Path | None:
+    """The rules file in force: `explicit`, else $CADENCE_RULES, else ./cadence.yml if present."""
+    chosen = explicit or os.environ.get(RULES_ENV)
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            origin = "--rules" if explicit else RULES_ENV
+            raise RulesError(
+                f"rules file {path} ({origin}) not found; copy cadence.example.yml there, or unset it"
+            )
+        return path.resolve()
+    local = Path(DEFAULT_RULES_FILE)
+    return local.resolve() if local.is_file() else None
+
+
+def load_rules(path: Path | None) -> Rules:
+    """The rules of `path` (None: the defaults); a bad file raises RulesError with one line."""
+    if path is None:
+        return Rules()
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise RulesError(f"{path}: not valid YAML{where}: {problem}") from None
+    if document is None:
+        return Rules()
+    if not isinstance(document, dict):
+        raise RulesError(f"{path}: expected 'key: value' lines (a mapping), got a {type(document).__name__}")
+    try:
+        return Rules.model_validate(document)
+    except ValidationError as exc:
+        raise RulesError(f"{path}: " + "; ".join(_describe(e) for e in exc.errors())) from None
+
+
+def find_rules(explicit: str | Path | None = None) -> Rules:
+    return load_rules(rules_path(explicit))
+
+
+def _describe(error: Any) -> str:
+    """One pydantic error as `key: what is wrong`, with the likely intended key for an unknown one."""
+    location = error["loc"]
+    key = str(location[0]) if location else "(file)"
+    if error["type"] == "extra_forbidden":
+        guess = difflib.get_close_matches(key, Rules.model_fields, n=1, cutoff=0.6)
+        hint = f"; did you mean '{guess[0]}'?" if guess else "; see docs/rules.md for the keys"
+        return f"unknown key '{key}'{hint}"
+    item = f" (item {location[1] + 1})" if len(location) > 1 and isinstance(location[1], int) else ""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{key}{item}: {message[0].lower()}{message[1:]}, got {error['input']!r}"
+
+
+def rules_label(path: Path | None) -> str:
+    """How messages name the rules file: its path, or the file an admin would create."""
+    return str(path) if path is not None else DEFAULT_RULES_FILE
+
+
+# ---- dbt_project.yml's fallback vars (generated) -------------------------------------------------
+def dbt_vars_block(rules: Rules | None = None) -> str:
+    """The `vars:` block of dbt_project.yml: the default rules, plus as_of (empty = today)."""
+    import json
+
+    lines = [
+        f"{DBT_VARS_MARKER} (`python -m orchestration.rules`): do not edit, edit the",
+        "# defaults there or, per deployment, cadence.yml. dbt reads these only when run by hand.",
+        "vars:",
+        '  as_of: ""',
+    ]
+    # JSON scalars and flow lists are valid YAML and quote every string the same way.
+    lines += [f"  {key}: {json.dumps(value)}" for key, value in (rules or Rules()).dbt_vars().items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_dbt_vars(project_file: Path = DBT_PROJECT_FILE) -> None:
+    text = project_file.read_text(encoding="utf-8")
+    head = text.split(DBT_VARS_MARKER, 1)[0].rstrip("\n")
+    project_file.write_text(f"{head}\n\n{dbt_vars_block()}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_dbt_vars()
+    print(f"rewrote the vars of {DBT_PROJECT_FILE}", file=sys.stderr)
