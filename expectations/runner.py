@@ -107,7 +107,7 @@ class QualityRun:
         """Read each spec's rows (read-only) and validate them; missing tables skip the suite."""
         frames: list[tuple[SuiteSpec, pd.DataFrame | None, str | None]] = []
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            existing = _tables(con)
+            existing = warehouse_tables(con)
             for spec in specs:
                 missing = [t for t in spec.needs if t not in existing]
                 if missing:
@@ -158,7 +158,7 @@ class QualityRun:
         return self.page
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def warehouse_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     rows = con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
     return {row[0] for row in rows}
 

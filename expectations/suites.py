@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from orchestration.rules import DEFAULT_RULES_FILE, Rules
+
 if TYPE_CHECKING:  # GX takes seconds to import; the Dagster definitions import this module
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -37,6 +39,8 @@ class SuiteParams:
     as_of: date
     now: datetime
     max_tasks_per_run: int = 500
+    rules: Rules = field(default_factory=Rules)
+    rules_label: str = DEFAULT_RULES_FILE  # how messages name the rules file
 
 
 @dataclass(frozen=True)
@@ -46,18 +50,41 @@ class SuiteSpec:
     name: str  # the GX suite name, also the Dagster check name
     table: str  # the warehouse table the failure message names
     asset: tuple[str, ...]  # the Dagster asset key the check is attached to
-    sql: str
+    sql: str  # {as_of} and the rules' placeholders (see sql_values) are substituted
     expect: Callable[[SuiteParams], list[gxe.Expectation]]
     example_columns: list[str] = field(default_factory=lambda: ["id"])
     needs: tuple[str, ...] = ()  # tables that must exist, else the suite is skipped
 
     def query(self, params: SuiteParams) -> str:
-        return self.sql.format(as_of=f"date '{params.as_of.isoformat()}'")
+        return self.sql.format(**sql_values(params))
 
     def suite(self, params: SuiteParams) -> gx.ExpectationSuite:
         import great_expectations as gx
 
         return gx.ExpectationSuite(name=self.name, expectations=self.expect(params))
+
+
+def sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_list(values: list[str]) -> str:
+    """Like the dbt macro sql_list: string literals, comma-separated (DuckDB accepts `in ()`)."""
+    return ", ".join(sql_literal(value) for value in values)
+
+
+def sql_values(params: SuiteParams) -> dict[str, str]:
+    """What the suites' SQL substitutes: the as-of date and the rules, rendered as dbt renders them."""
+    rules = params.rules
+    return {
+        "as_of": f"date '{params.as_of.isoformat()}'",
+        "timezone": sql_literal(rules.timezone),
+        "account_id_like": sql_literal(rules.salesforce_account_id_prefix + "%"),
+        "visit_event_types": sql_list(rules.salesforce_visit_event_types),
+        "visit_task_types": sql_list(rules.salesforce_visit_task_types),
+        "visit_task_statuses": sql_list(rules.salesforce_visit_task_statuses),
+        "excluded_meeting_outcomes": sql_list(rules.hubspot_excluded_meeting_outcomes),
+    }
 
 
 def _expectation(name: str, severity: str, why: str, **kwargs: Any) -> gxe.Expectation:
@@ -157,17 +184,22 @@ def _visits(params: SuiteParams) -> list[gxe.Expectation]:
 _SF = "raw_salesforce"
 _HS = "raw_hubspot"
 
+# Visit dates as staging makes them: a timestamp becomes a calendar date in the rules' timezone
+# (macro local_date: timezone(zone, ts)), so a suite and the marts agree on which day a visit was.
 _SALESFORCE_VISITS = f"""
 with visits as (
-    select id, coalesce(account_id, case when what_id like '001%' then what_id end) as account_id,
-           coalesce(activity_date, cast(start_date_time as date)) as visit_date,
+    select id,
+           coalesce(account_id, case when what_id like {{account_id_like}} then what_id end) as account_id,
+           coalesce(activity_date, cast(timezone({{timezone}}, start_date_time) as date)) as visit_date,
            false as completed, timezone('UTC', system_modstamp) as modstamp
-    from {_SF}.event where not coalesce(is_deleted, false) and type in ('Visit', 'Meeting')
+    from {_SF}.event
+    where not coalesce(is_deleted, false) and type in ({{visit_event_types}})
     union all
-    select id, coalesce(account_id, case when what_id like '001%' then what_id end),
+    select id, coalesce(account_id, case when what_id like {{account_id_like}} then what_id end),
            activity_date, true, timezone('UTC', system_modstamp)
     from {_SF}.task
-    where not coalesce(is_deleted, false) and type = 'Visit' and status = 'Completed'
+    where not coalesce(is_deleted, false)
+      and type in ({{visit_task_types}}) and status in ({{visit_task_statuses}})
 )
 select visits.*, account.id is not null as account_known,
        coalesce(completed and visit_date > {{as_of}}, false) as completed_after_as_of
@@ -177,11 +209,12 @@ from visits left join {_SF}.account on account.id = visits.account_id
 _HUBSPOT_VISITS = f"""
 with visits as (
     select id, company_ids,
-           coalesce(cast(hs_meeting_start_time as date), cast(hs_timestamp as date)) as visit_date,
+           coalesce(cast(timezone({{timezone}}, hs_meeting_start_time) as date),
+                    cast(timezone({{timezone}}, hs_timestamp) as date)) as visit_date,
            hs_meeting_outcome, timezone('UTC', hs_lastmodifieddate) as modstamp
     from {_HS}.meetings
     where not coalesce(archived, false)
-      and coalesce(hs_meeting_outcome, '') not in ('CANCELED', 'NO_SHOW')
+      and coalesce(hs_meeting_outcome, '') not in ({{excluded_meeting_outcomes}})
 )
 select id, company_ids, visit_date, modstamp,
        coalesce(hs_meeting_outcome = 'COMPLETED' and visit_date > {{as_of}}, false) as completed_after_as_of,
@@ -385,4 +418,34 @@ VOLUME_SUITE = SuiteSpec(
     "",
     _volume,
     ["crm", "accounts", "baseline_accounts", "visits", "baseline_visits", "queue_size"],
+)
+
+
+def _rules_fit(params: SuiteParams) -> list[gxe.Expectation]:
+    return [
+        warning(
+            "ExpectColumnValuesToBeBetween",
+            f"every picklist value in {params.rules_label} matches a record (else: a typo, or a label "
+            "where the API name belongs)",
+            column="records",
+            min_value=1,
+        ),
+        critical(
+            "ExpectColumnValuesToBeInSet",
+            f"no account-status value of {params.rules_label} matches nothing while most accounts are "
+            "out of scope",
+            column="blocks",
+            value_set=[False],
+        ),
+    ]
+
+
+# Filled in by expectations.rules_fit (configured picklist values against the raw records).
+RULES_FIT_SUITE = SuiteSpec(
+    "rules_match_the_data",
+    "the rules file's picklist values vs the raw records",
+    ("account_cadence",),
+    "",
+    _rules_fit,
+    ["crm", "rule", "value", "records"],
 )

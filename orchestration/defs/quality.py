@@ -11,11 +11,21 @@ from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
+import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from expectations.history import record_baseline, volume_frame
-from expectations.runner import QualityRun, SuiteOutcome, summarise
-from expectations.suites import MART_SUITES, RAW_SUITES, VOLUME_SUITE, SuiteParams, SuiteSpec
+from expectations.rules_fit import STATUS_KEYS, mismatches, rules_fit_frame
+from expectations.runner import QualityRun, SuiteOutcome, summarise, warehouse_tables
+from expectations.suites import (
+    MART_SUITES,
+    MAX_VOLUME_DROP,
+    RAW_SUITES,
+    RULES_FIT_SUITE,
+    VOLUME_SUITE,
+    SuiteParams,
+    SuiteSpec,
+)
 from orchestration.defs.dbt import cadence_dbt_models
 from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
@@ -51,7 +61,11 @@ def _configured(salesforce: SalesforceResource, hubspot: HubSpotResource) -> lis
 
 def _params(audit: AuditSettings) -> SuiteParams:
     return SuiteParams(
-        as_of=audit.as_of_date(), now=datetime.now(UTC), max_tasks_per_run=audit.max_tasks_per_run
+        as_of=audit.as_of_date(),
+        now=datetime.now(UTC),
+        max_tasks_per_run=audit.max_tasks_per_run,
+        rules=audit.rules(),
+        rules_label=audit.rules_label(),
     )
 
 
@@ -61,8 +75,11 @@ def _quality_run(
     return QualityRun(warehouse.file, f"{audit.as_of_date().isoformat()}_{context.run.run_id[:8]}")
 
 
-def gate_message(outcome: SuiteOutcome, overridden: bool, page: str) -> str:
-    """Which expectation failed, on which table, example rows, and how to override deliberately."""
+def gate_message(
+    outcome: SuiteOutcome, overridden: bool, page: str, hint: Sequence[str] = (OVERRIDE_HINT,)
+) -> str:
+    """Which expectation failed, on which table, example rows, and the fix: `hint` (by default, how to
+    override deliberately; the rules file's keys when the rules, not the data, caused the failure)."""
     failures = outcome.critical_failures
     head = (
         f"quality gate OVERRIDDEN for {outcome.spec.table}"
@@ -72,12 +89,14 @@ def gate_message(outcome: SuiteOutcome, overridden: bool, page: str) -> str:
     )
     lines = [head, *(f"- {f.describe()}" for f in failures[:MAX_LISTED_FAILURES])]
     if not overridden:
-        lines.append(OVERRIDE_HINT)
+        lines.extend(hint)
     lines.append(f"Data Docs: {page}")
     return "\n".join(lines)
 
 
-def _result(outcome: SuiteOutcome, audit: AuditSettings, page: str) -> dg.AssetCheckResult:
+def _result(
+    outcome: SuiteOutcome, audit: AuditSettings, page: str, hint: Sequence[str] = (OVERRIDE_HINT,)
+) -> dg.AssetCheckResult:
     metadata: dict[str, object] = {"data_docs": dg.MetadataValue.path(page), "table": outcome.spec.table}
     key = _asset_key(outcome.spec)
     if outcome.skipped:
@@ -91,7 +110,7 @@ def _result(outcome: SuiteOutcome, audit: AuditSettings, page: str) -> dg.AssetC
         metadata["failed_expectations"] = dg.MetadataValue.md("\n".join(f"- {f.describe()}" for f in flagged))
     blocking = bool(outcome.critical_failures) and not audit.override_quality_gate
     description = (
-        gate_message(outcome, audit.override_quality_gate, page) if outcome.critical_failures else None
+        gate_message(outcome, audit.override_quality_gate, page, hint) if outcome.critical_failures else None
     )
     return dg.AssetCheckResult(
         check_name=outcome.spec.name,
@@ -108,12 +127,14 @@ def _report(
     run: QualityRun,
     outcomes: list[SuiteOutcome],
     audit: AuditSettings,
+    hints: dict[str, list[str]] | None = None,
 ) -> Iterator[dg.AssetCheckResult]:
+    """`hints`: suite name -> the fix to name instead of the override (the rules file's keys)."""
     page = str(run.build_docs())
     for outcome in outcomes:
         for warning in outcome.warnings:
             context.log.warning(f"quality warning: {warning.describe()}")
-        yield _result(outcome, audit, page)
+        yield _result(outcome, audit, page, (hints or {}).get(outcome.spec.name) or [OVERRIDE_HINT])
 
 
 def _raw_check(crm: str) -> dg.AssetChecksDefinition:
@@ -143,7 +164,7 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
 
 
 @dg.multi_asset_check(
-    specs=_check_specs([*MART_SUITES, VOLUME_SUITE]), name="marts_quality", pool="warehouse"
+    specs=_check_specs([*MART_SUITES, RULES_FIT_SUITE, VOLUME_SUITE]), name="marts_quality", pool="warehouse"
 )
 def marts_quality(
     context: dg.AssetCheckExecutionContext,
@@ -152,15 +173,43 @@ def marts_quality(
     warehouse: WarehouseResource,
     audit: AuditSettings,
 ) -> Iterator[dg.AssetCheckResult]:
-    """The marts' contract, and run-over-run volume against the last successful run."""
+    """The marts' contract, the rules against the data, and run-over-run volume against the last
+    successful run."""
     run = _quality_run(context, warehouse, audit)
     params = _params(audit)
+    crms = _configured(salesforce, hubspot)
     outcomes = run.validate(MART_SUITES, params)
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
-        volume = volume_frame(con, _configured(salesforce, hubspot))
+        volume = volume_frame(con, crms)
+        fit = rules_fit_frame(con, crms, params.rules, params.rules_label, warehouse_tables(con))
     context.log.info(f"run-over-run volume:\n{volume.to_string(index=False)}")
+    for line in mismatches(fit):
+        context.log.warning(line)
+    outcomes.append(run.validate_frame(RULES_FIT_SUITE, fit, params))
     outcomes.append(run.validate_frame(VOLUME_SUITE, volume, params))
-    yield from _report(context, run, outcomes, audit)
+    hints = {
+        RULES_FIT_SUITE.name: mismatches(fit.loc[fit["blocks"]]),
+        VOLUME_SUITE.name: _rules_blame(volume, fit, params.rules_label),
+    }
+    yield from _report(context, run, outcomes, audit, hints)
+
+
+def _rules_blame(volume: pd.DataFrame, fit: pd.DataFrame, label: str) -> list[str]:
+    """Why in-scope accounts fell, when the rules made them fall: accounts still in the CRM moved out
+    of scope, or a status value matches no account. Empty when the drop is the data's."""
+    lines = []
+    for row in volume.itertuples():
+        if not (row.account_ratio < 1 - MAX_VOLUME_DROP):  # also false for a null ratio
+            continue
+        status_mismatches = mismatches(fit.loc[fit["status_rule"]], row.crm)
+        if row.moved_out_of_scope > 0 and row.moved_out_of_scope * 2 >= row.baseline_accounts - row.accounts:
+            keys = " / ".join(STATUS_KEYS[row.crm])
+            lines.append(
+                f"{row.crm}: {row.moved_out_of_scope} of the {row.baseline_accounts} in-scope accounts left "
+                f"scope while still in the CRM, so the rules moved them: check {keys} in {label}"
+            )
+        lines.extend(status_mismatches)
+    return lines
 
 
 @dg.asset(
