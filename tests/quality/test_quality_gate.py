@@ -28,6 +28,7 @@ from ingest.sandbox.generator import generate_org, write_org
 from orchestration.defs.quality import OVERRIDE_HINT, gate_message
 from tests.orchestration.harness import Run, changed, pipeline_tasks, run_audit, tasks_bytes
 from tests.quality import crm_edits
+from tests.quality.data_docs import latest_page, suite_results
 
 AS_OF = datetime.now(UTC).date()  # the sandbox stamps writes with the wall clock
 CRMS = ("salesforce", "hubspot")
@@ -45,25 +46,12 @@ class Scenario:
     def run(self, name: str, **options: Any) -> Run:
         result = run_audit(self.running, self.warehouse, AS_OF, **options)
         self.runs[name] = result
-        self.pages[name] = max((docs_root(self.warehouse) / "runs").glob("*/index.html"), key=_mtime)
+        self.pages[name] = latest_page(self.warehouse)
         return result
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             return con.execute(sql, list(params)).fetchall()
-
-
-def _mtime(path: Path) -> float:
-    return path.stat().st_mtime
-
-
-def suite_results(page: Path) -> dict[str, dict[str, Any]]:
-    """suite -> the stored GX validation result of that run (what its Data Docs page shows)."""
-    results = {}
-    for path in (page.parent / "gx" / "uncommitted" / "validations").rglob("*.json"):
-        result = json.loads(path.read_text())
-        results[result["suite_name"]] = result
-    return results
 
 
 def failed(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -140,6 +128,7 @@ def test_clean_org_passes_every_suite_and_writes_back(scenario: Scenario) -> Non
         "marts_account_cadence",
         "marts_task_creates",
         "marts_open_tasks_after_writeback",
+        "rules_match_the_data",
         "run_over_run_volume",
     }
     assert set(results) == raw | marts
@@ -286,7 +275,7 @@ def test_data_docs_one_page_per_run_open_in_headless_chromium(scenario: Scenario
     page = scenario.pages["blocked"]
     html = page.read_text()
     assert "<td class='critical'>CRITICAL</td>" in html and "account_ratio" in html
-    assert html.count("<tr>") == 1 + 16  # header + every suite of the run
+    assert html.count("<tr>") == 1 + 17  # header + every suite of the run
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
