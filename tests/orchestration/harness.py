@@ -18,6 +18,7 @@ from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import hubspot_config, salesforce_config
+from orchestration.rules import Rules
 from orchestration.runtime import RunOptions, RunSummary, run_nightly_audit
 from orchestration.writeback.actions import TASK_KEY_MARKER
 
@@ -148,9 +149,9 @@ def overdue_without_planned_visit(warehouse: Path, crm: str, as_of: date) -> set
         rows = con.execute(
             """
             select crm_account_id from marts.account_cadence
-            where crm = ? and is_overdue and coalesce(next_planned_visit_date > ?::date + 14, true)
+            where crm = ? and is_overdue and coalesce(next_planned_visit_date > ?::date + ?, true)
             """,
-            [crm, as_of],
+            [crm, as_of, Rules().planned_visit_grace_days],
         ).fetchall()
     return {row[0] for row in rows}
 
