@@ -54,19 +54,30 @@ def test_the_nightly_schedule_requests_one_run_of_the_job(instance: dg.DagsterIn
     assert request.run_config == {}  # no credentials in run config: the resources read their settings
 
 
-def test_the_daemon_and_webserver_load_the_code_location_of_the_workspace(
-    instance: dg.DagsterInstance, tmp_path: Path
-) -> None:
-    """What `dagster-daemon run -w deploy/workspace.yaml` loads first, on the shipped instance."""
+def _dagster(home: str, cwd: Path, *args: str) -> str:
+    """The dagster CLI on the shipped workspace, without any CRM settings of this machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "CADENCE_"))}
     dagster = Path(sys.executable).parent / "dagster"
     result = subprocess.run(
-        [str(dagster), "definitions", "validate", "-w", str(DEPLOY / "workspace.yaml")],
-        cwd=tmp_path,
-        env={**env, "DAGSTER_HOME": instance.root_directory},
+        [str(dagster), *args, "-w", str(DEPLOY / "workspace.yaml")],
+        cwd=cwd,
+        env={**env, "DAGSTER_HOME": home},
         capture_output=True,
         text=True,
         timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "Validation successful for code location cadence." in result.stdout + result.stderr
+    return result.stdout
+
+
+def test_stopping_the_schedule_as_the_readme_says_is_kept_in_dagster_home(
+    instance: dg.DagsterInstance, tmp_path: Path
+) -> None:
+    """The workspace loads (as dagster-daemon and dagster-webserver load it) and `dagster schedule stop`
+    is stored in the instance, so a restarted daemon keeps it off."""
+    home = instance.root_directory
+    assert "Stopped schedule nightly_cadence_audit_schedule" in _dagster(
+        home, tmp_path, "schedule", "stop", "nightly_cadence_audit_schedule"
+    )
+    listed = _dagster(home, tmp_path, "schedule", "list")
+    assert "Schedule: nightly_cadence_audit_schedule [STOPPED]" in listed
