@@ -15,6 +15,15 @@ from tests.helpers import serve_org
 StartSandbox = Callable[..., RunningSandbox]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _built_in_rules() -> Iterator[None]:
+    """Tests run on the built-in business rules unless they pass a rules file: a developer's
+    CADENCE_RULES must not change what the tests expect."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("CADENCE_RULES", raising=False)
+        yield
+
+
 @pytest.fixture
 def start_sandbox(tmp_path: Path) -> Iterator[StartSandbox]:
     """start_sandbox(document) -> RunningSandbox; the org is written to tmp_path/org.json first."""
