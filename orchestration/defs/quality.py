@@ -189,12 +189,12 @@ def marts_quality(
     outcomes.append(run.validate_frame(VOLUME_SUITE, volume, params))
     hints = {
         RULES_FIT_SUITE.name: mismatches(fit.loc[fit["blocks"]]),
-        VOLUME_SUITE.name: _rules_blame(volume, fit, params.rules_label),
+        VOLUME_SUITE.name: rules_blame(volume, fit, params.rules_label),
     }
     yield from _report(context, run, outcomes, audit, hints)
 
 
-def _rules_blame(volume: pd.DataFrame, fit: pd.DataFrame, label: str) -> list[str]:
+def rules_blame(volume: pd.DataFrame, fit: pd.DataFrame, label: str) -> list[str]:
     """Why in-scope accounts fell, when the rules made them fall: accounts still in the CRM moved out
     of scope, or a status value matches no account. Empty when the drop is the data's."""
     lines = []
