@@ -28,7 +28,7 @@ DEFAULT_RULES_FILE = "cadence.yml"
 DBT_PROJECT_FILE = Path(__file__).resolve().parent.parent / "dbt_project" / "dbt_project.yml"
 DBT_VARS_MARKER = "# ---- generated from orchestration/rules.py"
 
-Picklist = Annotated[list[str], Field()]
+Picklist = list[str]  # API names, not labels
 Days = Annotated[int, Field(gt=0)]
 
 
