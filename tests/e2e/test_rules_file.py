@@ -18,9 +18,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from ingest.sandbox import RunningSandbox, serve_sandbox
+from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
 from ingest.sandbox.generator import generate_org, write_org
-from ingest.sandbox.store import OrgStore
 from orchestration.rules import Rules
 from tests.orchestration.harness import Run, run_audit
 from tests.quality.data_docs import latest_page, suite_results
