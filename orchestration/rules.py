@@ -99,9 +99,9 @@ def rules_path(explicit: str | Path | None = None) -> Path | None:
     if chosen:
         path = Path(chosen).expanduser()
         if not path.is_file():
-            origin = "--rules" if explicit else RULES_ENV
+            origin, undo = ("--rules", "drop --rules") if explicit else (RULES_ENV, f"unset {RULES_ENV}")
             raise RulesError(
-                f"rules file {path} ({origin}) not found; copy cadence.example.yml there, or unset it"
+                f"rules file {path} ({origin}) not found; copy cadence.example.yml there, or {undo}"
             )
         return path.resolve()
     local = Path(DEFAULT_RULES_FILE)
