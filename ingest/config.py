@@ -1,61 +1,89 @@
-"""Where the CRMs are and how to log in: one typed config per CRM.
+"""Where the CRMs are and how to log in: the ONE definition of each CRM's settings.
 
-Values come from dlt's configuration (`.dlt/config.toml`, `.dlt/secrets.toml`, or environment variables
-such as `SOURCES__SALESFORCE__CLIENT_SECRET`), or are passed in directly (the sandbox, tests, Dagster
-resources). Secrets are excluded from `repr` so they never reach a log line.
+Each class is a dlt configspec: `orchestration.settings.load_settings()` resolves it from dlt's providers
+(env vars `SOURCES__SALESFORCE__LOGIN_URL`, `[sources.salesforce]` in `.dlt/config.toml` and
+`.dlt/secrets.toml`), and the sandbox, the bench and the tests construct it directly with keywords.
+The Dagster resources (orchestration/resources.py) and the clients read these same fields.
+
+Secrets are typed `TSecretStrValue`: dlt refuses them from config.toml (only env vars and
+secrets.toml may hold them), and the objects' repr/str never show a value.
 """
 
-from __future__ import annotations
+from typing import ClassVar
 
-from dataclasses import dataclass, field
-from typing import Any
+from dlt.common.configuration import configspec
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.configuration.specs.base_configuration import is_secret_hint
+from dlt.common.typing import TSecretStrValue, is_optional_type
 
-import dlt
+
+@configspec
+class CrmConfig(BaseConfiguration):
+    """Shared by every CRM: what dlt section it lives in, and how it names itself."""
+
+    crm: ClassVar[str] = ""
+    retry_base_seconds: float = 0.5  # the first backoff of a retried call; it doubles per attempt
+
+    @classmethod
+    def sections(cls) -> tuple[str, str]:
+        return ("sources", cls.crm)
+
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        return list(cls.get_resolvable_fields())
+
+    @classmethod
+    def required_names(cls) -> list[str]:
+        """Fields without a default: a CRM that is audited must set them."""
+        defaults = cls()
+        return [
+            name
+            for name, hint in cls.get_resolvable_fields().items()
+            if getattr(defaults, name) is None and not is_optional_type(hint)
+        ]
+
+    @classmethod
+    def secret_names(cls) -> list[str]:
+        return [name for name, hint in cls.get_resolvable_fields().items() if is_secret_hint(hint)]
+
+    @classmethod
+    def env_name(cls, key: str) -> str:
+        """The environment variable dlt reads this setting from."""
+        return "__".join((*cls.sections(), key)).upper()
+
+    def missing(self) -> list[str]:
+        return [name for name in self.required_names() if getattr(self, name) in (None, "")]
 
 
-@dataclass(frozen=True)
-class SalesforceConfig:
-    login_url: str  # the org's My Domain (https://acme.my.salesforce.com) or the sandbox's URL
-    client_id: str
-    client_secret: str = field(repr=False)
+@configspec
+class SalesforceConfig(CrmConfig):
+    crm: ClassVar[str] = "salesforce"
+    login_url: str = None  # the org's My Domain (https://acme.my.salesforce.com) or the sandbox's URL
+    client_id: str = None  # the connected app's consumer key
+    client_secret: TSecretStrValue = None
     username: str | None = None  # with password: OAuth password grant; without: client credentials
-    password: str | None = field(default=None, repr=False)
+    password: TSecretStrValue | None = None
     ca_bundle: str | None = None  # PEM to trust instead of the system CAs (the sandbox's own CA)
     api_version: str = "59.0"
-    task_key_field: str = "Cadence_Task_Key__c"
+    task_key_field: str = "Cadence_Task_Key__c"  # External ID text field on Task holding our key
 
 
-@dataclass(frozen=True)
-class HubSpotConfig:
-    access_token: str = field(repr=False)  # a private app's token
+@configspec
+class HubSpotConfig(CrmConfig):
+    crm: ClassVar[str] = "hubspot"
+    access_token: TSecretStrValue = None  # a private app's token
     base_url: str = "https://api.hubapi.com"
     ca_bundle: str | None = None
-    task_key_property: str = "cadence_task_key"
+    task_key_property: str = "cadence_task_key"  # unique text property on tasks holding our key
 
 
-def _section(name: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key in ("login_url", "client_id", "username", "ca_bundle", "api_version", "base_url"):
-        value = dlt.config.get(f"sources.{name}.{key}")
-        if value is not None:
-            values[key] = value
-    for key in ("client_secret", "password", "access_token"):
-        value = dlt.secrets.get(f"sources.{name}.{key}")
-        if value is not None:
-            values[key] = value
-    return values
+CRM_CONFIGS: dict[str, type[CrmConfig]] = {"salesforce": SalesforceConfig, "hubspot": HubSpotConfig}
 
 
-def salesforce_config_from_dlt() -> SalesforceConfig | None:
-    """The configured Salesforce org, or None when none is configured (the CRM is then skipped)."""
-    values = _section("salesforce")
-    if not {"login_url", "client_id", "client_secret"} <= values.keys():
-        return None
-    return SalesforceConfig(**{k: v for k, v in values.items() if k in SalesforceConfig.__dataclass_fields__})
+@configspec
+class NoInjectedArguments(BaseConfiguration):
+    """`@dlt.source(spec=NoInjectedArguments)`: dlt fills no source argument from its config.
 
-
-def hubspot_config_from_dlt() -> HubSpotConfig | None:
-    values = _section("hubspot")
-    if "access_token" not in values:
-        return None
-    return HubSpotConfig(**{k: v for k, v in values.items() if k in HubSpotConfig.__dataclass_fields__})
+    Without it dlt would read every argument left at its default from `SOURCES__<CRM>__<ARG>`, even
+    in the demo and the bench, which must never read the configured CRMs' settings.
+    """

@@ -25,3 +25,11 @@ class CrmSchemaError(CadenceError):
 
 class CrmRateLimitError(CadenceError):
     """The CRM kept throttling us (429 / REQUEST_LIMIT_EXCEEDED) after every retry."""
+
+
+class SettingsError(CadenceError):
+    """A setting is missing, mistyped or inconsistent; raised before any work starts."""
+
+
+class UsageError(CadenceError):
+    """A command-line argument names a file, run or CRM that does not exist."""

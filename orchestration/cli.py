@@ -12,11 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
 
 DEFAULT_WAREHOUSE = Path("var/warehouse.duckdb")
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
+DEFAULT_MAX_TASKS = 500  # RunSettings.max_tasks_per_run's default (not imported: dlt takes a second)
 # About a quarter of a generated org's accounts are overdue: 1,000 keeps the first night's writeback
 # (~250 tasks per CRM) well inside the default max_tasks_per_run of 500.
 DEMO_ACCOUNTS = 1000
@@ -26,47 +28,59 @@ DEMO_ACCOUNTS = 1000
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.sync import configured_crms, sync_crm
+    from ingest.errors import UsageError
+    from ingest.sync import sync_crm
+    from orchestration.settings import README_SECTION, load_settings
 
-    configs = configured_crms()
-    config = configs.get(args.crm)
+    settings = load_settings()
+    config = settings.crms.get(args.crm)
     if config is None:
-        raise SystemExit(
-            f"error: {args.crm} is not configured; set SOURCES__{args.crm.upper()}__* (see README) "
-            "or run `cadence demo`"
+        raise UsageError(
+            f"{args.crm} is not audited (audited: {', '.join(settings.crms)}): set "
+            f"SOURCES__{args.crm.upper()}__* and list it in cadence.crms ({README_SECTION})"
         )
-    result = sync_crm(args.crm, config, args.warehouse, progress=True)
+    warehouse = args.warehouse or Path(settings.run.warehouse)
+    result = sync_crm(args.crm, config, warehouse, progress=True)
     rows = ", ".join(f"{table} {count:,}" for table, count in result.rows_by_table.items())
     print(f"{args.crm}: {rows} in {result.seconds:.1f} s ({result.api_calls} API calls)")
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ingest.sync import configured_crms
+    from orchestration.settings import load_settings
+
+    settings = load_settings()  # every setting checked before the slow imports and any work
+    args.warehouse = args.warehouse or Path(settings.run.warehouse)
+    args.max_tasks_per_run = args.max_tasks_per_run or settings.run.max_tasks_per_run
+    args.rules_file = _rules_file(args)
     from orchestration.runtime import RunOptions, run_nightly_audit
 
-    args.rules_file = _rules_file(args)
     options = _run_options(args, RunOptions)
-    summary = run_nightly_audit(configured_crms(), options)
+    summary = run_nightly_audit(settings.crms, options)
     print(summary.render())
     return 0 if summary.succeeded else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The sandbox's own settings only: the demo never reads `.dlt/` or `SOURCES__*`."""
+    from ingest.errors import UsageError
+
+    if args.org is not None and not args.org.exists():  # before the imports: they take seconds
+        raise UsageError(f"org file {args.org} not found; omit --org to generate one")
+    args.warehouse = args.warehouse or DEFAULT_WAREHOUSE
+    args.max_tasks_per_run = args.max_tasks_per_run or DEFAULT_MAX_TASKS
+    args.rules_file = _rules_file(args)
     from ingest.sandbox import OrgStore, serve_sandbox
     from ingest.sandbox.generator import generate_org, write_org
     from ingest.sandbox_settings import hubspot_config, salesforce_config
     from orchestration.runtime import RunOptions, run_nightly_audit
 
-    args.rules_file = _rules_file(args)
     if args.org is None:
         args.org = DEFAULT_DEMO_ORG
         if not args.org.exists():
             args.org.parent.mkdir(parents=True, exist_ok=True)
             print(f"generating a demo org at {args.org} ({DEMO_ACCOUNTS:,} accounts per CRM)")
             write_org(generate_org(accounts=DEMO_ACCOUNTS, seed=7, anchor_date=args.as_of), args.org)
-    elif not args.org.exists():
-        raise SystemExit(f"error: org file {args.org} not found; omit --org to generate one")
     options = _run_options(args, RunOptions)
     with serve_sandbox(OrgStore.load(args.org, persist_delay=0.2)) as running:
         print(f"sandbox CRM on {running.https_url} (Salesforce) and {running.http_url} (HubSpot)")
@@ -112,19 +126,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from orchestration.report import write_report
+    from ingest.errors import UsageError
     from orchestration.rules import find_rules
 
     rules = find_rules(args.rules)  # a bad rules file exits 2 here
     if not args.warehouse.exists():
-        raise SystemExit(f"error: warehouse {args.warehouse} not found; run `cadence demo` or `cadence run`")
+        raise UsageError(f"warehouse {args.warehouse} not found; run `cadence demo` or `cadence run`")
+    import duckdb
+
+    from orchestration.report import write_report
+    from orchestration.report.data import list_runs
+
+    if args.list_runs:
+        for run_id, started, tasks in list_runs(args.warehouse):
+            print(f"{run_id}  {started:%Y-%m-%d %H:%M:%S %Z}  {tasks:>6,} tasks")
+        return 0
     try:
         output = write_report(args.warehouse, args.output, run_id=args.run_id, rules=rules)
     except duckdb.CatalogException as exc:
-        raise SystemExit(
-            f"error: {args.warehouse} has no marts yet ({str(exc).splitlines()[0]}); run `cadence run` first"
+        raise UsageError(
+            f"{args.warehouse} has no marts yet ({str(exc).splitlines()[0]}); run `cadence run` first"
         ) from exc
     print(f"report: {output}")
     return 0
@@ -154,13 +175,20 @@ def _rules_file(args: argparse.Namespace) -> str | None:
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     _add_rules_argument(parser)
-    parser.add_argument("--as-of", type=iso_date, help="the audit date (default: today, UTC)")
-    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file")
+    parser.add_argument("--as-of", type=iso_date, help="the audit date, YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        help=f"DuckDB file (default: cadence.warehouse, else {DEFAULT_WAREHOUSE}; the demo: the latter)",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help="print and record the writeback, write nothing"
     )
     parser.add_argument(
-        "--max-tasks-per-run", type=positive_int, default=500, help="stop a runaway writeback"
+        "--max-tasks-per-run",
+        type=positive_int,
+        help="stop a runaway writeback: most task creates + closes per CRM and run "
+        f"(default: cadence.max_tasks_per_run, else {DEFAULT_MAX_TASKS})",
     )
     parser.add_argument(
         "--override-quality-gate",
@@ -169,31 +197,72 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line naming the fix (argparse prints the whole usage first), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except the unset ones (None) and flags (False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cadence-warehouse")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cadence", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="cadence", description=__doc__.splitlines()[0], formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
-        "demo", help="run the nightly audit against the sandbox CRM (the README's first command)"
+        "demo",
+        help="run the nightly audit against the sandbox CRM (the README's first command)",
+        formatter_class=_HelpFormatter,
     )
-    demo.add_argument("--org", type=Path, help="org file (default: generate var/demo-org.json)")
+    demo.add_argument("--org", type=Path, help=f"org file (default: generate {DEFAULT_DEMO_ORG})")
     _add_run_arguments(demo)
     demo.set_defaults(func=cmd_demo)
 
-    run = commands.add_parser("run", help="run the nightly cadence audit against the configured CRMs")
+    run = commands.add_parser(
+        "run",
+        help="run the nightly cadence audit against the configured CRMs",
+        formatter_class=_HelpFormatter,
+    )
     _add_run_arguments(run)
     run.set_defaults(func=cmd_run)
 
-    report = commands.add_parser("report", help="write the cadence report (HTML, opens offline)")
+    report = commands.add_parser(
+        "report", help="write the cadence report (HTML, opens offline)", formatter_class=_HelpFormatter
+    )
     report.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file")
     report.add_argument("-o", "--output", type=Path, help="HTML file (default: reports/ by the warehouse)")
-    report.add_argument("--run-id", help="list the tasks this run wrote (default: the latest run)")
+    report.add_argument(
+        "--run-id", help="list the tasks this run wrote, by id or id prefix (default: the latest run)"
+    )
+    report.add_argument("--list-runs", action="store_true", help="list the runs in the warehouse and stop")
     _add_rules_argument(report)
     report.set_defaults(func=cmd_report)
 
-    ingest = commands.add_parser("ingest", help="sync one CRM into the warehouse's raw layer")
+    ingest = commands.add_parser(
+        "ingest", help="sync one CRM into the warehouse's raw layer", formatter_class=_HelpFormatter
+    )
     ingest.add_argument("crm", choices=["salesforce", "hubspot"])
-    ingest.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    ingest.add_argument(
+        "--warehouse", type=Path, help=f"DuckDB file (default: cadence.warehouse, else {DEFAULT_WAREHOUSE})"
+    )
     ingest.set_defaults(func=cmd_ingest)
 
     add_sandbox_commands(commands)
@@ -202,16 +271,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_bench_parser(commands: argparse._SubParsersAction) -> None:
-    bench = commands.add_parser("bench", help="size a nightly run on a generated org, step by step")
+    bench = commands.add_parser(
+        "bench",
+        help="size a nightly run on a generated org, step by step (the sandbox only, never a configured CRM)",
+        formatter_class=_HelpFormatter,
+    )
     bench.add_argument("--accounts", type=positive_int, default=10_000, help="accounts per CRM")
-    bench.add_argument("--visits", type=positive_int, help="visits per CRM (default 10 per account)")
-    bench.add_argument("--changed-pct", type=float, default=1.0, help="%% of records changed before a sync")
-    bench.add_argument("--crm", choices=["salesforce", "hubspot", "both"], default="both")
-    bench.add_argument("--forced-tasks", type=positive_int, default=10_000, help="forced writeback size")
+    bench.add_argument("--visits", type=positive_int, help="visits per CRM (default: 10 per account)")
+    bench.add_argument(
+        "--changed-pct", type=float, default=1.0, help="percent of records changed before a sync"
+    )
+    bench.add_argument(
+        "--crm", choices=["salesforce", "hubspot", "both"], default="both", help="CRMs benched"
+    )
+    bench.add_argument(
+        "--forced-tasks", type=positive_int, default=10_000, help="forced writeback size, in tasks per CRM"
+    )
     bench.add_argument("--no-baseline", action="store_true", help="skip the per-record baseline ingest")
-    bench.add_argument("--nights", type=int, default=2, help="nightly job runs (first night, next nights)")
+    bench.add_argument(
+        "--nights", type=int, default=2, help="nightly job runs (the first night, then next nights)"
+    )
     bench.add_argument("--workdir", type=Path, default=Path("var/bench"), help="orgs and scratch warehouses")
-    bench.add_argument("-o", "--output", type=Path, default=Path("var/bench/results.json"))
+    bench.add_argument(
+        "-o", "--output", type=Path, default=Path("var/bench/results.json"), help="figures, JSON"
+    )
     bench.set_defaults(func=cmd_bench)
 
 

@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.defs import dbt, ingest, jobs, quality, report, writeback
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.settings import Settings, load_settings
 
 
 def build_definitions(
@@ -14,7 +15,7 @@ def build_definitions(
     warehouse: WarehouseResource | None = None,
     audit: AuditSettings | None = None,
 ) -> dg.Definitions:
-    """All definitions, with the CRM and run resources given (defaults read dlt config / env vars)."""
+    """All definitions with these resources; a CRM resource not given is not audited."""
     resources = {
         "salesforce": salesforce or SalesforceResource(),
         "hubspot": hubspot or HubSpotResource(),
@@ -24,7 +25,22 @@ def build_definitions(
     return dg.Definitions.merge(
         ingest.defs, dbt.defs, writeback.defs, quality.defs, report.defs, jobs.defs,
         dg.Definitions(resources=resources),
+    )  # fmt: skip
+
+
+def code_location_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """The definitions `dagster dev` and the daemon load: the settings of `load_settings()`, with
+    every secret as a `dg.EnvVar` (its name, not its value, is what Dagster stores)."""
+    settings = settings or load_settings()
+    return build_definitions(
+        salesforce=SalesforceResource.from_config(settings.salesforce, secrets_from_env=True),
+        hubspot=HubSpotResource.from_config(settings.hubspot, secrets_from_env=True),
+        warehouse=WarehouseResource(path=settings.run.warehouse),
+        audit=AuditSettings(max_tasks_per_run=settings.run.max_tasks_per_run),
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    # Loaded when Dagster loads the code location, not at import: importing this module reads no setting.
+    return code_location_definitions()

@@ -1,20 +1,21 @@
-"""Typed Dagster resources: the warehouse, each CRM, and the audit's run settings."""
+"""Typed Dagster resources: the warehouse, each CRM, and the audit's run settings.
+
+A CRM resource carries exactly the fields of its settings class (ingest/config.py), and nothing else
+decides what the run talks to: a resource built without settings audits nothing (it never falls back
+to dlt's config at run time). In the code location the secrets are `dg.EnvVar`s, so Dagster stores
+the variable's name, never its value, in its run and snapshot storage.
+"""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import dagster as dg
 
-from ingest.config import (
-    HubSpotConfig,
-    SalesforceConfig,
-    hubspot_config_from_dlt,
-    salesforce_config_from_dlt,
-)
+from ingest.config import CrmConfig, HubSpotConfig, SalesforceConfig
+from ingest.errors import SettingsError
 
 if TYPE_CHECKING:
     from orchestration.rules import Rules
@@ -25,73 +26,87 @@ DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse file. One writer at a time: the job runs its steps serially."""
 
-    path: str = os.environ.get("CADENCE_WAREHOUSE", DEFAULT_WAREHOUSE)
+    path: str = DEFAULT_WAREHOUSE
 
     @property
     def file(self) -> Path:
         return Path(self.path).resolve()
 
 
-class SalesforceResource(dg.ConfigurableResource):
-    """A Salesforce org. Unset fields fall back to dlt's config (`SOURCES__SALESFORCE__*`)."""
+class CrmResource(dg.ConfigurableResource):
+    """One CRM's settings as a resource; `audited=False` (the default) means the run leaves it alone."""
 
+    settings_type: ClassVar[type[CrmConfig]]
+    audited: bool = False
+
+    def crm_config(self) -> CrmConfig | None:
+        """The CRM's settings, or None when the run does not audit it."""
+        if not self.audited:
+            return None
+        values = {name: getattr(self, name) for name in self.settings_type.setting_names()}
+        config = self.settings_type(**{k: v for k, v in values.items() if v is not None})
+        if config.missing():
+            raise SettingsError(
+                f"the {self.settings_type.crm} resource misses {', '.join(config.missing())}: "
+                f"set {', '.join(map(self.settings_type.env_name, config.missing()))}"
+            )
+        return config
+
+    @classmethod
+    def from_config(cls, config: CrmConfig | None, secrets_from_env: bool = False, **overrides: Any) -> Self:
+        """The resource for these settings (None: not audited). `secrets_from_env`: secrets as dg.EnvVar."""
+        if config is None:
+            return cls()
+        values: dict[str, Any] = {**dict(config), **overrides}
+        unknown = set(values) - set(cls.model_fields)
+        if unknown:  # Dagster resources accept unknown keywords silently: a field must not get lost here
+            raise TypeError(f"{cls.__name__} lacks the settings {sorted(unknown)}")
+        if secrets_from_env:
+            values.update(_secrets_as_env_vars(config))
+        return cls(audited=True, **values)
+
+
+def _secrets_as_env_vars(config: CrmConfig) -> dict[str, Any]:
+    import os
+
+    secrets: dict[str, Any] = {}
+    for name in config.secret_names():
+        if getattr(config, name) is None:
+            continue
+        env = config.env_name(name)
+        if env not in os.environ:
+            raise SettingsError(
+                f"{config.crm} setting {name} must be the env var {env} for Dagster (from "
+                ".dlt/secrets.toml its value would be stored in Dagster's run storage)"
+            )
+        secrets[name] = dg.EnvVar(env)
+    return secrets
+
+
+class SalesforceResource(CrmResource):
+    """A Salesforce org: the fields of ingest.config.SalesforceConfig (tests check they match)."""
+
+    settings_type: ClassVar[type[CrmConfig]] = SalesforceConfig
     login_url: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
     username: str | None = None
     password: str | None = None
     ca_bundle: str | None = None
-    retry_base_seconds: float = 0.5
-
-    def crm_config(self) -> SalesforceConfig | None:
-        """The org to talk to, or None when none is configured (the CRM is then skipped)."""
-        if self.login_url and self.client_id and self.client_secret:
-            return SalesforceConfig(
-                login_url=self.login_url,
-                client_id=self.client_id,
-                client_secret=self.client_secret,
-                username=self.username,
-                password=self.password,
-                ca_bundle=self.ca_bundle,
-            )
-        return salesforce_config_from_dlt()
-
-    @classmethod
-    def from_config(cls, config: SalesforceConfig | None, **kwargs: float) -> SalesforceResource:
-        if config is None:
-            return cls(**kwargs)
-        return cls(
-            login_url=config.login_url,
-            client_id=config.client_id,
-            client_secret=config.client_secret,
-            username=config.username,
-            password=config.password,
-            ca_bundle=config.ca_bundle,
-            **kwargs,
-        )
+    api_version: str | None = None
+    task_key_field: str | None = None
+    retry_base_seconds: float | None = None
 
 
-class HubSpotResource(dg.ConfigurableResource):
-    """A HubSpot portal. Unset fields fall back to dlt's config (`SOURCES__HUBSPOT__*`)."""
+class HubSpotResource(CrmResource):
+    """A HubSpot portal: the fields of ingest.config.HubSpotConfig (tests check they match)."""
 
+    settings_type: ClassVar[type[CrmConfig]] = HubSpotConfig
     access_token: str | None = None
     base_url: str | None = None
     ca_bundle: str | None = None
-    retry_base_seconds: float = 0.5
-
-    def crm_config(self) -> HubSpotConfig | None:
-        if self.access_token:
-            extra = {"base_url": self.base_url} if self.base_url else {}
-            return HubSpotConfig(access_token=self.access_token, ca_bundle=self.ca_bundle, **extra)
-        return hubspot_config_from_dlt()
-
-    @classmethod
-    def from_config(cls, config: HubSpotConfig | None, **kwargs: float) -> HubSpotResource:
-        if config is None:
-            return cls(**kwargs)
-        return cls(
-            access_token=config.access_token, base_url=config.base_url, ca_bundle=config.ca_bundle, **kwargs
-        )
+    task_key_property: str | None = None
+    retry_base_seconds: float | None = None
 
 
 class AuditSettings(dg.ConfigurableResource):

@@ -18,6 +18,7 @@ from ingest.sync import CrmConfigs
 from orchestration.definitions import build_definitions
 from orchestration.defs.quality import gate_failure_message
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.settings import no_crm_error
 
 CRMS = ("salesforce", "hubspot")
 
@@ -29,7 +30,7 @@ class RunOptions:
     dry_run: bool = False
     max_tasks_per_run: int = 500
     override_quality_gate: bool = False
-    retry_base_seconds: float = 0.5
+    retry_base_seconds: float | None = None  # overrides each CRM's setting (tests: no backoff sleeps)
     rules_file: str | None = None  # cadence.yml; None: $CADENCE_RULES, ./cadence.yml, the defaults
 
 
@@ -51,7 +52,7 @@ class RunSummary:
         for crm in CRMS:
             wb = self.writeback.get(crm, {})
             if wb.get("skipped"):
-                lines.append(f"  {crm:<11}{'not configured: skipped':>54}")
+                lines.append(f"  {crm:<11}{'not audited (cadence.crms)':>54}")
                 continue
             created = wb.get("planned_creates", 0) if wb.get("dry_run") else wb.get("created", 0)
             lines.append(
@@ -69,11 +70,17 @@ class RunSummary:
 
 
 def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
-    """Execute the Dagster job `nightly_cadence_audit` in this process and summarise it."""
-    retry = {"retry_base_seconds": options.retry_base_seconds}
+    """Execute the Dagster job `nightly_cadence_audit` in this process and summarise it.
+
+    `configs` names the audited CRMs' settings (a CRM missing or None is not audited); these settings
+    are all the run uses: nothing is read from dlt's config here.
+    """
+    if not any(configs.values()):
+        raise no_crm_error()  # before any work: with no CRM the marts have nothing to join
+    retry = {} if options.retry_base_seconds is None else {"retry_base_seconds": options.retry_base_seconds}
     defs = build_definitions(
-        salesforce=SalesforceResource.from_config(configs.get("salesforce"), **retry),  # type: ignore[arg-type]
-        hubspot=HubSpotResource.from_config(configs.get("hubspot"), **retry),  # type: ignore[arg-type]
+        salesforce=SalesforceResource.from_config(configs.get("salesforce"), **retry),
+        hubspot=HubSpotResource.from_config(configs.get("hubspot"), **retry),
         warehouse=WarehouseResource(path=str(Path(options.warehouse).resolve())),
         audit=AuditSettings(
             as_of=options.as_of.isoformat(),

@@ -23,7 +23,7 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.config import HubSpotConfig
+from ingest.config import HubSpotConfig, NoInjectedArguments
 from ingest.cursor import CursorBoundary
 from ingest.errors import CrmSchemaError
 from ingest.hubspot.helpers import (
@@ -51,11 +51,11 @@ __all__ = ["HubSpotClient", "hubspot_source", "sync_hubspot"]
 CRM = "hubspot"
 
 
-@dlt.source(name=CRM, max_table_nesting=0)
+@dlt.source(name=CRM, max_table_nesting=0, spec=NoInjectedArguments)
 def hubspot_source(
     config: HubSpotConfig,
     objects: Sequence[str] | None = None,
-    retry_base_seconds: float = 0.5,
+    retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     client: HubSpotClient | None = None,
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
@@ -153,7 +153,7 @@ def sync_hubspot(
     warehouse: Path,
     progress: bool = False,
     objects: Sequence[str] | None = None,
-    retry_base_seconds: float = 0.5,
+    retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 

@@ -54,11 +54,13 @@ class HubSpotClient:
     def __init__(
         self,
         config: HubSpotConfig,
-        retry_base_seconds: float = 0.5,
+        retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
         max_attempts: int = RETRY_ATTEMPTS,
     ) -> None:
         self.base_url = config.base_url.rstrip("/")
-        self.retry_base_seconds = retry_base_seconds
+        self.retry_base_seconds = (
+            config.retry_base_seconds if retry_base_seconds is None else retry_base_seconds
+        )
         self.max_attempts = max_attempts
         self.calls = 0
         self._session = make_session(config.ca_bundle)

@@ -20,7 +20,7 @@ import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 
-from ingest.config import SalesforceConfig
+from ingest.config import NoInjectedArguments, SalesforceConfig
 from ingest.cursor import CursorBoundary
 from ingest.errors import CrmSchemaError
 from ingest.pipeline import make_pipeline, run_sync
@@ -47,19 +47,23 @@ logger = logging.getLogger(__name__)
 ROWS_PER_ITEM = 20_000  # API pages are concatenated up to this many rows before dlt sees them
 
 
-@dlt.source(name="salesforce", max_table_nesting=0)
+@dlt.source(name="salesforce", max_table_nesting=0, spec=NoInjectedArguments)
 def salesforce_source(
     config: SalesforceConfig,
     objects: Sequence[str] | None = None,
-    retry_base_seconds: float = 0.5,
+    retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     page_size: int = MAX_PAGE_SIZE,
     extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
     client: SalesforceClient | None = None,
 ) -> list[DltResource]:
     """One resource per object (named after its table). Logs in lazily, at the first extracted page."""
-    client = client or SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
+    client = client or SalesforceClient(config, _retry(config, retry_base_seconds))
     specs = resolve_objects(objects, extra_fields, config.task_key_field)
     return [_object_resource(client, spec, page_size) for spec in specs]
+
+
+def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
+    return RetryPolicy(base_seconds=config.retry_base_seconds if base_seconds is None else base_seconds)
 
 
 def _object_resource(client: SalesforceClient, sobject: SalesforceObject, page_size: int) -> DltResource:
@@ -125,12 +129,12 @@ def sync_salesforce(
     warehouse: Path,
     progress: bool = False,
     objects: Sequence[str] | None = None,
-    retry_base_seconds: float = 0.5,
+    retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     page_size: int = MAX_PAGE_SIZE,
     extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
 ) -> SyncResult:
     """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
-    client = SalesforceClient(config, RetryPolicy(base_seconds=retry_base_seconds))
+    client = SalesforceClient(config, _retry(config, retry_base_seconds))
     source = salesforce_source(config, objects, retry_base_seconds, page_size, extra_fields, client=client)
     pipeline = make_pipeline("salesforce", warehouse)
     result = run_sync("salesforce", pipeline, source, lambda: client.api_calls, progress)

@@ -110,7 +110,7 @@ class SalesforceClient:
 
     def __init__(self, config: SalesforceConfig, retry: RetryPolicy | None = None) -> None:
         self.config = config
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(base_seconds=config.retry_base_seconds)
         self.session = make_session(config.ca_bundle)
         # Every response passes this hook: it counts calls and keeps the Retry-After header, which
         # simple-salesforce's exceptions drop. Per thread, because the next query page is prefetched.

@@ -38,15 +38,15 @@ def _sync(
 ) -> Iterator[Any]:
     config = crm_resource.crm_config()
     if config is None:
-        context.log.info(f"{crm} is not configured (SOURCES__{crm.upper()}__*): skipped")
+        context.log.info(f"{crm} is not audited by this run (cadence.crms): skipped")
         for key in context.selected_asset_keys:
-            yield dg.MaterializeResult(asset_key=key, metadata={"skipped": "CRM not configured"})
+            yield dg.MaterializeResult(asset_key=key, metadata={"skipped": "CRM not audited"})
         return
     pipeline = make_pipeline(crm, warehouse.file)
     with all_or_nothing(pipeline):
         yield from dlt.run(
             context=context,
-            dlt_source=source_factory(config, retry_base_seconds=crm_resource.retry_base_seconds),
+            dlt_source=source_factory(config),
             dlt_pipeline=pipeline,
             dagster_dlt_translator=CrmTableTranslator(),
         )

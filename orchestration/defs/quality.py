@@ -154,7 +154,7 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
                     check_name=spec.name,
                     asset_key=_asset_key(spec),
                     passed=True,
-                    metadata={"skipped": f"{crm} is not configured"},
+                    metadata={"skipped": f"{crm} is not audited"},
                 )
             return
         run = _quality_run(context, warehouse, audit)

@@ -1,6 +1,5 @@
 """Writeback assets: one per CRM, reading marts.overdue_visit_tasks and writing tasks for reps."""
 
-
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -8,7 +7,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from ingest.hubspot.helpers import HubSpotClient
-from ingest.salesforce.helpers import RetryPolicy, connect
+from ingest.salesforce.helpers import connect
 from orchestration.defs.dbt import cadence_dbt_models
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.writeback.actions import read_queue
@@ -28,8 +27,8 @@ def _write_back_crm(
     audit: AuditSettings,
 ) -> dg.MaterializeResult:
     if make_writer is None:
-        context.log.info(f"{crm} is not configured: writeback skipped")
-        return dg.MaterializeResult(metadata={"skipped": "CRM not configured"})
+        context.log.info(f"{crm} is not audited by this run (cadence.crms): writeback skipped")
+        return dg.MaterializeResult(metadata={"skipped": "CRM not audited"})
     queue = read_queue(warehouse.file, crm)
     ledger = Ledger.open(warehouse.file, context.run.run_id, crm)
     try:
@@ -51,10 +50,7 @@ def salesforce_task_writeback(
 ) -> dg.MaterializeResult:
     """Overdue-visit Tasks created for account owners, and the pipeline's own Tasks closed."""
     config = salesforce.crm_config()
-    retry = RetryPolicy(base_seconds=salesforce.retry_base_seconds)
-    make_writer = (
-        (lambda: SalesforceTaskWriter(connect(config, retry), config.task_key_field)) if config else None
-    )
+    make_writer = (lambda: SalesforceTaskWriter(connect(config), config.task_key_field)) if config else None
     return _write_back_crm(context, "salesforce", make_writer, warehouse, audit)
 
 
@@ -68,13 +64,7 @@ def hubspot_task_writeback(
     """Overdue-visit tasks created in HubSpot (associated with the company), and its own ones completed."""
     config = hubspot.crm_config()
     make_writer = (
-        (
-            lambda: HubSpotTaskWriter(
-                HubSpotClient(config, hubspot.retry_base_seconds), config.task_key_property
-            )
-        )
-        if config
-        else None
+        (lambda: HubSpotTaskWriter(HubSpotClient(config), config.task_key_property)) if config else None
     )
     return _write_back_crm(context, "hubspot", make_writer, warehouse, audit)
 

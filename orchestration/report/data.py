@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from ingest.errors import UsageError
 from orchestration.rules import Rules
 from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
 
@@ -171,8 +172,10 @@ select count(*) from run_ledger where outcome in {WRITTEN_OUTCOMES}
 """
 
 # days_overdue = as-of − next_visit_due for every account (data contract), so the marts carry their date.
-_AS_OF = "select min(next_visit_due + days_overdue::int), max(next_visit_due + days_overdue::int) " \
+_AS_OF = (
+    "select min(next_visit_due + days_overdue::int), max(next_visit_due + days_overdue::int) "
     "from marts.account_cadence"
+)
 _LATEST_RUN = f"select run_id from {LEDGER_TABLE} order by recorded_at desc limit 1"
 
 
@@ -190,6 +193,33 @@ class ReportData:
     run_tasks: pd.DataFrame
     tasks_written: int  # created, closed or (dry run) planned by the run, all reps
     rules: Rules = field(default_factory=Rules)  # the target, the graduation visits, the windows
+
+
+_RUNS = f"""
+select run_id, min(recorded_at) as started, count(distinct task_key) as tasks
+from {LEDGER_TABLE} group by run_id order by started desc
+"""
+
+
+def list_runs(warehouse: Path) -> list[tuple[str, datetime, int]]:
+    """(run id, first ledger entry, task keys acted on) of every run in the ledger, latest first."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(_RUNS).fetchall() if _ledger_exists(con) else []  # type: ignore[return-value]
+
+
+def find_run(warehouse: Path, run_id: str) -> str:
+    """The full id of the run `run_id` names (its id or a unique prefix, as in report file names);
+    UsageError naming `cadence report --list-runs` when the ledger has no such run."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sql = f"select distinct run_id from {LEDGER_TABLE} where starts_with(run_id, ?)"
+        rows = con.execute(sql, [run_id]).fetchall() if _ledger_exists(con) else []
+    if len(rows) != 1:
+        what = "matches several runs" if rows else "is not a run"
+        raise UsageError(
+            f"--run-id {run_id} {what} in {warehouse}; list the runs with "
+            f"`cadence report --list-runs --warehouse {warehouse}`"
+        )
+    return str(rows[0][0])
 
 
 def read_report_data(

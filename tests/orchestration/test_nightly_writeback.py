@@ -175,7 +175,7 @@ def test_unconfigured_crm_is_skipped_and_dry_run_writes_nothing(
     before = tasks_bytes(sandbox)
     run = run_audit(sandbox, warehouse, AS_OF, crms=("salesforce",), dry_run=True)
     assert run.summary.succeeded, run.summary.error
-    assert run.summary.writeback["hubspot"] == {"skipped": "CRM not configured"}
+    assert run.summary.writeback["hubspot"] == {"skipped": "CRM not audited"}
     assert run.calls["hubspot.total"] == 0
     assert run.summary.rows_synced["salesforce"] == 22 and run.summary.rows_synced.get("hubspot", 0) == 0
     wb = run.summary.writeback["salesforce"]
