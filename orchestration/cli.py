@@ -135,14 +135,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     import duckdb
 
     from orchestration.report import write_report
-    from orchestration.report.data import list_runs
+    from orchestration.report.data import find_run, list_runs
 
     if args.list_runs:
         for run_id, started, tasks in list_runs(args.warehouse):
             print(f"{run_id}  {started:%Y-%m-%d %H:%M:%S %Z}  {tasks:>6,} tasks")
         return 0
     try:
-        output = write_report(args.warehouse, args.output, run_id=args.run_id, rules=rules)
+        run_id = find_run(args.warehouse, args.run_id) if args.run_id else None
+        output = write_report(args.warehouse, args.output, run_id=run_id, rules=rules)
     except duckdb.CatalogException as exc:
         raise UsageError(
             f"{args.warehouse} has no marts yet ({str(exc).splitlines()[0]}); run `cadence run` first"
