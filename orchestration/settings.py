@@ -75,7 +75,7 @@ class Settings:
 
 def load_settings(settings_dir: str | Path | None = None) -> Settings:
     """Resolve and check every setting; raise SettingsError (one line) on the first problem."""
-    directory = Path(settings_dir) if settings_dir is not None else _default_settings_dir()
+    directory = (Path(settings_dir) if settings_dir is not None else _default_settings_dir()).absolute()
     toml = [SecretsTomlProvider(str(directory)), ConfigTomlProvider(str(directory))]
     sources = _Sources(directory, toml)
     sources.refuse_unknown_keys()

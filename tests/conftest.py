@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -22,6 +23,17 @@ def _built_in_rules() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("CADENCE_RULES", raising=False)
         yield
+
+
+# The settings of a real run: no test may read them from the machine it runs on.
+_REAL_RUN_ENV = ("SOURCES__", "CADENCE__", "CADENCE_WAREHOUSE")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.upper().startswith(_REAL_RUN_ENV):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
