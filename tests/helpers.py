@@ -19,3 +19,29 @@ def serve_org(document: dict[str, Any], directory: Path, name: str = "org.json")
     org_path.write_bytes(orjson.dumps(document))
     with serve_sandbox(OrgStore.load(org_path), ca_dir=directory / f"{name}.ca") as running:
         yield running
+
+
+def configure_as_production(running: RunningSandbox, workdir: Path, monkeypatch: Any) -> None:
+    """Point a real run's settings at `running` twice over: `.dlt/` in `workdir` (made the working
+    directory) and `SOURCES__*` env vars, as an admin who set up production would have."""
+    sf, hs = running.salesforce_config(), running.hubspot_config()
+    (workdir / ".dlt").mkdir(exist_ok=True)
+    (workdir / ".dlt" / "config.toml").write_text(
+        f'[sources.salesforce]\nlogin_url = "{sf.login_url}"\nclient_id = "{sf.client_id}"\n'
+        f'ca_bundle = "{sf.ca_bundle}"\n\n[sources.hubspot]\nbase_url = "{hs.base_url}"\n',
+        encoding="utf-8",
+    )
+    (workdir / ".dlt" / "secrets.toml").write_text(
+        f'[sources.salesforce]\nclient_secret = "{sf.client_secret}"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", hs.access_token)
+    monkeypatch.setenv("SOURCES__SALESFORCE__CLIENT_ID", sf.client_id)
+    monkeypatch.chdir(workdir)
+
+
+def crm_calls(running: RunningSandbox) -> dict[str, int]:
+    """The CRM API calls the sandbox answered (its /__sandbox/counters, without the control calls)."""
+    import requests
+
+    counters = requests.get(f"{running.http_url}/__sandbox/counters", timeout=10).json()
+    return {name: count for name, count in counters.items() if not name.startswith("control.") and count}
