@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
+from ingest.sandbox_settings import hubspot_config, salesforce_config
 
 
 @contextmanager
@@ -24,7 +25,7 @@ def serve_org(document: dict[str, Any], directory: Path, name: str = "org.json")
 def configure_as_production(running: RunningSandbox, workdir: Path, monkeypatch: Any) -> None:
     """Point a real run's settings at `running` twice over: `.dlt/` in `workdir` (made the working
     directory) and `SOURCES__*` env vars, as an admin who set up production would have."""
-    sf, hs = running.salesforce_config(), running.hubspot_config()
+    sf, hs = salesforce_config(running), hubspot_config(running)
     (workdir / ".dlt").mkdir(exist_ok=True)
     (workdir / ".dlt" / "config.toml").write_text(
         f'[sources.salesforce]\nlogin_url = "{sf.login_url}"\nclient_id = "{sf.client_id}"\n'

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.sandbox_settings import hubspot_config
 from orchestration.cli import main
 from tests.conftest import StartSandbox
 from tests.helpers import crm_calls
@@ -19,7 +20,7 @@ def test_run_with_only_hubspot_configured_audits_hubspot_alone(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     running = start_sandbox(hand_made_org())
-    hubspot = running.hubspot_config()
+    hubspot = hubspot_config(running)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", hubspot.access_token)
     monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", hubspot.base_url)

@@ -16,6 +16,7 @@ from dagster._serdes import serialize_value
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import connect
 from ingest.sandbox import RunningSandbox
+from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.definitions import code_location_definitions
 from orchestration.resources import HubSpotResource, SalesforceResource
 from orchestration.settings import load_settings
@@ -37,7 +38,7 @@ def sandbox(start_sandbox: StartSandbox) -> RunningSandbox:
 @pytest.fixture
 def settings_env(sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Every CRM setting set to a value that is not its default, as `cadence run` would read them."""
-    sf, hs, credentials = sandbox.salesforce_config(), sandbox.hubspot_config(), sandbox.sandbox.credentials
+    sf, hs, credentials = salesforce_config(sandbox), hubspot_config(sandbox), sandbox.credentials
     env = {
         "SOURCES__SALESFORCE__LOGIN_URL": sf.login_url,
         "SOURCES__SALESFORCE__CLIENT_ID": sf.client_id,
