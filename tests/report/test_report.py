@@ -194,5 +194,6 @@ def test_cadence_report_command(built: Built, tmp_path: Path, capsys: pytest.Cap
     assert capsys.readouterr().out.strip() == f"report: {output}"
     # Without a run id it lists the latest run's tasks: the nightly run's.
     assert dom.tables(output.read_text())["tasks-table"] == dom.tables(built.html)["tasks-table"]
-    with pytest.raises(SystemExit, match="not found"):
-        main(["report", "--warehouse", str(tmp_path / "missing.duckdb")])
+    assert main(["report", "--warehouse", str(tmp_path / "missing.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing.duckdb not found; run `cadence demo`" in err
