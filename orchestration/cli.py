@@ -49,10 +49,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.settings import load_settings
 
+    args.rules_file = _rules_file(args)
     settings = load_settings()  # every setting checked before the slow imports and any work
     args.warehouse = args.warehouse or Path(settings.run.warehouse)
     args.max_tasks_per_run = args.max_tasks_per_run or settings.run.max_tasks_per_run
-    args.rules_file = _rules_file(args)
     from orchestration.runtime import RunOptions, run_nightly_audit
 
     options = _run_options(args, RunOptions)
@@ -65,11 +65,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The sandbox's own settings only: the demo never reads `.dlt/` or `SOURCES__*`."""
     from ingest.errors import UsageError
 
+    args.rules_file = _rules_file(args)
     if args.org is not None and not args.org.exists():  # before the imports: they take seconds
         raise UsageError(f"org file {args.org} not found; omit --org to generate one")
     args.warehouse = args.warehouse or DEFAULT_WAREHOUSE
     args.max_tasks_per_run = args.max_tasks_per_run or DEFAULT_MAX_TASKS
-    args.rules_file = _rules_file(args)
     from ingest.sandbox import OrgStore, serve_sandbox
     from ingest.sandbox.generator import generate_org, write_org
     from ingest.sandbox_settings import hubspot_config, salesforce_config
