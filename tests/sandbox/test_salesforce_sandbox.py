@@ -290,7 +290,6 @@ def test_dates_booleans_and_null_ordering(shared_sf: Salesforce) -> None:
     [
         "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
         "SELECT Owner.Name FROM Account",
-        "SELECT Type, COUNT(Id) FROM Account GROUP BY Type",
         "SELECT Id FROM Account GROUP BY Type",
         "SELECT Id FROM Account WHERE Id IN (SELECT AccountId FROM Contact)",
         "SELECT Id FROM Account WHERE CreatedDate = TODAY",

@@ -2,7 +2,8 @@
 
 OAuth token endpoint, versions, SOQL `query/` and `queryAll/` with server-side cursors and
 `nextRecordsUrl` paging, `sobjects/` describe / create / get / update / soft delete, and
-`composite/sobjects` batches with `allOrNone`. Auth, counters, call faults and `Sforce-Limit-Info`
+`composite/sobjects` batches with `allOrNone`,
+`limits/` and the daily API budget (limits.py). Auth, counters, call faults and `Sforce-Limit-Info`
 are the core's (`ingest.sandbox.core`); this API's hooks answer them in Salesforce's format.
 
 Records in the store are never mutated in place: a write stores a new dict. A query cursor keeps
@@ -41,6 +42,8 @@ from ingest.sandbox.salesforce.errors import (
     oauth_error,
     salesforce_error,
 )
+from ingest.sandbox.salesforce.limits import DAILY_API_LIMIT as DAILY_API_LIMIT  # re-exported
+from ingest.sandbox.salesforce.limits import ApiBudget
 from ingest.sandbox.salesforce.models import (
     API_VERSIONS,
     DERIVED_FIELDS,
@@ -61,7 +64,6 @@ DEFAULT_BATCH_SIZE = 2000
 MIN_BATCH_SIZE = 200
 COMPOSITE_LIMIT = 200
 KEPT_CURSORS = 50
-DAILY_API_LIMIT = 15000  # what Sforce-Limit-Info reports as the allowance
 
 # ---- query cursors -----------------------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class SalesforceApi:
         self.schema = SalesforceSchema(sandbox.store)
         self.cursors = CursorCache()
         self.sessions: set[str] = set()  # access tokens issued and not expired
+        self.budget = ApiBudget.from_org(sandbox.store.extras.get("salesforce") or {})
 
     # ---- core hooks (ingest.sandbox.core.app.ApiHooks) -----------------------------------------
     def authenticate(self, request: Request) -> None:
@@ -160,6 +163,7 @@ class SalesforceApi:
         token = header.split(" ", 1)[1].strip() if " " in header else ""
         if token not in self.sessions:
             raise invalid_session()
+        self.budget.spend()  # every authenticated call is an API call (limits.py)
 
     def issue_session(self) -> str:
         token = "00D000000000001!" + uuid.uuid4().hex
@@ -176,8 +180,7 @@ class SalesforceApi:
         return not_found()
 
     def finish(self, response: Response) -> None:
-        used = self.sandbox.counters["salesforce.total"]
-        response.headers.setdefault("Sforce-Limit-Info", f"api-usage={used}/{DAILY_API_LIMIT}")
+        response.headers.setdefault("Sforce-Limit-Info", self.budget.header())
 
     # ---- OAuth ---------------------------------------------------------------------------------
     def token(self, request: Request) -> Response:
@@ -213,6 +216,12 @@ class SalesforceApi:
             },
         )
 
+    def limits(self, request: Request) -> Any:
+        return self.budget.limits()
+
+    def configure_budget(self, request: Request) -> Any:
+        return self.budget.configure(request.json())
+
     def versions(self, request: Request) -> Any:
         return [{"label": f"v{v}", "url": f"/services/data/v{v}", "version": v} for v in API_VERSIONS]
 
@@ -226,6 +235,8 @@ class SalesforceApi:
         with self.store.lock:  # a list of references is a consistent snapshot: writes replace dicts
             snapshot = list(self.store.salesforce.get(compiled.sobject, {}).values())
         visible = snapshot if include_deleted else [r for r in snapshot if not r.get("IsDeleted")]
+        if isinstance(compiled, soql.CompiledAggregate):
+            return self._aggregate_page(compiled, visible)
         matched = compiled.run(visible)
         if compiled.count_only:
             return Response(200, {"totalSize": len(matched), "done": True, "records": []})
@@ -241,6 +252,15 @@ class SalesforceApi:
             self.cursors.add(cursor)
         return _page(cursor, 0)
 
+    def _aggregate_page(self, compiled: soql.CompiledAggregate, visible: list[Record]) -> Response:
+        """AggregateResult records, all in one page (aggregate queries have no queryMore)."""
+        try:
+            rows = compiled.run(visible)
+        except soql.SoqlError as error:
+            raise ApiError(400, salesforce_error(error.code, error.message)) from error
+        records = [{"attributes": {"type": "AggregateResult"}, **row} for row in rows]
+        return Response(200, {"totalSize": len(records), "done": True, "records": records})
+
     def query_more(self, request: Request) -> Response:
         cursor = self.cursors.get(request.params["locator"])
         offset = int(request.params["offset"])
@@ -248,7 +268,7 @@ class SalesforceApi:
             raise ApiError(400, salesforce_error("INVALID_QUERY_LOCATOR", "invalid query locator"))
         return _page(cursor, offset)
 
-    def _compile(self, text: str) -> soql.CompiledQuery:
+    def _compile(self, text: str) -> soql.CompiledQuery | soql.CompiledAggregate:
         try:
             parsed = soql.parse(text)
             sobject = self.schema.resolve_object(parsed.sobject)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.sandbox.core.app import Sandbox
+from ingest.sandbox.core.control import CONTROL
 from ingest.sandbox.salesforce.responses import SalesforceApi
 
 API = "salesforce"  # route api, counter prefix ("salesforce.total")
@@ -25,6 +26,7 @@ def register(sandbox: Sandbox) -> None:
             True,
         ),
         ("GET", rf"{DATA}/(?:query|queryAll)", "salesforce.query", api.query, True),
+        ("GET", rf"{DATA}/limits", "salesforce.limits", api.limits, True),
         ("GET", rf"{DATA}/sobjects", "salesforce.describe", api.describe_global, True),
         ("GET", rf"{DATA}/sobjects/{sobject}/describe", "salesforce.describe", api.describe, True),
         ("POST", rf"{DATA}/sobjects/{sobject}", "salesforce.sobject_create", api.create, True),
@@ -36,3 +38,7 @@ def register(sandbox: Sandbox) -> None:
     ]
     for method, pattern, name, handler, auth in routes:
         sandbox.route(method, pattern, name, api=API, auth=auth)(handler)
+    # The control surface's Salesforce part (never counted, never authenticated): the API budget.
+    budget = "/__sandbox/salesforce/api_budget"
+    configure = sandbox.route("POST", budget, "control.salesforce_api_budget", api=CONTROL, auth=False)
+    configure(api.configure_budget)

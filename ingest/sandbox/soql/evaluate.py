@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.sandbox.soql.aggregate import CompiledAggregate, compile_aggregate
 from ingest.sandbox.soql.parser import (
     Comparison,
     Condition,
@@ -71,8 +72,12 @@ def _sorted_by(
     return nulls + values if nulls_first else values + nulls
 
 
-def compile_query(query: SoqlQuery, sobject: str, field_types: FieldTypes) -> CompiledQuery:
+def compile_query(
+    query: SoqlQuery, sobject: str, field_types: FieldTypes
+) -> CompiledQuery | CompiledAggregate:
     """Bind `query` to an object's fields (lower-case name -> (API name, type)); raises INVALID_FIELD."""
+    if query.is_aggregate:
+        return compile_aggregate(query, sobject, field_types, _resolve, _compile_condition)
     fields = tuple(_resolve(field_types, sobject, name)[0] for name in query.fields)
     if len(set(fields)) != len(fields):
         raise malformed("duplicate field selected")

@@ -53,22 +53,47 @@ class OrderKey:
 
 
 @dataclass(frozen=True)
+class SelectItem:
+    """One SELECT element of an aggregate query: a field (`function` None) or `FUNCTION(field)`."""
+
+    expression: str  # as written: "Type", "COUNT(Id)", "COUNT()"
+    function: str | None = None  # upper case: COUNT, COUNT_DISTINCT, MIN, MAX, SUM, AVG
+    field: str | None = None  # None for COUNT()
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
 class SoqlQuery:
-    fields: tuple[str, ...]  # as written; empty for COUNT()
+    fields: tuple[str, ...]  # as written; empty for COUNT() and for aggregate queries
     sobject: str
     where: Condition | None = None
     order_by: tuple[OrderKey, ...] = ()
     limit: int | None = None
     count_only: bool = False
+    # Aggregate queries (GROUP BY and/or aggregate functions): `items` replaces `fields`.
+    items: tuple[SelectItem, ...] = ()
+    group_by: tuple[str, ...] = ()
+    having: Condition | None = None
+
+    @property
+    def is_aggregate(self) -> bool:
+        return bool(self.items)
 
 
 # ---- parser ------------------------------------------------------------------------------------
+
+
+# SOQL's aggregate functions ("Aggregate Functions", SOQL and SOSL Reference):
+# https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_agg_functions.htm
+AGGREGATE_FUNCTIONS = frozenset({"COUNT", "COUNT_DISTINCT", "MIN", "MAX", "SUM", "AVG"})
+_CLAUSE_WORDS = frozenset({"FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET"})
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.position = 0
+        self.aggregates_allowed = False  # in HAVING and an aggregate query's ORDER BY
 
     @property
     def current(self) -> Token:
@@ -100,33 +125,92 @@ class _Parser:
             raise malformed(f"functions are not supported by the sandbox: '{token.text}(...)'")
         return token.text
 
-    # SELECT ... FROM ... [WHERE] [ORDER BY] [LIMIT]
+    def aggregate_expression(self) -> str:
+        """A field, or (in HAVING / an aggregate ORDER BY) `FUNCTION(field)`, as written."""
+        if self.aggregates_allowed and self.tokens[self.position + 1].kind == "(":
+            item = self.select_item(alias_allowed=False)
+            return item.expression
+        return self.field_name()
+
+    # SELECT ... FROM ... [WHERE] [GROUP BY [HAVING]] [ORDER BY] [LIMIT]
     def query(self) -> SoqlQuery:
         self.expect_keyword("SELECT")
-        fields, count_only = self.select_list()
+        items = self.select_list()
         self.expect_keyword("FROM")
         sobject = self.expect("ident").text
         if "." in sobject:
             raise self.unexpected()
         where = self.where_clause()
+        group_by = self.group_by_clause()
+        aggregate = bool(group_by) or any(item.function for item in items)
+        count_only = len(items) == 1 and items[0].expression.upper() == "COUNT()" and items[0].alias is None
+        self.aggregates_allowed = aggregate and not count_only
+        having = self.having_clause(group_by)
+        if count_only and (group_by or self.current.is_keyword("ORDER")):
+            # "You can't use COUNT() with an ORDER BY clause ... with a GROUP BY clause for API version
+            # 19.0 and later. Use COUNT(fieldName) instead." (COUNT() and COUNT(fieldName), SOQL reference)
+            raise malformed("COUNT() cannot be used with GROUP BY or ORDER BY; use COUNT(fieldName) instead")
         order_by = self.order_by_clause()
         limit = self.limit_clause()
         if self.current.kind != "eof":
             raise self.unexpected()
-        return SoqlQuery(tuple(fields), sobject, where, tuple(order_by), limit, count_only)
+        if count_only:
+            return SoqlQuery((), sobject, where, (), limit, count_only=True)
+        if aggregate:
+            return SoqlQuery(
+                (), sobject, where, tuple(order_by), limit, False, tuple(items), group_by, having
+            )
+        if any(item.alias for item in items):
+            raise malformed("Only aggregate expressions use field aliasing")
+        fields = tuple(item.expression for item in items)
+        return SoqlQuery(fields, sobject, where, tuple(order_by), limit)
 
-    def select_list(self) -> tuple[list[str], bool]:
-        if self.current.is_keyword("COUNT") and self.tokens[self.position + 1].kind == "(":
-            self.position += 2
-            if self.current.kind != ")":
-                raise malformed("only COUNT() is supported by the sandbox, not COUNT(field)")
+    def select_list(self) -> list[SelectItem]:
+        items = [self.select_item()]
+        while self.current.kind == ",":
             self.advance()
-            return [], True
+            items.append(self.select_item())
+        if any(item.expression.upper() == "COUNT()" for item in items) and len(items) > 1:
+            raise malformed("COUNT() must be the only element in the SELECT list")  # SOQL reference, COUNT()
+        return items
+
+    def select_item(self, alias_allowed: bool = True) -> SelectItem:
+        token = self.current
+        if token.kind == "ident" and self.tokens[self.position + 1].kind == "(":
+            function = token.text.upper()
+            if function not in AGGREGATE_FUNCTIONS:
+                raise malformed(f"functions are not supported by the sandbox: '{token.text}(...)'")
+            self.position += 2
+            field = None if self.current.kind == ")" and function == "COUNT" else self.field_name()
+            self.expect(")")
+            item = SelectItem(f"{token.text}({field or ''})", function, field)
+        else:
+            name = self.field_name()
+            item = SelectItem(name, None, name)
+        if alias_allowed and self.current.kind == "ident" and self.current.text.upper() not in _CLAUSE_WORDS:
+            item = SelectItem(item.expression, item.function, item.field, self.advance().text)
+        return item
+
+    def group_by_clause(self) -> tuple[str, ...]:
+        if not self.current.is_keyword("GROUP"):
+            return ()
+        self.advance()
+        self.expect_keyword("BY")
+        if self.current.is_keyword("ROLLUP", "CUBE"):
+            raise malformed(f"GROUP BY {self.current.text.upper()} is not supported by the sandbox")
         fields = [self.field_name()]
         while self.current.kind == ",":
             self.advance()
             fields.append(self.field_name())
-        return fields, False
+        return tuple(fields)
+
+    def having_clause(self, group_by: tuple[str, ...]) -> Condition | None:
+        if not self.current.is_keyword("HAVING"):
+            return None
+        if not group_by:
+            raise malformed("HAVING requires a GROUP BY clause")
+        self.advance()
+        return self.condition()
 
     def where_clause(self) -> Condition | None:
         if not self.current.is_keyword("WHERE"):
@@ -158,7 +242,7 @@ class _Parser:
         return self.predicate()
 
     def predicate(self) -> Condition:
-        field = self.field_name()
+        field = self.aggregate_expression()
         token = self.current
         if token.kind == "op":
             self.advance()
@@ -215,7 +299,7 @@ class _Parser:
         return keys
 
     def order_key(self) -> OrderKey:
-        field = self.field_name()
+        field = self.aggregate_expression()
         descending = False
         if self.current.is_keyword("ASC", "DESC"):
             descending = self.advance().text.upper() == "DESC"
