@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
+from orchestration.doctor.cli import add_doctor_command
 
 DEFAULT_WAREHOUSE = Path("var/warehouse.duckdb")
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
@@ -267,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=cmd_ingest)
 
     add_sandbox_commands(commands)
+    add_doctor_command(commands)
     _add_bench_parser(commands)
     return parser
 

@@ -63,6 +63,7 @@ class HubSpotClient:
         )
         self.max_attempts = max_attempts
         self.calls = 0
+        self.last_headers: Mapping[str, str] = {}  # of the last answer (rate-limit headers, for the doctor)
         self._session = make_session(config.ca_bundle)
         self._session.headers.update(
             {"Authorization": f"Bearer {config.access_token}", "Content-Type": "application/json"}
@@ -92,6 +93,7 @@ class HubSpotClient:
                 response = self._session.request(
                     method, self.base_url + path, data=payload, params=params, timeout=REQUEST_TIMEOUT_SECONDS
                 )
+                self.last_headers = response.headers
                 if response.status_code < 300:
                     return orjson.loads(response.content) if response.content else {}
             except (*_TRANSIENT_ERRORS, orjson.JSONDecodeError) as exc:  # a truncated page decodes badly too

@@ -12,7 +12,11 @@ from orchestration.writeback.run import WriteOutcome
 
 BATCH_LIMIT = 100
 TASK_TO_COMPANY = 192  # HubSpot-defined association type id
-PRIORITIES = {"High": "HIGH", "Normal": "MEDIUM"}
+PRIORITIES = {"High": "HIGH", "Normal": "MEDIUM"}  # overdue_visit_tasks.priority -> hs_task_priority
+NEW_STATUS, CLOSED_STATUS = (
+    "NOT_STARTED",
+    "COMPLETED",
+)  # hs_task_status written (doctor checks)
 
 
 class HubSpotTaskWriter:
@@ -39,7 +43,7 @@ class HubSpotTaskWriter:
         ]
 
     def close(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
-        inputs = [{"id": a.crm_task_id, "properties": {"hs_task_status": "COMPLETED"}} for a in batch]
+        inputs = [{"id": a.crm_task_id, "properties": {"hs_task_status": CLOSED_STATUS}} for a in batch]
         response = self.client.request("POST", "/crm/v3/objects/tasks/batch/update", json={"inputs": inputs})
         closed = {result["id"] for result in response.get("results", [])}
         error = _errors_text(response)
@@ -87,7 +91,7 @@ class HubSpotTaskWriter:
         properties = {
             "hs_task_subject": action.subject,
             "hs_task_body": action.description(),
-            "hs_task_status": "NOT_STARTED",
+            "hs_task_status": NEW_STATUS,
             "hs_task_priority": PRIORITIES.get(action.priority or "", "MEDIUM"),
             "hs_timestamp": due.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "hubspot_owner_id": action.owner_id,

@@ -10,6 +10,10 @@ from orchestration.writeback.actions import TASK_KEY_MARKER, TaskAction
 from orchestration.writeback.run import WriteOutcome
 
 COMPOSITE_LIMIT = 200
+NEW_STATUS, CLOSED_STATUS = (
+    "Not Started",
+    "Completed",
+)  # Task.Status written (doctor checks)
 
 
 class SalesforceTaskWriter:
@@ -28,7 +32,7 @@ class SalesforceTaskWriter:
 
     def close(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
         records = [
-            {"attributes": {"type": "Task"}, "Id": a.crm_task_id, "Status": "Completed"} for a in batch
+            {"attributes": {"type": "Task"}, "Id": a.crm_task_id, "Status": CLOSED_STATUS} for a in batch
         ]
         results = self._composite("PATCH", records)
         return [_outcome(action, result) for action, result in zip(batch, results, strict=True)]
@@ -60,7 +64,7 @@ class SalesforceTaskWriter:
             "Subject": action.subject,
             "ActivityDate": action.due_date.isoformat() if action.due_date else None,
             "Priority": action.priority,
-            "Status": "Not Started",
+            "Status": NEW_STATUS,
             "Description": action.description(),
         }
         if self.task_key_field:

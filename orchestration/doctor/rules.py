@@ -1,0 +1,75 @@
+"""The business rules the doctor checks against the org's picklists, and the CRM field each one reads.
+
+The values come through ONE function, `_rule_values()`, from any object with the rules' attribute
+names (the rules model) or a mapping; by default the dbt vars of dbt_project/dbt_project.yml, where
+the rules live today. Swapping in the validated rules model is one line at the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
+
+RuleValues = dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class PicklistRule:
+    key: str  # the rule's (and dbt var's) name
+    crm: str
+    sobject: str  # Salesforce sobject or HubSpot object type
+    field: str  # Salesforce field or HubSpot property
+    meaning: str  # what a value listed in this rule means, for messages
+
+
+PICKLIST_RULES: tuple[PicklistRule, ...] = (
+    PicklistRule("salesforce_active_types", "salesforce", "Account", "Type", "status 'active'"),
+    PicklistRule("salesforce_prospect_types", "salesforce", "Account", "Type", "status 'prospect'"),
+    PicklistRule("salesforce_visit_event_types", "salesforce", "Event", "Type", "the event is a visit"),
+    PicklistRule("salesforce_visit_task_types", "salesforce", "Task", "Type", "the task is a visit"),
+    PicklistRule("salesforce_visit_task_statuses", "salesforce", "Task", "Status", "the visit task is done"),
+    PicklistRule(
+        "hubspot_active_lifecyclestages", "hubspot", "companies", "lifecyclestage", "status 'active'"
+    ),
+    PicklistRule("hubspot_prospect_lifecyclestages", "hubspot", "companies", "lifecyclestage", "'prospect'"),
+    PicklistRule(
+        "hubspot_excluded_meeting_outcomes", "hubspot", "meetings", "hs_meeting_outcome", "not a visit"
+    ),
+)
+
+# What an org value no rule lists means, per field (for the INFO line on unmapped values).
+UNMAPPED_MEANING = {
+    ("Account", "Type"): "out of scope: no cadence, no task",
+    ("Event", "Type"): "not a visit",
+    ("Task", "Type"): "not a visit",
+    ("Task", "Status"): "a visit task with it does not count as a visit",
+    ("companies", "lifecyclestage"): "out of scope: no cadence, no task",
+    ("meetings", "hs_meeting_outcome"): "the meeting counts as a visit",
+}
+
+
+def _rule_values(rules: Mapping[str, Any] | object | None = None) -> RuleValues:
+    """The picklist rules' values by key, from the rules model / a mapping (None: dbt_project.yml)."""
+    source: Any = _dbt_vars() if rules is None else rules
+    if isinstance(source, Mapping):
+        return {rule.key: tuple(source[rule.key]) for rule in PICKLIST_RULES}
+    return {rule.key: tuple(getattr(source, rule.key)) for rule in PICKLIST_RULES}
+
+
+def _dbt_vars() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8"))["vars"]
+
+
+def rules_for(crm: str, sobject: str, field: str) -> list[PicklistRule]:
+    return [r for r in PICKLIST_RULES if (r.crm, r.sobject, r.field) == (crm, sobject, field)]
+
+
+def picklist_fields(crm: str) -> list[tuple[str, str]]:
+    """The (object, field) pairs of this CRM that rules map, in rule order."""
+    return list(dict.fromkeys((r.sobject, r.field) for r in PICKLIST_RULES if r.crm == crm))
