@@ -228,24 +228,23 @@ def _owners(org: _Org, config: SalesforceConfig, rules: RuleValues) -> list[Chec
     in_scope = [*rules["salesforce_active_types"], *rules["salesforce_prospect_types"]]
     soql = f"SELECT OwnerId, COUNT(Id) FROM Account WHERE Type IN ({_soql_list(in_scope)}) GROUP BY OwnerId"
     per_owner = {row["OwnerId"]: int(row["expr0"]) for row in org.query(soql)}
+    checks = []
+    if unowned := per_owner.pop(None, 0):
+        message = f"{unowned:,} in-scope accounts have no owner: they get no overdue-visit task"
+        checks.append(Check(CRM, "owners", Status.WARN, message, "assign an owner (OwnerId) to them"))
     active = {row["Id"] for row in org.query("SELECT Id FROM User WHERE IsActive = true")}
     stray = {owner: n for owner, n in per_owner.items() if owner not in active}
     if not stray:
-        message = (
-            f"all {sum(per_owner.values()):,} in-scope accounts are owned by {len(per_owner)} active users"
-        )
-        return [Check(CRM, "owners", Status.OK, message)]
+        owned = sum(per_owner.values())
+        message = f"all {owned:,} owned in-scope accounts belong to {len(per_owner)} active users"
+        return [*checks, Check(CRM, "owners", Status.OK, message)]
     listed = ", ".join(f"{owner} ({n:,})" for owner, n in sorted(stray.items(), key=lambda kv: -kv[1])[:5])
-    return [
-        Check(
-            CRM,
-            "owners",
-            Status.WARN,
-            f"{sum(stray.values()):,} in-scope accounts are owned by {len(stray)} user(s) that are not "
-            f"active Users: {listed}; their overdue-visit tasks would go to nobody who works",
-            "reassign those accounts to active reps, or reactivate the users",
-        )
-    ]
+    message = (
+        f"{sum(stray.values()):,} in-scope accounts are owned by {len(stray)} user(s) that are not active "
+        f"Users: {listed}; their overdue-visit tasks would go to inactive users"
+    )
+    fix = "reassign those accounts to active reps, or reactivate the users"
+    return [*checks, Check(CRM, "owners", Status.WARN, message, fix)]
 
 
 _CHECKS: tuple[tuple[str, Callable[[_Org, SalesforceConfig, RuleValues], list[Check]]], ...] = (
