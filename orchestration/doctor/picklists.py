@@ -119,5 +119,5 @@ def unmapped_check(
         picklist.crm,
         picklist.name,
         Status.INFO,
-        f"values no rule lists, {noun} each ({meaning}): {', '.join(parts)}",
+        f"values no rule lists ({meaning}), with their {noun}: {', '.join(parts)}",
     )

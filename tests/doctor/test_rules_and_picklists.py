@@ -1,0 +1,87 @@
+"""The doctor's rules source (one function) and its CRM-neutral picklist comparison, on hand-made values."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import yaml
+
+from orchestration.doctor.picklists import OrgPicklist, rule_checks, unmapped_check, written_check
+from orchestration.doctor.report import Status
+from orchestration.doctor.rules import DBT_PROJECT, PICKLIST_RULES, _rule_values
+
+ACCOUNT_TYPE = OrgPicklist(
+    "salesforce",
+    "Account",
+    "Type",
+    ("Prospect", "Customer - Direct", "Active Referral Source", "Partner"),
+    {"Prospect": "Prospect", "Customer (direct)": "Customer - Direct", "Referral": "Active Referral Source"},
+)
+
+
+def rules(**overrides: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {**_rule_values(), **overrides}
+
+
+def test_rule_values_default_to_the_dbt_vars_and_take_a_model_or_a_mapping() -> None:
+    dbt_vars = yaml.safe_load(DBT_PROJECT.read_text())["vars"]
+    defaults = _rule_values()
+    assert defaults["salesforce_prospect_types"] == ("Prospect",)
+    assert defaults == {rule.key: tuple(dbt_vars[rule.key]) for rule in PICKLIST_RULES}
+    model = SimpleNamespace(**{**dbt_vars, "salesforce_prospect_types": ["Lead"]})  # attribute access
+    assert _rule_values(model)["salesforce_prospect_types"] == ("Lead",)
+    assert (
+        _rule_values({**dbt_vars, "hubspot_excluded_meeting_outcomes": []})[
+            "hubspot_excluded_meeting_outcomes"
+        ]
+        == ()
+    )
+
+
+def test_a_rule_value_the_org_lacks_is_blocking_and_names_the_rule_key_and_value() -> None:
+    checks = rule_checks(
+        ACCOUNT_TYPE, rules(salesforce_active_types=("Customer (direct)", "customer - direct"))
+    )
+    assert [(c.name, c.status) for c in checks] == [
+        ("salesforce_active_types", Status.BLOCKING),
+        ("salesforce_active_types", Status.BLOCKING),
+        ("salesforce_prospect_types", Status.OK),
+    ]
+    assert checks[0].line() == (
+        "BLOCKING salesforce salesforce_active_types: 'Customer (direct)' is not a value of Account.Type "
+        "('Customer (direct)' is the label of 'Customer - Direct') -- fix: list the org's API names in "
+        "salesforce_active_types (picklist values are API names, not labels; the org has 'Prospect', "
+        "'Customer - Direct', 'Active Referral Source', 'Partner'), or have an admin add 'Customer (direct)' "
+        "to Account.Type"
+    )
+    assert "(the org's value is 'Customer - Direct': values are case-sensitive)" in checks[1].message
+    assert (
+        checks[2].line() == "OK       salesforce salesforce_prospect_types: 1 value(s), all in Account.Type"
+    )
+
+
+def test_org_values_no_rule_lists_are_info_with_counts_including_no_value() -> None:
+    counts = {"Prospect": 7, "Partner": 3, "Vendor": 2, None: 4}  # 'Vendor' is in the data only
+    check = unmapped_check(
+        ACCOUNT_TYPE, rules(salesforce_active_types=("Customer - Direct",)), counts, "accounts"
+    )
+    assert check is not None and check.status is Status.INFO
+    assert check.message == (
+        "values no rule lists (out of scope: no cadence, no task), with their accounts: "
+        "'Active Referral Source' (0), 'Partner' (3), 'Vendor' (2), no value (4)"
+    )
+    everything = rules(salesforce_active_types=("Customer - Direct", "Active Referral Source", "Partner"))
+    assert unmapped_check(ACCOUNT_TYPE, everything, {"Prospect": 1}, "accounts") is None
+
+
+def test_values_the_writeback_writes_must_exist_and_an_undeclared_picklist_is_a_warning() -> None:
+    status = OrgPicklist("salesforce", "Task", "Status", ("Open", "Completed"))
+    check = written_check(status, ("Not Started", "Completed"))
+    assert check.status is Status.BLOCKING
+    assert (
+        check.message == "the writeback writes 'Not Started', which Task.Status lacks: task writes would fail"
+    )
+    assert written_check(status, ("Completed",)).status is Status.OK
+    undeclared = rule_checks(OrgPicklist("salesforce", "Event", "Type", ()), rules())
+    assert [c.status for c in undeclared] == [Status.WARN]
+    assert "salesforce_visit_event_types cannot be checked" in undeclared[0].message
