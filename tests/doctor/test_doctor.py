@@ -4,8 +4,10 @@ per check, exit 0 when ready and 2 with one line per blocking problem."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -128,3 +130,19 @@ def test_cli_usage_errors_are_one_line_exit_2(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_project_tasks_dry_runs_the_first_night_per_rep_and_writes_nothing(tmp_path: Path) -> None:
+    as_of = date(2026, 3, 31)
+    document = generate_org(accounts=30, seed=7, junk=False, anchor_date=as_of)
+    with serve_sandbox(OrgStore(document), ca_dir=tmp_path / "ca") as running:
+        report = run_doctor(configs(running), _rule_values(), project_tasks_as_of=as_of)
+        counters = requests.get(f"{running.http_url}/__sandbox/counters", timeout=10).json()
+    assert report.exit_code == 0
+    projected = {c.crm: c.message for c in report.checks if c.name == "projected tasks"}
+    assert projected.keys() == {"salesforce", "hubspot"}
+    for message in projected.values():
+        total, per_rep = re.fullmatch(r"the first night would create (\d+) task\(s\): (.*)", message).groups()
+        counts = [int(part.rsplit(" ", 1)[1]) for part in per_rep.split(", ")]
+        assert int(total) == sum(counts) > 0  # the generated org has overdue accounts for each rep
+    assert [name for name in counters if any(word in name for word in WRITE_ROUTES)] == []
