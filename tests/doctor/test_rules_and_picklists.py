@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 
 import yaml
 
+from orchestration.doctor.hubspot import WRITTEN_TASK_PROPERTIES
 from orchestration.doctor.picklists import OrgPicklist, rule_checks, unmapped_check, written_check
 from orchestration.doctor.report import Status
 from orchestration.doctor.rules import DBT_PROJECT, PICKLIST_RULES, _rule_values
+from orchestration.doctor.salesforce import WRITTEN_TASK_FIELDS
+from orchestration.writeback.actions import TaskAction
+from orchestration.writeback.hubspot import HubSpotTaskWriter
+from orchestration.writeback.salesforce import SalesforceTaskWriter
 
 ACCOUNT_TYPE = OrgPicklist(
     "salesforce",
@@ -85,3 +91,16 @@ def test_values_the_writeback_writes_must_exist_and_an_undeclared_picklist_is_a_
     undeclared = rule_checks(OrgPicklist("salesforce", "Event", "Type", ()), rules())
     assert [c.status for c in undeclared] == [Status.WARN]
     assert "salesforce_visit_event_types cannot be checked" in undeclared[0].message
+
+
+def test_the_doctor_checks_every_task_field_the_writeback_writes() -> None:
+    action = TaskAction(
+        "salesforce:001A:2026-01-01", "create", "salesforce", "001A", "salesforce:001A", "005A",
+        "Overdue visit", date(2026, 1, 1), 3, "High", None,
+    )  # fmt: skip
+    salesforce = SalesforceTaskWriter.__new__(SalesforceTaskWriter)  # no org: only the record shape
+    salesforce.task_key_field = None
+    assert set(salesforce._new_task(action)) - {"attributes"} == set(WRITTEN_TASK_FIELDS)
+    hubspot = HubSpotTaskWriter.__new__(HubSpotTaskWriter)
+    hubspot.task_key_property = None
+    assert set(hubspot._new_task(action)["properties"]) == set(WRITTEN_TASK_PROPERTIES)
