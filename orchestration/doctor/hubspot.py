@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ingest.config import HubSpotConfig
@@ -49,7 +50,8 @@ class _Portal:
 
 
 def hubspot_checks(config: HubSpotConfig, rules: RuleValues) -> list[Check]:
-    client = HubSpotClient(config, retry_base_seconds=0.2, max_attempts=2)
+    # A few attempts: the counting searches may meet the portal's 5-per-second search limit (429).
+    client = HubSpotClient(config, retry_base_seconds=0.2, max_attempts=4)
     try:
         login = _login(client, config)
         if login[-1].status is Status.BLOCKING:
@@ -175,8 +177,8 @@ def _picklists(portal: _Portal, config: HubSpotConfig, rules: RuleValues) -> lis
     for object_type, name in picklist_fields(CRM):
         picklist = _picklist(portal, object_type, name)
         checks.extend(rule_checks(picklist, rules))
-        counts = _value_counts(portal, picklist, rules)
-        if (found := unmapped_check(picklist, rules, counts, object_type)) is not None:
+        count = partial(_value_counts, portal, picklist, rules)
+        if (found := unmapped_check(picklist, rules, count, object_type)) is not None:
             checks.append(found)
     for name, written in WRITTEN_TASK_VALUES.items():
         checks.append(written_check(_picklist(portal, "tasks", name), written))

@@ -7,9 +7,10 @@ lists are INFO, with their record counts, so an admin sees what the rules leave 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ingest.errors import CadenceError
 from orchestration.doctor.report import Check, Status
 from orchestration.doctor.rules import UNMAPPED_MEANING, RuleValues, rules_for
 
@@ -99,9 +100,18 @@ def written_check(picklist: OrgPicklist, written: Sequence[str]) -> Check:
 
 
 def unmapped_check(
-    picklist: OrgPicklist, rules: RuleValues, counts: Mapping[str | None, int], noun: str
+    picklist: OrgPicklist, rules: RuleValues, count: Callable[[], Mapping[str | None, int]], noun: str
 ) -> Check | None:
-    """INFO: the org's values (declared or in the data) that no rule lists, with their record counts."""
+    """INFO: the org's values (declared or in the data) that no rule lists, with their record counts.
+
+    `count` fetches the counts per value (None: no value); failing, it is a WARN line, never blocking.
+    """
+    try:
+        counts = count()
+    except CadenceError as error:
+        return Check(
+            picklist.crm, picklist.name, Status.WARN, f"record counts per value unavailable: {error}"
+        )
     mapped = {
         value
         for rule in rules_for(picklist.crm, picklist.sobject, picklist.field)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ingest.config import SalesforceConfig
@@ -203,8 +204,8 @@ def _picklists(org: _Org, config: SalesforceConfig, rules: RuleValues) -> list[C
     for sobject, name in picklist_fields(CRM):
         picklist = _picklist(org, sobject, name)
         checks.extend(rule_checks(picklist, rules))
-        noun = f"{sobject.lower()}s"
-        if (found := unmapped_check(picklist, rules, _value_counts(org, sobject, name), noun)) is not None:
+        count = partial(_value_counts, org, sobject, name)
+        if (found := unmapped_check(picklist, rules, count, f"{sobject.lower()}s")) is not None:
             checks.append(found)
     for name, written in WRITTEN_TASK_VALUES.items():
         checks.append(written_check(_picklist(org, "Task", name), written))

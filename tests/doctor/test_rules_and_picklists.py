@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import yaml
 
+from ingest.errors import CadenceError
 from orchestration.doctor.hubspot import WRITTEN_TASK_PROPERTIES
 from orchestration.doctor.picklists import OrgPicklist, rule_checks, unmapped_check, written_check
 from orchestration.doctor.report import Status
@@ -69,7 +70,7 @@ def test_a_rule_value_the_org_lacks_is_blocking_and_names_the_rule_key_and_value
 def test_org_values_no_rule_lists_are_info_with_counts_including_no_value() -> None:
     counts = {"Prospect": 7, "Partner": 3, "Vendor": 2, None: 4}  # 'Vendor' is in the data only
     check = unmapped_check(
-        ACCOUNT_TYPE, rules(salesforce_active_types=("Customer - Direct",)), counts, "accounts"
+        ACCOUNT_TYPE, rules(salesforce_active_types=("Customer - Direct",)), lambda: counts, "accounts"
     )
     assert check is not None and check.status is Status.INFO
     assert check.message == (
@@ -77,7 +78,7 @@ def test_org_values_no_rule_lists_are_info_with_counts_including_no_value() -> N
         "'Active Referral Source' (0), 'Partner' (3), 'Vendor' (2), no value (4)"
     )
     everything = rules(salesforce_active_types=("Customer - Direct", "Active Referral Source", "Partner"))
-    assert unmapped_check(ACCOUNT_TYPE, everything, {"Prospect": 1}, "accounts") is None
+    assert unmapped_check(ACCOUNT_TYPE, everything, lambda: {"Prospect": 1}, "accounts") is None
 
 
 def test_values_the_writeback_writes_must_exist_and_an_undeclared_picklist_is_a_warning() -> None:
@@ -104,3 +105,14 @@ def test_the_doctor_checks_every_task_field_the_writeback_writes() -> None:
     hubspot = HubSpotTaskWriter.__new__(HubSpotTaskWriter)
     hubspot.task_key_property = None
     assert set(hubspot._new_task(action)["properties"]) == set(WRITTEN_TASK_PROPERTIES)
+
+
+def test_counts_that_cannot_be_fetched_are_a_warning_not_a_blocker() -> None:
+    def timed_out() -> dict[str | None, int]:
+        raise CadenceError(
+            "Salesforce failed query (HTTP 400 QUERY_TIMEOUT: Your query request was running too long)"
+        )
+
+    check = unmapped_check(ACCOUNT_TYPE, rules(), timed_out, "accounts")
+    assert check is not None and check.status is Status.WARN
+    assert check.message.startswith("record counts per value unavailable: Salesforce failed query")
