@@ -12,7 +12,7 @@ Developer Limits, "API Request Limits and Allocations"):
   https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm
 The OAuth token endpoint and the versions list are not API calls and are not counted.
 
-The allowance comes from the org file (`salesforce.api_limits.daily_api_requests`, default 15,000:
+The allowance comes from the org file (`salesforce._api_limits.daily_api_requests`, default 15,000:
 a Developer Edition's allocation) or the control surface (`POST /__sandbox/salesforce/api_budget`
 with `daily_api_requests` and/or `used`); the sandbox's window never rolls by itself, the control
 surface resets it.
@@ -53,7 +53,7 @@ class ApiBudget:
 
     @classmethod
     def from_org(cls, extras: Mapping[str, Any]) -> ApiBudget:
-        limits = extras.get("api_limits") or {}
+        limits = extras.get("_api_limits") or {}
         return cls(_count(limits.get("daily_api_requests", DAILY_API_LIMIT)))
 
     def spend(self) -> None:

@@ -40,5 +40,5 @@ def register(sandbox: Sandbox) -> None:
         sandbox.route(method, pattern, name, api=API, auth=auth)(handler)
     # The control surface's Salesforce part (never counted, never authenticated): the API budget.
     budget = "/__sandbox/salesforce/api_budget"
-    configure = sandbox.route("POST", budget, "control.salesforce_api_budget", api=CONTROL, auth=False)
+    configure = sandbox.route("POST", budget, "control.salesforce.api_budget", api=CONTROL, auth=False)
     configure(api.configure_budget)

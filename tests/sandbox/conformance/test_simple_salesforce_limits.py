@@ -24,7 +24,7 @@ def test_limits_lists_daily_api_requests_and_api_usage_parses_the_header(start_s
 
 def test_a_spent_allowance_raises_request_limit_exceeded(start_sandbox: StartSandbox) -> None:
     document = org()
-    document["salesforce"]["api_limits"] = {"daily_api_requests": 1}
+    document["salesforce"]["_api_limits"] = {"daily_api_requests": 1}
     sf: Salesforce = login(start_sandbox(document))
     assert sf.limits()["DailyApiRequests"] == {"Max": 1, "Remaining": 0}
     with pytest.raises(SalesforceError) as raised:
