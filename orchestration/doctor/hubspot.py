@@ -230,7 +230,8 @@ def _owners(portal: _Portal, config: HubSpotConfig, rules: RuleValues) -> list[C
         message = f"{len(owners)} owners: more than a search can exclude, so stray owner ids were not counted"
         return [*checks, Check(CRM, "owners", Status.INFO, message)]
     has_owner = {"propertyName": "hubspot_owner_id", "operator": "HAS_PROPERTY"}
-    stray = portal.total("companies", [scope, has_owner, _filter("hubspot_owner_id", "NOT_IN", owners)])
+    not_an_owner = [_filter("hubspot_owner_id", "NOT_IN", owners)] if owners else []  # NOT_IN needs values
+    stray = portal.total("companies", [scope, has_owner, *not_an_owner])
     if stray:
         message = (
             f"{stray:,} in-scope companies have a hubspot_owner_id that is not among the portal's "

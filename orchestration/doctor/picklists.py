@@ -49,8 +49,8 @@ def undeclared(picklist: OrgPicklist, keys: Sequence[str]) -> Check:
         picklist.name,
         Status.WARN,
         f"the org declares no picklist values for {picklist.name}, so {', '.join(keys)} cannot be checked",
-        f"make {picklist.name} a picklist visible to the integration user, or check the rules by hand "
-        f"({API_NAMES})",
+        f"check that {picklist.name} is a picklist (HubSpot: an enumeration) the integration can read, "
+        f"or check the rules by hand ({API_NAMES})",
     )
 
 

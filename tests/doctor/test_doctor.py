@@ -146,3 +146,12 @@ def test_project_tasks_dry_runs_the_first_night_per_rep_and_writes_nothing(tmp_p
         counts = [int(part.rsplit(" ", 1)[1]) for part in per_rep.split(", ")]
         assert int(total) == sum(counts) > 0  # the generated org has overdue accounts for each rep
     assert [name for name in counters if any(word in name for word in WRITE_ROUTES)] == []
+
+
+def test_an_empty_portal_without_owners_is_checked_without_errors(tmp_path: Path) -> None:
+    document = generate_org(accounts=5, seed=7, junk=False, crms=("salesforce",))  # no HubSpot records
+    with serve_sandbox(OrgStore(document), ca_dir=tmp_path / "ca") as running:
+        report = run_doctor({"hubspot": hubspot_config(running)}, _rule_values())
+    assert report.blocking == []
+    owners = [c.line() for c in report.checks if c.name == "owners"]
+    assert owners == ["OK       hubspot owners: every owned in-scope company's owner is one of 0 owners"]
