@@ -33,6 +33,9 @@ def add_doctor_command(commands: argparse._SubParsersAction) -> None:
         help="also project the first night's tasks per rep (a dry run into a scratch warehouse; slow)",
     )
     doctor.add_argument("--as-of", help="with --project-tasks: the audit date, YYYY-MM-DD (default: today)")
+    from orchestration.cli import _add_rules_argument  # loaded: `cadence`'s parser is calling us
+
+    _add_rules_argument(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
 
@@ -48,10 +51,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of) if args.project_tasks else None
     from orchestration.doctor.rules import _rule_values
     from orchestration.doctor.run import run_doctor
+    from orchestration.rules import load_rules, rules_path
 
-    rules = _rule_values()  # the rules model, once on main: _rule_values(find_rules(args.rules))
+    rules_file = rules_path(args.rules)
+    rules = _rule_values(load_rules(rules_file))  # a bad rules file exits 2 here, before any call
     with _crm_configs(args) as configs:
-        report = run_doctor(configs, rules, as_of)
+        report = run_doctor(configs, rules, as_of, rules_file)
     print(report.render())
     for check in report.blocking:
         print(f"error: {check.line()}", file=sys.stderr)

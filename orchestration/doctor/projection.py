@@ -25,13 +25,15 @@ _PER_REP = """
 SHOWN_REPS = 10
 
 
-def projected_tasks(configs: Mapping[str, Any], as_of: date) -> list[Check]:
+def projected_tasks(configs: Mapping[str, Any], as_of: date, rules_file: Path | None = None) -> list[Check]:
     import duckdb
 
     from orchestration.runtime import RunOptions, run_nightly_audit
 
     with tempfile.TemporaryDirectory(prefix="cadence-doctor-") as scratch:
-        options = RunOptions(warehouse=Path(scratch) / "doctor.duckdb", as_of=as_of, dry_run=True)
+        warehouse = Path(scratch) / "doctor.duckdb"
+        rules = str(rules_file) if rules_file is not None else None
+        options = RunOptions(warehouse=warehouse, as_of=as_of, dry_run=True, rules_file=rules)
         summary = run_nightly_audit(dict(configs), options)
         if not summary.succeeded:
             message = f"the dry run of the nightly audit failed: {summary.error}"

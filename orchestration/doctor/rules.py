@@ -1,18 +1,14 @@
 """The business rules the doctor checks against the org's picklists, and the CRM field each one reads.
 
-The values come through ONE function, `_rule_values()`, from any object with the rules' attribute
-names (the rules model) or a mapping; by default the dbt vars of dbt_project/dbt_project.yml, where
-the rules live today. Swapping in the validated rules model is one line at the caller.
+The values come through ONE function, `_rule_values()`, from the rules model (`orchestration.rules`,
+the validated rules file) or any mapping with the same keys; by default the built-in rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
 
 RuleValues = dict[str, tuple[str, ...]]
 
@@ -53,17 +49,14 @@ UNMAPPED_MEANING = {
 
 
 def _rule_values(rules: Mapping[str, Any] | object | None = None) -> RuleValues:
-    """The picklist rules' values by key, from the rules model / a mapping (None: dbt_project.yml)."""
-    source: Any = _dbt_vars() if rules is None else rules
-    if isinstance(source, Mapping):
-        return {rule.key: tuple(source[rule.key]) for rule in PICKLIST_RULES}
-    return {rule.key: tuple(getattr(source, rule.key)) for rule in PICKLIST_RULES}
+    """The picklist rules' values by key, from the rules model or a mapping (None: the built-in rules)."""
+    if rules is None:
+        from orchestration.rules import Rules
 
-
-def _dbt_vars() -> dict[str, Any]:
-    import yaml
-
-    return yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8"))["vars"]
+        rules = Rules()
+    if isinstance(rules, Mapping):
+        return {rule.key: tuple(rules[rule.key]) for rule in PICKLIST_RULES}
+    return {rule.key: tuple(getattr(rules, rule.key)) for rule in PICKLIST_RULES}
 
 
 def rules_for(crm: str, sobject: str, field: str) -> list[PicklistRule]:

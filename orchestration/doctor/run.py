@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from orchestration.doctor.report import Check, Report, Status
@@ -24,9 +25,13 @@ def _checkers() -> dict[str, Callable[[Any, RuleValues], list[Check]]]:
 
 
 def run_doctor(
-    configs: Mapping[str, Any], rules: RuleValues, project_tasks_as_of: date | None = None
+    configs: Mapping[str, Any],
+    rules: RuleValues,
+    project_tasks_as_of: date | None = None,
+    rules_file: Path | None = None,
 ) -> Report:
-    """Check each configured CRM (read-only); with a date, also project the first night's tasks."""
+    """Check each configured CRM (read-only); with a date, also project the first night's tasks
+    (a dry run under the rules of `rules_file`, None: the default lookup)."""
     started = time.perf_counter()
     report = Report()
     if not configs:
@@ -35,15 +40,17 @@ def run_doctor(
     for crm, config in configs.items():
         report.checks.extend(checkers[crm](config, rules))
     if project_tasks_as_of is not None and configs:
-        report.checks.extend(_projection(configs, report, project_tasks_as_of))
+        report.checks.extend(_projection(configs, report, project_tasks_as_of, rules_file))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _projection(configs: Mapping[str, Any], report: Report, as_of: date) -> list[Check]:
+def _projection(
+    configs: Mapping[str, Any], report: Report, as_of: date, rules_file: Path | None
+) -> list[Check]:
     if not report.ready:
         message = "skipped: fix the blocking problems first (the dry run would fail on them)"
         return [Check("doctor", "projected tasks", Status.INFO, message)]
     from orchestration.doctor.projection import projected_tasks
 
-    return projected_tasks(configs, as_of)
+    return projected_tasks(configs, as_of, rules_file)

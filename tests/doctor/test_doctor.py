@@ -155,3 +155,16 @@ def test_an_empty_portal_without_owners_is_checked_without_errors(tmp_path: Path
     assert report.blocking == []
     owners = [c.line() for c in report.checks if c.name == "owners"]
     assert owners == ["OK       hubspot owners: every owned in-scope company's owner is one of 0 owners"]
+
+
+def test_a_typo_in_the_rules_file_exits_2_before_any_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "cadence.yml"
+    rules.write_text("salesforce_active_type: [Prospect]\n")
+    org = tmp_path / "org.json"
+    org.write_text("{}")  # never served: the rules are checked first
+    assert main(["doctor", "--sandbox", "--org", str(org), "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "unknown key 'salesforce_active_type'; did you mean 'salesforce_active_types'?" in err

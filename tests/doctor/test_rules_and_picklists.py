@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from types import SimpleNamespace
-
-import yaml
 
 from ingest.errors import CadenceError
 from orchestration.doctor.hubspot import WRITTEN_TASK_PROPERTIES
 from orchestration.doctor.picklists import OrgPicklist, rule_checks, unmapped_check, written_check
 from orchestration.doctor.report import Status
-from orchestration.doctor.rules import DBT_PROJECT, PICKLIST_RULES, _rule_values
+from orchestration.doctor.rules import PICKLIST_RULES, _rule_values
 from orchestration.doctor.salesforce import WRITTEN_TASK_FIELDS
+from orchestration.rules import PICKLIST_FIELDS, Rules
 from orchestration.writeback.actions import TaskAction
 from orchestration.writeback.hubspot import HubSpotTaskWriter
 from orchestration.writeback.salesforce import SalesforceTaskWriter
@@ -30,19 +28,14 @@ def rules(**overrides: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return {**_rule_values(), **overrides}
 
 
-def test_rule_values_default_to_the_dbt_vars_and_take_a_model_or_a_mapping() -> None:
-    dbt_vars = yaml.safe_load(DBT_PROJECT.read_text())["vars"]
+def test_rule_values_come_from_the_rules_model_or_a_mapping() -> None:
     defaults = _rule_values()
     assert defaults["salesforce_prospect_types"] == ("Prospect",)
-    assert defaults == {rule.key: tuple(dbt_vars[rule.key]) for rule in PICKLIST_RULES}
-    model = SimpleNamespace(**{**dbt_vars, "salesforce_prospect_types": ["Lead"]})  # attribute access
-    assert _rule_values(model)["salesforce_prospect_types"] == ("Lead",)
-    assert (
-        _rule_values({**dbt_vars, "hubspot_excluded_meeting_outcomes": []})[
-            "hubspot_excluded_meeting_outcomes"
-        ]
-        == ()
-    )
+    assert defaults == {rule.key: tuple(getattr(Rules(), rule.key)) for rule in PICKLIST_RULES}
+    assert {rule.key for rule in PICKLIST_RULES} == PICKLIST_FIELDS.keys()  # every picklist rule is checked
+    assert _rule_values(Rules(salesforce_prospect_types=["Lead"]))["salesforce_prospect_types"] == ("Lead",)
+    mapping = {**Rules().model_dump(), "hubspot_excluded_meeting_outcomes": []}
+    assert _rule_values(mapping)["hubspot_excluded_meeting_outcomes"] == ()
 
 
 def test_a_rule_value_the_org_lacks_is_blocking_and_names_the_rule_key_and_value() -> None:
