@@ -148,3 +148,12 @@ def test_an_unknown_aggregated_field_is_invalid_field(sf: Salesforce) -> None:
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.query("SELECT Type, COUNT(Nmae) FROM Account GROUP BY Type")
     assert raised.value.content[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_a_number_field_can_not_be_grouped_but_summed(sf: Salesforce) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as raised:
+        sf.query("SELECT Visit_Cadence_Days__c, COUNT(Id) FROM Account GROUP BY Visit_Cadence_Days__c")
+    assert (
+        raised.value.content[0]["message"]
+        == "field 'Visit_Cadence_Days__c' can not be grouped in a query call"
+    )

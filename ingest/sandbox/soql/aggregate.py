@@ -2,8 +2,8 @@
 
 What Salesforce documents and the sandbox models (SOQL and SOSL Reference):
 - "GROUP BY": every non-aggregated SELECT field must be grouped ("Field must be grouped or
-  aggregated"); a null value is a group of its own; long text and datetime fields can't be grouped
-  (describe's `groupable` is false for them).
+  aggregated"); a null value is a group of its own; a field whose describe says `groupable: false`
+  (long text, datetime, number, currency, percent, ...) can't be grouped.
   https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_groupby.htm
 - "Aggregate Functions": COUNT(field) counts non-null values, COUNT_DISTINCT(field) distinct non-null
   values, SUM and AVG need a numeric field, MIN and MAX keep the field's type; with no GROUP BY the
@@ -30,7 +30,11 @@ from ingest.sandbox.soql.parser import SelectItem, SoqlQuery
 from ingest.sandbox.soql.values import NUMBER_TYPES, KeyFunction, Predicate, Record, key_for_type, malformed
 
 MAX_AGGREGATE_ROWS = 2000  # one batch; aggregate queries have no queryMore
-UNGROUPABLE_TYPES = frozenset({"textarea", "datetime"})
+# Describe's `groupable` is false for these types (DescribeSObjectResult Field, "groupable"):
+# https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm
+UNGROUPABLE_TYPES = frozenset(
+    {"textarea", "address", "location", "multipicklist", "datetime", "double", "currency", "percent"}
+)
 _AGGREGATE_REF = re.compile(r"(?P<function>\w+)\((?P<field>\w*)\)")
 _RESULT_TYPE = {"COUNT": "int", "COUNT_DISTINCT": "int", "SUM": "double", "AVG": "double"}
 
