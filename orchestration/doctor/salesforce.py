@@ -104,17 +104,29 @@ def _api_version(org: _Org, config: SalesforceConfig, rules: RuleValues) -> list
 
 
 def _api_budget(org: _Org, config: SalesforceConfig, rules: RuleValues) -> list[Check]:
-    daily = org.client.call(lambda sf: sf.limits())["DailyApiRequests"]
+    """`limits/` needs 'View Setup and Configuration'; without it, every response's header still tells."""
+    try:
+        daily = org.client.call(lambda sf: sf.limits())["DailyApiRequests"]
+    except CadenceError as error:
+        usage = org.client.sf.api_usage.get("api-usage")  # from an earlier response of this session
+        if usage is None:
+            raise
+        message = f"limits/ refused ({error}); Sforce-Limit-Info says {usage.used:,} of {usage.total:,} used"
+        return [_budget_check(message, usage.total, usage.total - usage.used)]
     allowance, remaining = int(daily["Max"]), int(daily["Remaining"])
     usage = org.client.sf.api_usage.get("api-usage")
     header = f" (Sforce-Limit-Info api-usage={usage.used}/{usage.total})" if usage else ""
     message = (
         f"{allowance - remaining:,} used, {remaining:,} of {allowance:,} daily API requests left{header}"
     )
+    return [_budget_check(message, allowance, remaining)]
+
+
+def _budget_check(message: str, allowance: int, remaining: int) -> Check:
     if remaining < LOW_BUDGET_SHARE * allowance:
         fix = "run the sync later (the allowance is a rolling 24 h) or raise the org's API allocation"
-        return [Check(CRM, "API budget", Status.WARN, message, fix)]
-    return [Check(CRM, "API budget", Status.OK, message)]
+        return Check(CRM, "API budget", Status.WARN, message, fix)
+    return Check(CRM, "API budget", Status.OK, message)
 
 
 def _fields(org: _Org, config: SalesforceConfig, rules: RuleValues) -> list[Check]:

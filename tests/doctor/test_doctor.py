@@ -168,3 +168,19 @@ def test_a_typo_in_the_rules_file_exits_2_before_any_call(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "unknown key 'salesforce_active_type'; did you mean 'salesforce_active_types'?" in err
+
+
+def test_a_spent_api_budget_is_reported_from_the_header_and_blocks(tmp_path: Path) -> None:
+    document = generate_org(accounts=5, seed=7, junk=False, crms=("salesforce",))
+    document["salesforce"]["_api_limits"] = {"daily_api_requests": 100}
+    with serve_sandbox(OrgStore(document), ca_dir=tmp_path / "ca") as running:
+        requests.post(f"{running.http_url}/__sandbox/salesforce/api_budget", json={"used": 100}, timeout=10)
+        report = run_doctor({"salesforce": salesforce_config(running)}, _rule_values())
+    budget = next(c for c in report.checks if c.name == "API budget")
+    assert budget.status is Status.WARN
+    assert budget.message.startswith(
+        "limits/ refused (Salesforce kept throttling requests (HTTP 403 REQUEST_LIMIT"
+    )
+    assert budget.message.endswith("Sforce-Limit-Info says 100 of 100 used")
+    assert report.exit_code == 2  # every describe and query is refused too: the sync would fail today
+    assert {c.name for c in report.blocking} >= {"fields", "picklists", "owners"}
