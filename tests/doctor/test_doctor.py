@@ -3,7 +3,6 @@ per check, exit 0 when ready and 2 with one line per blocking problem."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -82,9 +81,10 @@ def test_an_org_without_the_task_key_field_warns_and_says_what_an_admin_adds(tmp
 
 
 def test_an_unreachable_login_url_and_a_bad_token_are_one_blocking_line_each(ready: RunningSandbox) -> None:
-    crms = configs(ready)
-    crms["salesforce"] = dataclasses.replace(crms["salesforce"], login_url="https://127.0.0.1:9")
-    crms["hubspot"] = dataclasses.replace(crms["hubspot"], access_token="pat-na1-wrong")
+    crms = {
+        "salesforce": salesforce_config(ready, login_url="https://127.0.0.1:9"),
+        "hubspot": hubspot_config(ready, access_token="pat-na1-wrong"),
+    }
     started = time.perf_counter()
     report = run_doctor(crms, _rule_values())
     assert time.perf_counter() - started < 5
