@@ -9,16 +9,14 @@ from functools import partial
 from typing import Any
 
 from ingest.config import HubSpotConfig
-from ingest.errors import CadenceError, CrmAuthError
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.hubspot.settings import OBJECTS, ObjectSpec
 from orchestration.doctor.picklists import OrgPicklist, rule_checks, unmapped_check, written_check
-from orchestration.doctor.report import Check, Status
+from orchestration.doctor.report import Check, Status, budget_check, guarded, login_checks
 from orchestration.doctor.rules import RuleValues, picklist_fields
 from orchestration.writeback.hubspot import CLOSED_STATUS, NEW_STATUS, PRIORITIES
 
 CRM = "hubspot"
-LOW_BUDGET_SHARE = 0.1
 TASK_KEY_COLUMN = "cadence_task_key"  # the settings' column; the portal's property name is configurable
 # The task properties the writeback sets (orchestration/writeback/hubspot.py, _new_task and close).
 WRITTEN_TASK_PROPERTIES = (
@@ -59,34 +57,22 @@ def hubspot_checks(config: HubSpotConfig, rules: RuleValues) -> list[Check]:
         portal = _Portal(client)
         checks = [*login]
         for name, check in _CHECKS:
-            checks.extend(_guarded(name, lambda check=check: check(portal, config, rules)))
+            checks.extend(guarded(CRM, name, lambda check=check: check(portal, config, rules)))
         return checks
     finally:
         client.close()
 
 
-def _guarded(name: str, run: Callable[[], list[Check]]) -> list[Check]:
-    try:
-        return run()
-    except CadenceError as error:
-        return [Check(CRM, name, Status.BLOCKING, str(error))]
-
-
 def _login(client: HubSpotClient, config: HubSpotConfig) -> list[Check]:
-    try:
+    def log_in() -> str:
         client.request("GET", "/crm/v3/owners", params={"limit": 1})
-    except CrmAuthError as error:
-        reached = Check(CRM, "reachable", Status.OK, f"{config.base_url} answers")
-        return [reached, Check(CRM, "authenticated", Status.BLOCKING, str(error))]
-    except CadenceError as error:
-        return [Check(CRM, "reachable", Status.BLOCKING, str(error))]
-    return [
-        Check(CRM, "reachable", Status.OK, f"{config.base_url} answers"),
-        Check(CRM, "authenticated", Status.OK, "the private app token is accepted"),
-        Check(
-            CRM, "API version", Status.OK, "CRM API v3 (objects, properties, search, owners), v4 associations"
-        ),
-    ]
+        return "the private app token is accepted"
+
+    checks = login_checks(CRM, config.base_url, log_in)
+    if checks[-1].status is Status.BLOCKING:
+        return checks
+    version = "CRM API v3 (objects, properties, search, owners), v4 associations"
+    return [*checks, Check(CRM, "API version", Status.OK, version)]
 
 
 def _api_budget(portal: _Portal, config: HubSpotConfig, rules: RuleValues) -> list[Check]:
@@ -98,10 +84,8 @@ def _api_budget(portal: _Portal, config: HubSpotConfig, rules: RuleValues) -> li
         return [Check(CRM, "API budget", Status.INFO, message)]
     allowance, remaining = int(daily), int(left)
     message = f"{allowance - remaining:,} used, {remaining:,} of {allowance:,} daily API calls left"
-    if remaining < LOW_BUDGET_SHARE * allowance:
-        fix = "run the sync after the daily reset (midnight in the portal's time zone)"
-        return [Check(CRM, "API budget", Status.WARN, message, fix)]
-    return [Check(CRM, "API budget", Status.OK, message)]
+    fix = "run the sync after the daily reset (midnight in the portal's time zone)"
+    return [budget_check(CRM, message, allowance, remaining, fix)]
 
 
 def _properties(portal: _Portal, config: HubSpotConfig, rules: RuleValues) -> list[Check]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from ingest.errors import CadenceError, CrmAuthError
+
+LOW_BUDGET_SHARE = 0.1  # WARN when less than this share of a daily API allowance is left
 
 
 class Status(StrEnum):
@@ -52,3 +57,30 @@ class Report:
 
     def render(self) -> str:
         return "\n".join([*(c.line() for c in self.checks), self.verdict()])
+
+
+def guarded(crm: str, name: str, run: Callable[[], list[Check]]) -> list[Check]:
+    """A check whose calls fail says so on its own line (the error names the fix); the others still run."""
+    try:
+        return run()
+    except CadenceError as error:
+        return [Check(crm, name, Status.BLOCKING, str(error))]
+
+
+def budget_check(crm: str, message: str, allowance: int, remaining: int, fix: str) -> Check:
+    """OK while enough of the daily allowance is left, else WARN with `fix`."""
+    if remaining < LOW_BUDGET_SHARE * allowance:
+        return Check(crm, "API budget", Status.WARN, message, fix)
+    return Check(crm, "API budget", Status.OK, message)
+
+
+def login_checks(crm: str, url: str, log_in: Callable[[], str]) -> list[Check]:
+    """`reachable` and `authenticated` (`log_in` answers how); the last line is BLOCKING on a failure."""
+    reached = Check(crm, "reachable", Status.OK, f"{url} answers")
+    try:
+        how = log_in()
+    except CrmAuthError as error:
+        return [reached, Check(crm, "authenticated", Status.BLOCKING, str(error))]
+    except CadenceError as error:
+        return [Check(crm, "reachable", Status.BLOCKING, str(error))]
+    return [reached, Check(crm, "authenticated", Status.OK, how)]

@@ -9,21 +9,21 @@ from functools import partial
 from typing import Any
 
 from ingest.config import SalesforceConfig
-from ingest.errors import CadenceError, CrmAuthError
+from ingest.errors import CadenceError
 from ingest.salesforce.helpers import RetryPolicy, SalesforceClient
 from ingest.salesforce.settings import SalesforceObject, resolve_objects
 from orchestration.doctor.picklists import OrgPicklist, rule_checks, unmapped_check, written_check
-from orchestration.doctor.report import Check, Status
+from orchestration.doctor.report import Check, Status, budget_check, guarded, login_checks
 from orchestration.doctor.rules import RuleValues, picklist_fields
 from orchestration.writeback.hubspot import PRIORITIES
 from orchestration.writeback.salesforce import CLOSED_STATUS, NEW_STATUS, _soql_list
 
 CRM = "salesforce"
 DOCTOR_RETRY = RetryPolicy(tries=2, base_seconds=0.2, max_seconds=2.0)  # answer fast, don't wait out outages
-LOW_BUDGET_SHARE = 0.1  # WARN when less than this share of the daily API allowance is left
 # The Task fields the writeback sets (orchestration/writeback/salesforce.py, _new_task and close).
 WRITTEN_TASK_FIELDS = ("WhatId", "OwnerId", "Subject", "ActivityDate", "Priority", "Status", "Description")
 WRITTEN_TASK_VALUES = {"Status": (NEW_STATUS, CLOSED_STATUS), "Priority": tuple(PRIORITIES)}
+BUDGET_FIX = "run the sync later (the allowance is a rolling 24 h) or raise the org's API allocation"
 FLS = "Setup > Object Manager > {object} > Fields & Relationships > {field} > Set Field-Level Security"
 
 
@@ -52,30 +52,16 @@ def salesforce_checks(config: SalesforceConfig, rules: RuleValues) -> list[Check
     org = _Org(client)
     checks = [*login]
     for name, check in _CHECKS:
-        checks.extend(_guarded(name, lambda check=check: check(org, config, rules)))
+        checks.extend(guarded(CRM, name, lambda check=check: check(org, config, rules)))
     return checks
 
 
-def _guarded(name: str, run: Callable[[], list[Check]]) -> list[Check]:
-    """A check whose calls fail says so on its own line; the other checks still run."""
-    try:
-        return run()
-    except CadenceError as error:
-        return [Check(CRM, name, Status.BLOCKING, str(error))]
-
-
 def _login(client: SalesforceClient, config: SalesforceConfig) -> list[Check]:
-    try:
+    def log_in() -> str:
         client.authenticate()
-    except CrmAuthError as error:
-        reached = Check(CRM, "reachable", Status.OK, f"{config.login_url} answers")
-        return [reached, Check(CRM, "authenticated", Status.BLOCKING, str(error))]
-    except CadenceError as error:
-        return [Check(CRM, "reachable", Status.BLOCKING, str(error))]
-    return [
-        Check(CRM, "reachable", Status.OK, f"{config.login_url} answers"),
-        Check(CRM, "authenticated", Status.OK, f"logged in ({_grant(config)}) at {client.sf.sf_instance}"),
-    ]
+        return f"logged in ({_grant(config)}) at {client.sf.sf_instance}"
+
+    return login_checks(CRM, config.login_url, log_in)
 
 
 def _grant(config: SalesforceConfig) -> str:
@@ -112,21 +98,14 @@ def _api_budget(org: _Org, config: SalesforceConfig, rules: RuleValues) -> list[
         if usage is None:
             raise
         message = f"limits/ refused ({error}); Sforce-Limit-Info says {usage.used:,} of {usage.total:,} used"
-        return [_budget_check(message, usage.total, usage.total - usage.used)]
+        return [budget_check(CRM, message, usage.total, usage.total - usage.used, BUDGET_FIX)]
     allowance, remaining = int(daily["Max"]), int(daily["Remaining"])
     usage = org.client.sf.api_usage.get("api-usage")
     header = f" (Sforce-Limit-Info api-usage={usage.used}/{usage.total})" if usage else ""
     message = (
         f"{allowance - remaining:,} used, {remaining:,} of {allowance:,} daily API requests left{header}"
     )
-    return [_budget_check(message, allowance, remaining)]
-
-
-def _budget_check(message: str, allowance: int, remaining: int) -> Check:
-    if remaining < LOW_BUDGET_SHARE * allowance:
-        fix = "run the sync later (the allowance is a rolling 24 h) or raise the org's API allocation"
-        return Check(CRM, "API budget", Status.WARN, message, fix)
-    return Check(CRM, "API budget", Status.OK, message)
+    return [budget_check(CRM, message, allowance, remaining, BUDGET_FIX)]
 
 
 def _fields(org: _Org, config: SalesforceConfig, rules: RuleValues) -> list[Check]:
