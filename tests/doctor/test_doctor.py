@@ -16,7 +16,7 @@ import requests
 from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
 from ingest.sandbox.generator import generate_org
 from ingest.sandbox_settings import hubspot_config, salesforce_config
-from orchestration.cli import main
+from orchestration.cli import DEMO_ACCOUNTS, main
 from orchestration.doctor.report import Report, Status
 from orchestration.doctor.rules import _rule_values
 from orchestration.doctor.run import run_doctor
@@ -184,3 +184,13 @@ def test_a_spent_api_budget_is_reported_from_the_header_and_blocks(tmp_path: Pat
     assert budget.message.endswith("Sforce-Limit-Info says 100 of 100 used")
     assert report.exit_code == 2  # every describe and query is refused too: the sync would fail today
     assert {c.name for c in report.blocking} >= {"fields", "picklists", "owners"}
+
+
+def test_the_demo_org_is_ready_in_under_10_seconds(tmp_path: Path) -> None:
+    document = generate_org(accounts=DEMO_ACCOUNTS, seed=7)  # what `cadence demo` generates
+    with serve_sandbox(OrgStore(document), ca_dir=tmp_path / "ca") as running:
+        started = time.perf_counter()
+        report = run_doctor(configs(running), _rule_values())
+        seconds = time.perf_counter() - started
+    assert report.exit_code == 0, report.render()
+    assert seconds < 10  # issue 11's bound; about 1 s on a quiet 2-core machine
