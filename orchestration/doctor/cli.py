@@ -40,14 +40,14 @@ def add_doctor_command(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from ingest.errors import CadenceError
+    from ingest.errors import UsageError
 
     if args.org is not None and not args.sandbox:
-        raise CadenceError(
+        raise UsageError(
             "--org is for the sandbox: add --sandbox, or drop --org to check the configured CRMs"
         )
     if args.org is not None and not args.org.exists():
-        raise CadenceError(f"org file {args.org} not found; omit --org to use the demo org")
+        raise UsageError(f"org file {args.org} not found; omit --org to use the demo org")
     as_of = _as_of(args.as_of) if args.project_tasks else None
     from orchestration.doctor.rules import _rule_values
     from orchestration.doctor.run import run_doctor
@@ -64,12 +64,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _as_of(text: str | None) -> Any:
-    from ingest.errors import CadenceError
+    from ingest.errors import UsageError
 
     try:
         return datetime.strptime(text, "%Y-%m-%d").date() if text else datetime.now(UTC).date()
     except ValueError:
-        raise CadenceError(f"--as-of {text!r} is not a date: use YYYY-MM-DD") from None
+        raise UsageError(f"--as-of {text!r} is not a date: use YYYY-MM-DD") from None
 
 
 @contextmanager
@@ -79,9 +79,9 @@ def _crm_configs(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
         with _sandbox_configs(args.org) as configs:
             yield configs
         return
-    from ingest.sync import configured_crms  # to become: load_settings().crms (the settings schema)
+    from orchestration.settings import load_settings
 
-    yield {crm: config for crm, config in configured_crms().items() if config is not None}
+    yield dict(load_settings().crms)  # a mistyped or missing key exits 2 here, in one line
 
 
 @contextmanager
