@@ -25,6 +25,10 @@ from ingest.sandbox.core.clock import ClockSource, SandboxClock
 Record = dict[str, Any]
 
 
+class OrgFileError(ValueError):
+    """An org file the sandbox cannot load; the message names the file and the record."""
+
+
 class DocumentStore:
     """Holds the org in memory; every write marks it dirty and persists it (now or debounced).
 
@@ -52,7 +56,7 @@ class DocumentStore:
         document = document or {}
         self.sections: dict[str, dict[str, dict[str, Record]]] = {
             section: {
-                name: {str(rec[id_field]): rec for rec in records}
+                name: self._indexed(f"{section}.{name}", records, id_field)
                 for name, records in (document.get(section) or {}).items()
                 if isinstance(records, list)
             }
@@ -66,9 +70,30 @@ class DocumentStore:
         self.present = {section for section in self.SECTIONS if section in document}
         self._id_counter = itertools.count(self._max_numeric_suffix() + 1)
 
+    @property
+    def source(self) -> str:
+        """How error messages name this org: its file, or an in-memory document."""
+        return str(self.path) if self.path is not None else "the org document"
+
+    def _indexed(self, where: str, records: list[Any], id_field: str) -> dict[str, Record]:
+        indexed: dict[str, Record] = {}
+        for index, record in enumerate(records):
+            if not isinstance(record, dict) or not isinstance(record.get(id_field), str | int):
+                raise OrgFileError(
+                    f"{self.source}: {where}[{index}] is not a record with an {id_field!r} "
+                    f"(got {str(record)[:80]}); every record is an object with its id"
+                )
+            indexed[str(record[id_field])] = record
+        return indexed
+
     @classmethod
     def load(cls, path: Path, persist_delay: float = 0.0) -> Self:
-        document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
+        try:
+            document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
+        except orjson.JSONDecodeError as exc:
+            raise OrgFileError(f"{path}: not valid JSON ({exc}); an org file is one JSON document") from exc
+        if not isinstance(document, dict):
+            raise OrgFileError(f"{path}: the org file must be a JSON object with CRM sections")
         store = cls(document, path=Path(path), persist_delay=persist_delay)
         # A big org is millions of long-lived objects: keep the garbage collector from rescanning
         # them on every allocation burst (about 25% of the sandbox's query time on 1M events).

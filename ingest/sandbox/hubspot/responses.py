@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -35,27 +35,21 @@ from ingest.sandbox.hubspot.errors import (
 from ingest.sandbox.hubspot.models import (
     ASSOCIATION_TARGETS,
     ASSOCIATION_TYPE_IDS,
-    COMMON_PROPERTIES,
     DEFAULT_RETURNED,
     ENGAGEMENT_TYPES,
-    STANDARD_PROPERTIES,
-    PropertyDef,
     always_returned,
     association_label,
     converter,
-    custom_property,
     envelope,
-    guessed_type,
     hubspot_timestamp,
     id_key,
     owner_wire,
-    property_wire,
     raw_property,
-    singular,
     validated_properties,
     wall_clock,
     wire_id,
 )
+from ingest.sandbox.hubspot.properties import ObjectSchema, PropertyDef, PropertySpec, build_schema
 from ingest.sandbox.hubspot.search import Column, matching_ids, parse_sort, sorted_ids
 
 SEARCH_RESULT_CAP = 10_000  # HubSpot never pages a search past its 10,000th result
@@ -75,7 +69,7 @@ class HubSpotApi:
         self.store = sandbox.store
         self._derived: dict[str, OrderedDict[Hashable, Any]] = {}
         self._seen_generation = self.store.generation
-        self._schemas: dict[str, dict[str, PropertyDef]] = {}
+        self._schemas: dict[str, ObjectSchema] = {}
 
     # ---- core hooks (ingest.sandbox.core.app.ApiHooks) -----------------------------------------
     def authenticate(self, request: Request) -> None:
@@ -148,16 +142,33 @@ class HubSpotApi:
         )
         return _batch_response(results, errors, started, 200)
 
+    # ---- properties ----------------------------------------------------------------------------
     def list_properties(self, object_type: str, request: Request) -> dict[str, Any]:
         with self.store.lock:
-            schema = self._schema(object_type)
-        group = "companyinformation" if object_type == "companies" else f"{singular(object_type)}information"
-        standard = STANDARD_PROPERTIES[object_type].keys() | COMMON_PROPERTIES.keys()
-        return {
-            "results": [
-                property_wire(name, spec, group, name in standard) for name, spec in sorted(schema.items())
-            ]
-        }
+            specs = self._object_schema(object_type).properties
+        archived = _flag(request.arg("archived"))  # the sandbox keeps no archived property definitions
+        return {"results": [] if archived else [specs[name].to_wire() for name in sorted(specs)]}
+
+    def get_property(self, object_type: str, request: Request) -> dict[str, Any]:
+        name = request.params["name"]
+        with self.store.lock:
+            spec = self._object_schema(object_type).properties.get(name)
+        if spec is None:
+            raise ApiError(404, hubspot_error("OBJECT_NOT_FOUND", f"Property {name} does not exist"))
+        return spec.to_wire()
+
+    def list_property_groups(self, object_type: str, request: Request) -> dict[str, Any]:
+        with self.store.lock:
+            groups = self._object_schema(object_type).groups
+        return {"results": [group.to_wire() for group in groups]}
+
+    def get_property_group(self, object_type: str, request: Request) -> dict[str, Any]:
+        name = request.params["name"]
+        with self.store.lock:
+            groups = {group.name: group for group in self._object_schema(object_type).groups}
+        if name not in groups:
+            raise ApiError(404, hubspot_error("OBJECT_NOT_FOUND", f"Property group {name} does not exist"))
+        return groups[name].to_wire()
 
     # ---- search ------------------------------------------------------------------------------
     def search(self, object_type: str, request: Request) -> dict[str, Any]:
@@ -239,7 +250,7 @@ class HubSpotApi:
         object_type: str,
         action: str,
         inputs: list[Any],
-        write: Callable[[str, dict[str, PropertyDef], Any], Record],
+        write: Callable[[str, Mapping[str, PropertySpec], Any], Record],
         success_status: int,
     ) -> Response:
         """Apply `write` to each input; a failing input becomes an entry of `errors` (207), not a 400."""
@@ -247,7 +258,7 @@ class HubSpotApi:
         started = wall_clock()
         results, errors = [], []
         with self.store.lock:
-            schema = self._schema(object_type)
+            schema = self._object_schema(object_type).properties
             for index, item in enumerate(inputs):
                 trace_id = item.get("objectWriteTraceId") if isinstance(item, dict) else None
                 try:
@@ -274,7 +285,7 @@ class HubSpotApi:
                 self._after_write(object_type)
         return Response(204, None)  # HubSpot answers 204 for unknown ids too
 
-    def _create(self, object_type: str, schema: dict[str, PropertyDef], item: Any) -> Record:
+    def _create(self, object_type: str, schema: Mapping[str, PropertySpec], item: Any) -> Record:
         if not isinstance(item, dict):
             raise InputError("VALIDATION_ERROR", "Each input must be an object with `properties`")
         properties = validated_properties(schema, item.get("properties"))
@@ -288,7 +299,7 @@ class HubSpotApi:
         self.store.hubspot.setdefault(object_type, {})[record_id] = record
         return record
 
-    def _update(self, object_type: str, schema: dict[str, PropertyDef], item: Any) -> Record:
+    def _update(self, object_type: str, schema: Mapping[str, PropertySpec], item: Any) -> Record:
         record_id = str(item.get("id")) if isinstance(item, dict) else ""
         record = self.store.hubspot.get(object_type, {}).get(record_id)
         if record is None or record.get("archived"):
@@ -441,22 +452,22 @@ class HubSpotApi:
         return value
 
     def _schema(self, object_type: str) -> dict[str, PropertyDef]:
-        """The properties that exist: standard ones, the org's declared custom ones, any found on a record.
+        """{name: (type, fieldType)} of the properties that exist (what filters and writes check)."""
+        return self._object_schema(object_type).definitions
+
+    def _object_schema(self, object_type: str) -> ObjectSchema:
+        """Standard properties, the org's declared ones, any found on a record.
 
         Computed once: writes cannot add properties (unknown ones are rejected), so it never goes stale.
         """
         if object_type not in self._schemas:
-            schema = {**COMMON_PROPERTIES, **STANDARD_PROPERTIES.get(object_type, {})}
-            declared = ((self.store.extras.get("hubspot") or {}).get("custom_properties") or {}).get(
-                object_type
-            )
-            for entry in declared or []:
-                name, spec = custom_property(entry)
-                schema.setdefault(name, spec)
-            for record in self.store.hubspot.get(object_type, {}).values():
-                for name in record.get("properties") or {}:
-                    schema.setdefault(name, guessed_type(name))
-            self._schemas[object_type] = schema
+            names = {
+                name
+                for record in self.store.hubspot.get(object_type, {}).values()
+                for name in record.get("properties") or {}
+            }
+            extras = self.store.extras.get("hubspot") or {}
+            self._schemas[object_type] = build_schema(object_type, extras, names)
         return self._schemas[object_type]
 
     def _public_object(

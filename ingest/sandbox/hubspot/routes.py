@@ -53,12 +53,15 @@ def _register_object_routes(route: Callable[..., None], api: HubSpotApi, object_
     ]
     for method, suffix, action, handler in routes:
         route(method, base + suffix, f"{action}.{object_type}", partial(handler, object_type))
-    route(
-        "GET",
-        f"/crm/v3/properties/{object_type}",
-        f"properties.{object_type}",
-        partial(api.list_properties, object_type),
-    )
+    properties = f"/crm/v3/properties/{object_type}"
+    property_routes = [
+        ("", "properties", api.list_properties),
+        ("/groups", "property_groups", api.list_property_groups),
+        (r"/groups/(?P<name>[^/]+)", "property_group", api.get_property_group),
+        (r"/(?P<name>[^/]+)", "property", api.get_property),
+    ]
+    for suffix, action, handler in property_routes:
+        route("GET", properties + suffix, f"{action}.{object_type}", partial(handler, object_type))
 
 
 def _route(sandbox: Sandbox, method: str, pattern: str, name: str, handler: Callable[[Request], Any]) -> None:
