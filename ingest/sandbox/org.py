@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from ingest.sandbox.core.clock import utc_now
 from ingest.sandbox.core.store import DocumentStore, Record
+from ingest.sandbox.hubspot.behaviour import check_behaviour
 from ingest.sandbox.hubspot.models import complete_records as complete_hubspot_records
 from ingest.sandbox.hubspot.models import new_hubspot_id
 from ingest.sandbox.hubspot.properties import check_metadata
@@ -23,6 +24,7 @@ class OrgStore(DocumentStore):
         self.hubspot: dict[str, dict[str, Record]] = self.sections["hubspot"]
         complete_hubspot_records(self.hubspot, self.source, utc_now())
         check_metadata(self.extras.get("hubspot") or {}, self.source)
+        check_behaviour(self.extras.get("hubspot") or {}, self.source)
 
     def new_salesforce_id(self, sobject: str) -> str:
         return new_salesforce_id(self, sobject)
