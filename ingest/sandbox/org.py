@@ -22,9 +22,9 @@ class OrgStore(DocumentStore):
         super().__init__(*args, **kwargs)
         self.salesforce: dict[str, dict[str, Record]] = self.sections["salesforce"]
         self.hubspot: dict[str, dict[str, Record]] = self.sections["hubspot"]
-        complete_hubspot_records(self.hubspot, self.source, utc_now())
-        check_metadata(self.extras.get("hubspot") or {}, self.source)
-        check_behaviour(self.extras.get("hubspot") or {}, self.source)
+        complete_hubspot_records(self.hubspot, utc_now())
+        check_metadata(self.extras.get("hubspot") or {})
+        check_behaviour(self.extras.get("hubspot") or {})
 
     def new_salesforce_id(self, sobject: str) -> str:
         return new_salesforce_id(self, sobject)

@@ -195,8 +195,8 @@ def test_records_missing_system_fields_get_defaults_on_load(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("records", "message"),
     [
-        ([{"properties": {}}], "hubspot.companies[0] is not a record with an 'id'"),
-        (["9001"], "hubspot.companies[0] is not a record with an 'id'"),
+        ([{"properties": {}}], "hubspot.companies[0] has no 'id': every record needs its id"),
+        (["9001"], "hubspot.companies[0] is not an object (a record is a JSON object)"),
         ([{"id": "9001", "properties": ["name"]}], "hubspot.companies record '9001': `properties` must be"),
     ],
 )
@@ -205,7 +205,7 @@ def test_malformed_record_names_the_file_and_record(tmp_path: Path, records: lis
     path.write_bytes(orjson.dumps({"hubspot": {"companies": records}}))
     with pytest.raises(OrgFileError) as caught:
         OrgStore.load(path)
-    assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+    assert str(caught.value).startswith(f"org file {path}: {message}")
 
 
 def test_malformed_metadata_names_the_entry(tmp_path: Path) -> None:
@@ -215,7 +215,7 @@ def test_malformed_metadata_names_the_entry(tmp_path: Path) -> None:
     with pytest.raises(OrgFileError) as caught:
         OrgStore.load(path)
     assert str(caught.value).startswith(
-        f"{path}: hubspot._metadata.tasks.properties.cadence_task_key has unknown keys ['unique']"
+        f"org file {path}: hubspot._metadata.tasks.properties.cadence_task_key has unknown keys ['unique']"
     )
 
 
@@ -226,6 +226,5 @@ def test_serve_refuses_a_malformed_org_file_in_one_line(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        f"error: {path}: hubspot.companies[0] is not a record with an 'id' (got {{'name': 'no id'}}); "
-        "every record is an object with its id"
+        f"error: org file {path}: hubspot.companies[0] has no 'id': every record needs its id"
     ]

@@ -56,7 +56,7 @@ class DocumentStore:
         document = document or {}
         self.sections: dict[str, dict[str, dict[str, Record]]] = {
             section: {
-                name: self._indexed(f"{section}.{name}", records, id_field)
+                name: _indexed(records, id_field, f"{section}.{name}")
                 for name, records in (document.get(section) or {}).items()
                 if isinstance(records, list)
             }
@@ -70,31 +70,15 @@ class DocumentStore:
         self.present = {section for section in self.SECTIONS if section in document}
         self._id_counter = itertools.count(self._max_numeric_suffix() + 1)
 
-    @property
-    def source(self) -> str:
-        """How error messages name this org: its file, or an in-memory document."""
-        return str(self.path) if self.path is not None else "the org document"
-
-    def _indexed(self, where: str, records: list[Any], id_field: str) -> dict[str, Record]:
-        indexed: dict[str, Record] = {}
-        for index, record in enumerate(records):
-            if not isinstance(record, dict) or not isinstance(record.get(id_field), str | int):
-                raise OrgFileError(
-                    f"{self.source}: {where}[{index}] is not a record with an {id_field!r} "
-                    f"(got {str(record)[:80]}); every record is an object with its id"
-                )
-            indexed[str(record[id_field])] = record
-        return indexed
-
     @classmethod
     def load(cls, path: Path, persist_delay: float = 0.0) -> Self:
         try:
             document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
-        except orjson.JSONDecodeError as exc:
-            raise OrgFileError(f"{path}: not valid JSON ({exc}); an org file is one JSON document") from exc
-        if not isinstance(document, dict):
-            raise OrgFileError(f"{path}: the org file must be a JSON object with CRM sections")
-        store = cls(document, path=Path(path), persist_delay=persist_delay)
+            store = cls(document, path=Path(path), persist_delay=persist_delay)
+        except orjson.JSONDecodeError as error:
+            raise OrgFileError(f"org file {path} is not JSON ({error}); see docs/sandbox.md") from error
+        except OrgFileError as error:
+            raise OrgFileError(f"org file {path}: {error}") from error
         # A big org is millions of long-lived objects: keep the garbage collector from rescanning
         # them on every allocation burst (about 25% of the sandbox's query time on 1M events).
         gc.freeze()
@@ -177,3 +161,15 @@ class DocumentStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._dirty = False
+
+
+def _indexed(records: list[Any], id_field: str, where: str) -> dict[str, Record]:
+    indexed: dict[str, Record] = {}
+    for position, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise OrgFileError(f"{where}[{position}] is not an object (a record is a JSON object)")
+        record_id = record.get(id_field)
+        if record_id is None or record_id == "":
+            raise OrgFileError(f"{where}[{position}] has no {id_field!r}: every record needs its id")
+        indexed[str(record_id)] = record
+    return indexed

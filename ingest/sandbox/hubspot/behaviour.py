@@ -76,12 +76,12 @@ class Behaviour:
         return asdict(self)
 
 
-def check_behaviour(extras: dict[str, Any], source: str) -> None:
+def check_behaviour(extras: dict[str, Any]) -> None:
     """An org file's `hubspot._behaviour`, read at load so a bad knob is one line naming it."""
     try:
         Behaviour.of(extras.get("_behaviour"))
     except (TypeError, ValueError) as exc:
-        raise OrgFileError(f"{source}: hubspot._behaviour: {exc}") from exc
+        raise OrgFileError(f"hubspot._behaviour: {exc}") from exc
 
 
 REALISTIC = Behaviour(

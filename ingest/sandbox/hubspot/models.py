@@ -218,7 +218,7 @@ def converter(spec: PropertyDef | None) -> Callable[[Any], Any]:
 OWNER_COLLECTION = "owners"
 
 
-def complete_records(collections: dict[str, dict[str, Record]], source: str, loaded_at: datetime) -> None:
+def complete_records(collections: dict[str, dict[str, Record]], loaded_at: datetime) -> None:
     """Fill the system fields a hand-written record lacks; a malformed record raises OrgFileError.
 
     A real portal always has them: every object carries `createdAt`/`updatedAt`/`archived` and the
@@ -232,8 +232,7 @@ def complete_records(collections: dict[str, dict[str, Record]], source: str, loa
             if object_type == OWNER_COLLECTION:
                 _complete_envelope(record, None, None, fallback)
             else:
-                _complete_object(object_type, record, f"{source}: hubspot.{object_type} record {record_id!r}",
-                                 fallback)  # fmt: skip
+                _complete_object(object_type, record, f"hubspot.{object_type} record {record_id!r}", fallback)
 
 
 def _complete_object(object_type: str, record: Record, where: str, fallback: str) -> None:

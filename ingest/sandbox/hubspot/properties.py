@@ -242,7 +242,7 @@ class MetadataError(ValueError):
     """An org file's `hubspot._metadata` that cannot be read; the message names the entry."""
 
 
-def check_metadata(extras: Mapping[str, Any], source: str) -> None:
+def check_metadata(extras: Mapping[str, Any]) -> None:
     """Read every declaration of `hubspot._metadata` at load, so a bad one is one line naming it."""
     metadata = extras.get("_metadata") or {}
     try:
@@ -251,7 +251,7 @@ def check_metadata(extras: Mapping[str, Any], source: str) -> None:
         for object_type in metadata:
             build_schema(object_type, extras, ())
     except (MetadataError, TypeError, ValueError) as exc:
-        raise OrgFileError(f"{source}: {exc}") from exc
+        raise OrgFileError(str(exc)) from exc
 
 
 def declared_property(object_type: str, name: str, entry: Any, base: PropertySpec | None) -> PropertySpec:
