@@ -11,8 +11,11 @@ from ingest.sandbox.core.store import DocumentStore, OrgFileError, Record
 from ingest.sandbox.hubspot.errors import InputError
 from ingest.sandbox.hubspot.properties import PropertyDef, PropertySpec
 
-OBJECT_TYPES = ("companies", "contacts", "meetings", "tasks", "deals")
-ENGAGEMENT_TYPES = frozenset({"meetings", "tasks"})  # their creation stamp is hs_createdate, not createdate
+# Tickets, products and quotes are standard objects of every portal; the sandbox serves them (usually
+# empty) so that clients listing every standard object get answers, not unknown paths.
+OBJECT_TYPES = ("companies", "contacts", "meetings", "tasks", "deals", "tickets", "products", "quotes")
+ENGAGEMENT_TYPES = frozenset({"meetings", "tasks"})
+HS_CREATEDATE_TYPES = ENGAGEMENT_TYPES | {"quotes"}  # their creation stamp is hs_createdate, not createdate
 FALLBACK_TIMESTAMP = "1970-01-01T00:00:00.000Z"  # for hand-written records that lack createdAt/updatedAt
 
 
@@ -39,6 +42,12 @@ DEFAULT_RETURNED = {
     "tasks": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "deals": ("amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate",
               "hs_object_id", "pipeline"),
+    # The search guide's defaults (https://developers.hubspot.com/docs/api/crm/search).
+    "tickets": ("content", "createdate", "hs_lastmodifieddate", "hs_object_id", "hs_pipeline",
+                "hs_pipeline_stage", "hs_ticket_category", "hs_ticket_priority", "subject"),
+    "products": ("createdate", "description", "hs_lastmodifieddate", "hs_object_id", "name", "price"),
+    "quotes": ("hs_createdate", "hs_expiration_date", "hs_lastmodifieddate", "hs_object_id",
+               "hs_public_url_key", "hs_status", "hs_title"),
 }  # fmt: skip
 # Server-set properties derived from the envelope when a hand-written record lacks them.
 _ENVELOPE_FALLBACK = {
@@ -98,7 +107,7 @@ def association_label(source: str, target: str) -> str:
 
 
 def always_returned(object_type: str) -> tuple[str, ...]:
-    created = "hs_createdate" if object_type in ENGAGEMENT_TYPES else "createdate"
+    created = "hs_createdate" if object_type in HS_CREATEDATE_TYPES else "createdate"
     return (created, "hs_lastmodifieddate", "hs_object_id")
 
 
@@ -241,13 +250,45 @@ def _complete_object(object_type: str, record: Record, where: str, fallback: str
         raise OrgFileError(f"{where}: `properties` must be an object of name -> value")
     if not isinstance(record.get("associations") or {}, dict):
         raise OrgFileError(f"{where}: `associations` must be an object of type -> [ids]")
-    created_name = "hs_createdate" if object_type in ENGAGEMENT_TYPES else "createdate"
+    created_name = "hs_createdate" if object_type in HS_CREATEDATE_TYPES else "createdate"
     modified_names = ["hs_lastmodifieddate"] + (["lastmodifieddate"] if object_type == "contacts" else [])
     modified = next((properties[n] for n in modified_names if properties.get(n)), None)
     _complete_envelope(record, properties.get(created_name), modified, fallback)
     properties[created_name] = properties.get(created_name) or record["createdAt"]
     for name in modified_names:
         properties[name] = properties.get(name) or record["updatedAt"]
+    if object_type in PIPELINE_PROPERTIES:
+        _complete_pipeline(object_type, properties, record["createdAt"])
+
+
+# Object type -> (pipeline property, stage property, the default pipeline's id): every deal and ticket is
+# in a pipeline; a portal with one pipeline uses `default` for deals and `0` for tickets
+# (https://developers.hubspot.com/docs/guides/api/crm/pipelines).
+PIPELINE_PROPERTIES = {"deals": ("pipeline", "dealstage", "default"),
+                       "tickets": ("hs_pipeline", "hs_pipeline_stage", "0")}  # fmt: skip
+
+
+def _complete_pipeline(object_type: str, properties: dict[str, Any], created: str) -> None:
+    """A deal/ticket lacking its pipeline is in the default one; its current stage was entered at
+    creation unless the record says when (`hs_v2_date_entered_{stage}`)."""
+    pipeline, stage, default = PIPELINE_PROPERTIES[object_type]
+    if properties.get(stage):
+        properties[pipeline] = properties.get(pipeline) or default
+        entered = f"hs_v2_date_entered_{properties[stage]}"
+        properties[entered] = properties.get(entered) or created
+
+
+def track_stage(object_type: str, properties: dict[str, Any], previous: Any, moment: str) -> None:
+    """A stage change stamps the stage calculated properties: entered (new) and exited (old)."""
+    if object_type not in PIPELINE_PROPERTIES:
+        return
+    pipeline, stage, default = PIPELINE_PROPERTIES[object_type]
+    current = properties.get(stage)
+    if current and current != previous:
+        properties[pipeline] = properties.get(pipeline) or default
+        properties[f"hs_v2_date_entered_{current}"] = moment
+        if previous:
+            properties[f"hs_v2_date_exited_{previous}"] = moment
 
 
 def _complete_envelope(record: Record, created: Any, modified: Any, fallback: str) -> None:

@@ -11,14 +11,12 @@ from typing import Any
 
 from ingest.sandbox.core.http import ApiError, Request
 from ingest.sandbox.hubspot.errors import hubspot_error, validation_error
-from ingest.sandbox.hubspot.properties import DEAL_STAGES
+from ingest.sandbox.hubspot.properties import DEAL_STAGES, TICKET_STAGES
 
 _STAMP = "2019-08-06T02:41:52.000Z"  # HubSpot-defined pipelines predate every portal's data
 _DEAL_PROBABILITIES = {"appointmentscheduled": "0.2", "qualifiedtobuy": "0.4", "presentationscheduled": "0.6",
                        "decisionmakerboughtin": "0.8", "contractsent": "0.9", "closedwon": "1.0",
                        "closedlost": "0.0"}  # fmt: skip
-_TICKET_STAGES = (("1", "New", "OPEN"), ("2", "Waiting on contact", "OPEN"), ("3", "Waiting on us", "OPEN"),
-                  ("4", "Closed", "CLOSED"))  # fmt: skip
 
 
 def _stage(stage_id: str, label: str, order: int, metadata: dict[str, str]) -> dict[str, Any]:
@@ -43,7 +41,10 @@ def default_pipelines() -> dict[str, list[dict[str, Any]]]:
         for o in DEAL_STAGES
     ]  # fmt: skip
     ticket_stages = [
-        _stage(i, label, n, {"ticketState": state}) for n, (i, label, state) in enumerate(_TICKET_STAGES)
+        _stage(
+            o.value, o.label, o.display_order, {"ticketState": "CLOSED" if o.label == "Closed" else "OPEN"}
+        )
+        for o in TICKET_STAGES
     ]
     return {"deals": [_pipeline("default", "Sales Pipeline", deal_stages)],
             "tickets": [_pipeline("0", "Support Pipeline", ticket_stages)]}  # fmt: skip

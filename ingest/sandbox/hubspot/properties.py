@@ -138,6 +138,13 @@ DEAL_STAGES = _options(
     ("Contract Sent", "contractsent"), ("Closed Won", "closedwon"), ("Closed Lost", "closedlost"),
 )  # fmt: skip
 DEAL_PIPELINES = _options(("Sales Pipeline", "default"))
+# The tickets "Support Pipeline" (id 0) and its stages, as the Pipelines API lists a new portal's.
+TICKET_PIPELINES = _options(("Support Pipeline", "0"))
+TICKET_STAGES = (Option("New", "1", 0), Option("Waiting on contact", "2", 1), Option("Waiting on us", "3", 2),
+                 Option("Closed", "4", 3))  # fmt: skip
+TICKET_PRIORITIES = _options(("Low", "LOW"), ("Medium", "MEDIUM"), ("High", "HIGH"), ("Urgent", "URGENT"))
+QUOTE_STATUSES = _options(("Draft", "DRAFT"), ("Pending approval", "PENDING_APPROVAL"),
+                          ("Approval not approved", "REJECTED"), ("Approved", "APPROVED"))  # fmt: skip
 
 
 def _group_of(object_type: str) -> str:
@@ -184,6 +191,28 @@ _STANDARD: dict[str, dict[str, tuple[PropertyDef, dict[str, Any]]]] = {
         "dealname": (_TEXT, {}), "dealstage": (_SELECT, {"options": DEAL_STAGES, "label": "Deal Stage"}),
         "pipeline": (_SELECT, {"options": DEAL_PIPELINES, "label": "Pipeline"}), "amount": (_NUMBER, {}),
         "closedate": (_DATETIME, {}), "createdate": (_DATETIME, {}),
+        # Stage calculated properties, one pair per stage of every pipeline
+        # (https://knowledge.hubspot.com/properties/stage-calculated-properties).
+        **{f"hs_v2_date_{edge}_{o.value}": (_DATETIME, {"calculated": True}) for o in DEAL_STAGES
+           for edge in ("entered", "exited")},
+    },
+    "tickets": {
+        "subject": (_TEXT, {"label": "Ticket name"}), "content": (_TEXTAREA, {"label": "Ticket description"}),
+        "hs_pipeline": (_SELECT, {"options": TICKET_PIPELINES, "label": "Pipeline"}),
+        "hs_pipeline_stage": (_SELECT, {"options": TICKET_STAGES, "label": "Ticket status"}),
+        "hs_ticket_priority": (_SELECT, {"options": TICKET_PRIORITIES, "label": "Priority"}),
+        "hs_ticket_category": (_SELECT, {}), "createdate": (_DATETIME, {}),
+        **{f"hs_v2_date_{edge}_{o.value}": (_DATETIME, {"calculated": True}) for o in TICKET_STAGES
+           for edge in ("entered", "exited")},
+    },
+    "products": {
+        "name": (_TEXT, {}), "description": (_TEXTAREA, {}), "price": (_NUMBER, {}), "hs_sku": (_TEXT, {}),
+        "createdate": (_DATETIME, {}),
+    },
+    "quotes": {
+        "hs_title": (_TEXT, {}), "hs_status": (_SELECT, {"options": QUOTE_STATUSES}),
+        "hs_expiration_date": (_DATETIME, {}), "hs_public_url_key": (_TEXT, {}),
+        "hs_createdate": (_DATETIME, {}),
     },
 }  # fmt: skip
 _COMMON: dict[str, tuple[PropertyDef, dict[str, Any]]] = {

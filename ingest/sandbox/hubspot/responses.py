@@ -41,7 +41,9 @@ from ingest.sandbox.hubspot.models import (
     ASSOCIATION_TARGETS,
     ASSOCIATION_TYPE_IDS,
     DEFAULT_RETURNED,
-    ENGAGEMENT_TYPES,
+    FALLBACK_TIMESTAMP,
+    HS_CREATEDATE_TYPES,
+    PIPELINE_PROPERTIES,
     always_returned,
     association_label,
     converter,
@@ -51,6 +53,7 @@ from ingest.sandbox.hubspot.models import (
     owner_wire,
     raw_property,
     singular,
+    track_stage,
     validated_properties,
     wall_clock,
     wire_id,
@@ -64,6 +67,7 @@ SEARCH_MAX_LIMIT = 200
 BATCH_MAX_INPUTS = 100
 ASSOCIATION_READ_MAX_INPUTS = 1000
 OWNERS_MAX_LIMIT = 500
+HISTORY_MAX_LIMIT = 50
 QUERY_CACHE_SIZE = 32  # distinct cached queries per object type
 Wire = dict[str, Any]
 Writer = Callable[[str, Mapping[str, PropertySpec], Any], tuple[Record, Wire]]
@@ -121,13 +125,16 @@ class HubSpotApi:
         archived = _flag(request.arg("archived"))
         properties = request.args("properties") or None
         associations = request.args("associations")
+        history = request.args("propertiesWithHistory")
+        if history:  # "Usage of this parameter will reduce the maximum number of objects ... to 50"
+            limit = min(limit, HISTORY_MAX_LIMIT)
         with self.store.lock:
             self._purge_expired(object_type)
             ids = self._ordered_ids(object_type, archived)
             start = _cursor_position(ids, request.arg("after"))
             records = self.store.hubspot[object_type] if ids else {}
             results = [
-                self.public_object(object_type, records[i], properties, associations)
+                self.public_object(object_type, records[i], properties, associations, history)
                 for i in ids[start : start + limit]
             ]
             next_id = ids[start + limit] if start + limit < len(ids) else None
@@ -143,7 +150,11 @@ class HubSpotApi:
             else:
                 record = self.find_record(object_type, request.params["id"], archived=archived)
             return self.public_object(
-                object_type, record, request.args("properties") or None, request.args("associations")
+                object_type,
+                record,
+                request.args("properties") or None,
+                request.args("associations"),
+                request.args("propertiesWithHistory"),
             )
 
     def batch_read(self, object_type: str, request: Request) -> Response:
@@ -395,8 +406,9 @@ class HubSpotApi:
         record: Record = {"id": record_id, "properties": properties, "archived": False, "associations": links}
         moment = self.stamp(object_type, record, created=True)
         record["createdAt"] = moment
-        properties["hs_createdate" if object_type in ENGAGEMENT_TYPES else "createdate"] = moment
+        properties["hs_createdate" if object_type in HS_CREATEDATE_TYPES else "createdate"] = moment
         properties["hs_object_id"] = record_id
+        track_stage(object_type, properties, None, moment)
         self.store.hubspot.setdefault(object_type, {})[record_id] = record
         self._remember_unique(object_type, schema, record)
         self.index_lag.created(object_type, record_id, self._visible_at(moment))
@@ -410,8 +422,10 @@ class HubSpotApi:
         properties = validated_properties(schema, item.get("properties"))
         self._check_unique(object_type, schema, properties, record_id)
         self._before_change(object_type, record)
-        record.setdefault("properties", {}).update(properties)
-        self.stamp(object_type, record)
+        stored = record.setdefault("properties", {})
+        previous_stage = stored.get(PIPELINE_PROPERTIES.get(object_type, ("", "", ""))[1])
+        stored.update(properties)
+        track_stage(object_type, stored, previous_stage, self.stamp(object_type, record))
         self._remember_unique(object_type, schema, record)
         return record, {}
 
@@ -551,8 +565,9 @@ class HubSpotApi:
 
     def _before_change(self, object_type: str, record: Record) -> None:
         """Keep the version search still sees while the index trails this write."""
-        visible_at = self._visible_at(hubspot_timestamp(self.store.now()))
-        self.index_lag.changed(object_type, record, visible_at)
+        if self.behaviour.search_lag_seconds > 0:  # reading the clock ticks it: only when it matters
+            visible_at = self._visible_at(hubspot_timestamp(self.store.now()))
+            self.index_lag.changed(object_type, record, visible_at)
 
     def _validated_links(self, object_type: str, associations: Any) -> dict[str, list[str]]:
         """`associations` of a create input -> {to_type: [ids]}; unknown types or targets fail the input."""
@@ -639,6 +654,13 @@ class HubSpotApi:
 
         return self._cached(holder_type, ("reverse", linked_type), build)
 
+    # ---- events ------------------------------------------------------------------------------
+    def list_events(self, request: Request) -> dict[str, Any]:
+        """Event occurrences (`GET /events/v3/events`, Enterprise): the sandbox's portal records no web
+        or custom events, so every query answers an empty page
+        (https://developers.hubspot.com/docs/guides/api/analytics-and-events/event-analytics)."""
+        return {"results": []}
+
     # ---- owners ------------------------------------------------------------------------------
     def list_owners(self, request: Request) -> dict[str, Any]:
         limit = _limit(request.arg("limit"), default=100, maximum=OWNERS_MAX_LIMIT)
@@ -709,7 +731,12 @@ class HubSpotApi:
         return self._schemas[object_type]
 
     def public_object(
-        self, object_type: str, record: Record, properties: list[str] | None, associations: Sequence[str] = ()
+        self,
+        object_type: str,
+        record: Record,
+        properties: list[str] | None,
+        associations: Sequence[str] = (),
+        history: Sequence[str] = (),
     ) -> dict[str, Any]:
         if properties is None:
             names: list[str] = list(DEFAULT_RETURNED[object_type])
@@ -725,7 +752,21 @@ class HubSpotApi:
                 links[target] = {"results": [{"id": i, "type": label} for i in linked]}
         if links:
             wire["associations"] = links
+        if history:
+            wire["propertiesWithHistory"] = self._history(object_type, record, history)
         return wire
+
+    def _history(self, object_type: str, record: Record, names: Sequence[str]) -> dict[str, Any]:
+        """Each requested property's history. The sandbox keeps no past values: a set property has one
+        entry, its current value, stamped with the record's last modification; an unset one has none."""
+        schema = self._schema(object_type)
+        stamp = record.get("updatedAt") or FALLBACK_TIMESTAMP
+        history: dict[str, Any] = {}
+        for name in (n for n in names if n in schema):
+            value = raw_property(record, name)
+            entry = {"value": str(value), "timestamp": stamp, "sourceType": "API", "sourceId": None}
+            history[name] = [] if value in (None, "") else [entry]
+        return history
 
     def _written_object(
         self, object_type: str, record: Record, trace_id: str | None = None

@@ -41,6 +41,7 @@ def register(sandbox: Sandbox) -> None:
         )
     route("GET", r"/crm/v3/owners", "owners", api.list_owners)
     route("GET", r"/crm/v3/owners/(?P<id>[^/]+)", "owners", api.get_owner)
+    route("GET", r"/events/v3/events", "events", api.list_events)
     route("POST", r"/crm/v3/objects/contacts/gdpr-delete", "gdpr_delete.contacts",
           partial(api.gdpr_delete, "contacts"))  # fmt: skip
     _register_association_routes(route, Associations(api))
