@@ -43,6 +43,10 @@ class SearchIndexLag:
             del entries[record_id]
         return {record_id: snapshot for record_id, (_, snapshot) in entries.items()}
 
+    def waiting(self, object_type: str) -> bool:
+        """Whether any write of this type may still be unseen (cheap: no clock reading)."""
+        return bool(self._pending.get(object_type))
+
     def forget(self, object_type: str, record_id: str) -> None:
         self._pending.get(object_type, {}).pop(record_id, None)
 

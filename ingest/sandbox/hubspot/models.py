@@ -237,28 +237,54 @@ def complete_records(collections: dict[str, dict[str, Record]], loaded_at: datet
     """
     fallback = hubspot_timestamp(loaded_at)
     for object_type, records in collections.items():
-        for record_id, record in records.items():
-            if object_type == OWNER_COLLECTION:
+        if object_type == OWNER_COLLECTION:
+            for record in records.values():
                 _complete_envelope(record, None, None, fallback)
-            else:
-                _complete_object(object_type, record, f"hubspot.{object_type} record {record_id!r}", fallback)
+            continue
+        names = _system_properties(object_type)
+        for record_id, record in records.items():
+            if not _is_complete(record, names):  # the generator's records all are: keep loading fast
+                _complete_object(object_type, record, f"hubspot.{object_type} record {record_id!r}", names,
+                                 fallback)  # fmt: skip
+            if object_type in PIPELINE_PROPERTIES:
+                _complete_pipeline(object_type, record["properties"], record["createdAt"])
 
 
-def _complete_object(object_type: str, record: Record, where: str, fallback: str) -> None:
+def _system_properties(object_type: str) -> tuple[str, tuple[str, ...]]:
+    """(the creation-stamp property, the modification-stamp properties) of an object type."""
+    created = "hs_createdate" if object_type in HS_CREATEDATE_TYPES else "createdate"
+    modified = (
+        ("hs_lastmodifieddate", "lastmodifieddate") if object_type == "contacts" else ("hs_lastmodifieddate",)
+    )
+    return created, modified
+
+
+def _is_complete(record: Record, names: tuple[str, tuple[str, ...]]) -> bool:
+    """Whether a record already has every system field (one dict lookup each: ~1 µs a record)."""
+    try:
+        properties = record["properties"]
+        complete = bool(record["createdAt"] and record["updatedAt"] and properties[names[0]])
+        complete = complete and all(properties[name] for name in names[1]) and "archived" in record
+    except (KeyError, TypeError):
+        return False
+    links = record.get("associations")
+    return complete and type(properties) is dict and (links is None or type(links) is dict)
+
+
+def _complete_object(
+    object_type: str, record: Record, where: str, names: tuple[str, tuple[str, ...]], fallback: str
+) -> None:
     properties = record.setdefault("properties", {})
     if not isinstance(properties, dict):
         raise OrgFileError(f"{where}: `properties` must be an object of name -> value")
     if not isinstance(record.get("associations") or {}, dict):
         raise OrgFileError(f"{where}: `associations` must be an object of type -> [ids]")
-    created_name = "hs_createdate" if object_type in HS_CREATEDATE_TYPES else "createdate"
-    modified_names = ["hs_lastmodifieddate"] + (["lastmodifieddate"] if object_type == "contacts" else [])
+    created_name, modified_names = names
     modified = next((properties[n] for n in modified_names if properties.get(n)), None)
     _complete_envelope(record, properties.get(created_name), modified, fallback)
     properties[created_name] = properties.get(created_name) or record["createdAt"]
     for name in modified_names:
         properties[name] = properties.get(name) or record["updatedAt"]
-    if object_type in PIPELINE_PROPERTIES:
-        _complete_pipeline(object_type, properties, record["createdAt"])
 
 
 # Object type -> (pipeline property, stage property, the default pipeline's id): every deal and ticket is

@@ -229,8 +229,9 @@ class HubSpotApi:
         properties = _property_names(body.get("properties"))
         with self.store.lock:
             ids = self._search_ids(object_type, body)
-            pending = self.index_lag.pending(object_type, self.store.now())
             indexed: dict[str, Record] = {}
+            waiting = self.index_lag.waiting(object_type)
+            pending = self.index_lag.pending(object_type, self.store.now()) if waiting else {}
             if pending:
                 ids, indexed = self._lagged_ids(object_type, body, ids, pending)
             records = self.store.hubspot.get(object_type, {})
