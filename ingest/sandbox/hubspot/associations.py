@@ -3,7 +3,7 @@ batch (create, associate/default, archive), v4 association schema (labels), v3 P
 
 Only HubSpot-defined (unlabelled) association types between the modelled object pairs exist;
 labels are not modelled, so creating one or writing a USER_DEFINED type answers HubSpot's 400 body.
-Shapes: https://developers.hubspot.com/docs/api-reference/latest/crm/associations/guide (v4) and the
+Shapes: https://developers.hubspot.com/docs/api-reference/latest/crm/associations/overview (v4) and the
 hubspot-api-client models (LabelsBetweenObjectPair, PublicDefaultAssociation,
 MultiAssociatedObjectWithLabel). Whether a change moves the records' modstamps is the behaviour's
 `associations_touch_modstamp`.
@@ -25,7 +25,7 @@ from ingest.sandbox.hubspot.models import ASSOCIATION_TYPE_IDS, id_key, wall_clo
 if TYPE_CHECKING:
     from ingest.sandbox.hubspot.responses import HubSpotApi
 
-# HubSpot's object type ids (https://developers.hubspot.com/docs/guides/api/crm/understanding-the-crm).
+# HubSpot's object type ids (https://developers.hubspot.com/docs/api/crm/search).
 OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5",
                    "tasks": "0-27", "meetings": "0-47"}  # fmt: skip
 PER_OBJECT_MAX_LIMIT = 500

@@ -151,8 +151,9 @@ def validated_properties(specs: Mapping[str, PropertySpec], properties: Any) -> 
 
 
 def _check_option(spec: PropertySpec, value: str | None) -> None:
-    """An enumeration takes only its options' values; HubSpot refuses others with INVALID_OPTION
-    (https://developers.hubspot.com/docs/guides/api/crm/properties: "the internal value of an option")."""
+    """An enumeration takes only its options' values (an option's `value` is what the API reads and
+    writes: https://developers.hubspot.com/docs/api-reference/latest/crm/properties/get-property);
+    HubSpot refuses others with INVALID_OPTION."""
     allowed = spec.allowed_values()
     if value is None or allowed is None:
         return
@@ -232,7 +233,7 @@ def complete_records(collections: dict[str, dict[str, Record]], loaded_at: datet
 
     A real portal always has them: every object carries `createdAt`/`updatedAt`/`archived` and the
     `createdate` (engagements: `hs_createdate`), `hs_lastmodifieddate` (contacts also `lastmodifieddate`)
-    properties (https://developers.hubspot.com/docs/guides/api/crm/understanding-the-crm "default
+    properties (https://developers.hubspot.com/docs/api/crm/search "default
     properties"). Missing stamps default to each other, else to the load instant; ids stay as given.
     """
     fallback = hubspot_timestamp(loaded_at)

@@ -6,7 +6,7 @@ and `GET /crm/v3/properties/{objectType}/{propertyName}` one property, each with
 fieldType, groupName, options[{label, value, displayOrder, hidden}], hasUniqueValue, calculated,
 externalOptions, hidden, modificationMetadata, formField`
 (https://developers.hubspot.com/docs/api-reference/latest/crm/properties/get-property,
-https://developers.hubspot.com/docs/guides/api/crm/properties). Groups:
+https://developers.hubspot.com/docs/api-reference/latest/crm/properties/get-property). Groups:
 `GET /crm/v3/properties/{objectType}/groups[/{groupName}]` with `name, label, displayOrder, archived`.
 """
 
@@ -106,7 +106,7 @@ def _options(*pairs: tuple[str, str]) -> tuple[Option, ...]:
 
 
 # HubSpot's default lifecycle stages, the same property on contacts and companies
-# (https://knowledge.hubspot.com/records/use-lifecycle-stages: subscriber, lead, MQL, SQL, opportunity,
+# (a public guide: https://techunit.io/blog/hubspot-lifecycle-stages; subscriber, lead, MQL, SQL, opportunity,
 # customer, evangelist, other; internal values as the Properties API returns them).
 LIFECYCLE_STAGES = _options(
     ("Subscriber", "subscriber"), ("Lead", "lead"), ("Marketing Qualified Lead", "marketingqualifiedlead"),
@@ -129,7 +129,7 @@ TASK_STATUSES = _options(
 TASK_PRIORITIES = _options(("None", "NONE"), ("Low", "LOW"), ("Medium", "MEDIUM"), ("High", "HIGH"))
 TASK_TYPES = _options(("Email", "EMAIL"), ("Call", "CALL"), ("To-do", "TODO"))
 # The default "Sales Pipeline" (id `default`) and its stages
-# (https://knowledge.hubspot.com/object-settings/set-up-and-customize-pipelines; internal stage ids as the
+# (https://developers.hubspot.com/docs/guides/api/crm/pipelines; internal stage ids as the
 # Pipelines API lists them for a new portal).
 DEAL_STAGES = _options(
     ("Appointment Scheduled", "appointmentscheduled"), ("Qualified To Buy", "qualifiedtobuy"),

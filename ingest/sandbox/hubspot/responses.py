@@ -307,9 +307,10 @@ class HubSpotApi:
         return self._write_batch(object_type, "batch_update", inputs, self._update, success_status=200)
 
     def batch_upsert(self, object_type: str, request: Request) -> Response:
-        """Create or update by a unique-value property (`idProperty`), as HubSpot's batch upsert does
-        (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/batch-upsert: "the
-        idProperty ... must be a unique value property"; contacts may upsert by `email`)."""
+        """Create or update by a unique-value property, as HubSpot's batch upsert does: "`idProperty`
+        refers to a property whose values are unique for the object" (https://developers.hubspot.com/
+        docs/api-reference/latest/crm/objects/custom-objects/batch/upsert-custom-objects); contacts
+        may upsert by `email`."""
         inputs = _inputs(_body(request), BATCH_MAX_INPUTS)
         with self.store.lock:
             specs = self._object_schema(object_type).properties
@@ -512,7 +513,7 @@ class HubSpotApi:
     def gdpr_delete(self, object_type: str, request: Request) -> Response:
         """`POST /crm/v3/objects/contacts/gdpr-delete` {"objectId", "idProperty"?}: the contact is
         permanently deleted, archived listing included
-        (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/gdpr-delete)."""
+        (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/gdpr/gdpr-delete-contact)."""
         body = _body(request)
         object_id = body.get("objectId")
         if object_id in (None, ""):
