@@ -74,3 +74,23 @@ def test_properties_with_history_has_the_current_value(get: Any) -> None:
 
 def test_events_answer_an_empty_page(get: Any) -> None:
     assert get("GET", "/events/v3/events", objectType="contact", objectId="1") == {"results": []}
+
+
+def test_unmodelled_objects_and_endpoints_answer_hubspots_400(start_sandbox: StartSandbox) -> None:
+    running = start_sandbox({"hubspot": {"companies": []}})
+    session = make_session()
+    session.headers["Authorization"] = f"Bearer {hubspot_config(running).access_token}"
+    cases = {
+        ("GET", "/crm/v3/objects/line_items"): "The sandbox does not model line_items; it serves companies",
+        ("GET", "/crm/v3/properties/calls"): "The sandbox does not model calls; it serves companies",
+        (
+            "POST",
+            "/crm/v3/objects/companies/merge",
+        ): "The sandbox does not model POST /crm/v3/objects/companies/merge",
+        ("GET", "/crm/v3/objects/widgets"): "Unable to infer object type from: widgets",
+    }
+    for (method, path), message in cases.items():
+        answer = session.request(method, running.http_url + path, json={}, timeout=30)
+        assert answer.status_code == 400, (path, answer.text)
+        body = answer.json()
+        assert body["category"] == "VALIDATION_ERROR" and body["message"].startswith(message)

@@ -11,6 +11,7 @@ from ingest.sandbox.core.app import Sandbox
 from ingest.sandbox.core.control import CONTROL
 from ingest.sandbox.core.http import ApiError, Request
 from ingest.sandbox.hubspot.associations import Associations
+from ingest.sandbox.hubspot.errors import hubspot_error
 from ingest.sandbox.hubspot.models import ASSOCIATION_TYPE_IDS, OBJECT_TYPES
 from ingest.sandbox.hubspot.pipelines import Pipelines
 from ingest.sandbox.hubspot.responses import HubSpotApi
@@ -47,6 +48,38 @@ def register(sandbox: Sandbox) -> None:
     _register_association_routes(route, Associations(api))
     _register_pipeline_routes(route, Pipelines())
     _register_control_routes(sandbox, api)
+    _register_unmodelled_objects(route)  # last: every modelled route matches first
+
+
+# Standard object types of a real portal the sandbox does not model
+# (https://developers.hubspot.com/docs/api/crm/search lists their search endpoints).
+UNMODELLED_OBJECT_TYPES = frozenset({
+    "line_items", "calls", "emails", "notes", "communications", "postal_mail", "leads", "carts",
+    "orders", "invoices", "payments", "subscriptions", "discounts", "fees", "taxes", "feedback_submissions",
+    "goal_targets", "users", "appointments", "courses", "listings", "services",
+})  # fmt: skip
+
+
+def _register_unmodelled_objects(route: Callable[..., None]) -> None:
+    """Object paths whose type the sandbox does not serve answer HubSpot's 400 body, never an unknown path."""
+    patterns = [
+        r"/crm/v3/objects/(?P<object_type>[^/]+)(?:/.*)?",
+        r"/crm/v3/properties/(?P<object_type>[^/]+)(?:/.*)?",
+    ]
+    for pattern in patterns:
+        for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
+            route(method, pattern, "unmodelled_object", _unmodelled_object)
+
+
+def _unmodelled_object(request: Request) -> Any:
+    object_type = request.params["object_type"]
+    if object_type in OBJECT_TYPES:  # e.g. POST .../companies/merge: a real endpoint the sandbox lacks
+        message = f"The sandbox does not model {request.method} {request.path}"
+    elif object_type in UNMODELLED_OBJECT_TYPES:
+        message = f"The sandbox does not model {object_type}; it serves {', '.join(OBJECT_TYPES)}"
+    else:  # the message HubSpot answers for a name that is no object type
+        message = f"Unable to infer object type from: {object_type}"
+    raise ApiError(400, hubspot_error("VALIDATION_ERROR", message))
 
 
 _PAIR = r"(?P<from_type>[a-z_]+)/(?P<id>[^/]+)/associations"
