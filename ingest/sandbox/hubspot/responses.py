@@ -330,8 +330,10 @@ class HubSpotApi:
     def batch_archive(self, object_type: str, request: Request) -> Response:
         inputs = _inputs(_body(request), BATCH_MAX_INPUTS)
         with self.store.lock:
-            for item in inputs:
-                self._archive(object_type, str(item.get("id")) if isinstance(item, dict) else "")
+            archived = [self._archive(object_type, str(item.get("id")) if isinstance(item, dict) else "")
+                        for item in inputs]  # fmt: skip
+            if any(archived):
+                self.after_write(object_type)  # once: each write would persist the org file
         return Response(204, None)  # unknown ids are ignored, as by the single archive
 
     def create_object(self, object_type: str, request: Request) -> Response:
@@ -386,17 +388,20 @@ class HubSpotApi:
 
     def archive_object(self, object_type: str, request: Request) -> Response:
         with self.store.lock:
-            self._archive(object_type, request.params["id"])
+            if self._archive(object_type, request.params["id"]):
+                self.after_write(object_type)
         return Response(204, None)  # HubSpot answers 204 for unknown ids too
 
-    def _archive(self, object_type: str, record_id: str) -> None:
+    def _archive(self, object_type: str, record_id: str) -> bool:
+        """Move a live record to the archive (the caller persists); whether there was one."""
         record = self.store.hubspot.get(object_type, {}).get(record_id)
-        if record is not None and not record.get("archived"):
-            self._before_change(object_type, record)
-            moment = self.stamp(object_type, record)
-            record["archived"] = True
-            record["archivedAt"] = moment
-            self.after_write(object_type)
+        if record is None or record.get("archived"):
+            return False
+        self._before_change(object_type, record)
+        moment = self.stamp(object_type, record)
+        record["archived"] = True
+        record["archivedAt"] = moment
+        return True
 
     def _create(self, object_type: str, schema: Mapping[str, PropertySpec], item: Any) -> tuple[Record, Wire]:
         if not isinstance(item, dict):
