@@ -71,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"org file {args.org} not found; omit --org to generate one")
     args.warehouse = args.warehouse or DEFAULT_WAREHOUSE
     args.max_tasks_per_run = args.max_tasks_per_run or DEFAULT_MAX_TASKS
-    from ingest.sandbox import OrgStore, serve_sandbox
+    from ingest.sandbox import OrgFileError, OrgStore, serve_sandbox
     from ingest.sandbox.generator import generate_org, write_org
     from ingest.sandbox_settings import hubspot_config, salesforce_config
     from orchestration.runtime import RunOptions, run_nightly_audit
@@ -83,7 +83,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"generating a demo org at {args.org} ({DEMO_ACCOUNTS:,} accounts per CRM)")
             write_org(generate_org(accounts=DEMO_ACCOUNTS, seed=7, anchor_date=args.as_of), args.org)
     options = _run_options(args, RunOptions)
-    with serve_sandbox(OrgStore.load(args.org, persist_delay=0.2)) as running:
+    try:
+        store = OrgStore.load(args.org, persist_delay=0.2)
+    except OrgFileError as exc:
+        raise UsageError(str(exc)) from exc
+    with serve_sandbox(store) as running:
         print(f"sandbox CRM on {running.https_url} (Salesforce) and {running.http_url} (HubSpot)")
         configs = {"salesforce": salesforce_config(running), "hubspot": hubspot_config(running)}
         summary = run_nightly_audit(configs, options)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ingest.sandbox.core.faults import Fault
     from ingest.sandbox.core.http import ApiError, Request, Response
     from ingest.sandbox.core.listeners import RunningSandbox
+    from ingest.sandbox.core.store import OrgFileError
     from ingest.sandbox.credentials import SandboxCredentials
     from ingest.sandbox.org import OrgStore
     from ingest.sandbox.service import make_sandbox, serve_sandbox
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "ApiError": "ingest.sandbox.core.http",
     "Fault": "ingest.sandbox.core.faults",
+    "OrgFileError": "ingest.sandbox.core.store",
     "OrgStore": "ingest.sandbox.org",
     "Request": "ingest.sandbox.core.http",
     "Response": "ingest.sandbox.core.http",
@@ -45,6 +47,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ApiError",
     "Fault",
+    "OrgFileError",
     "OrgStore",
     "Request",
     "Response",

@@ -63,11 +63,14 @@ def cmd_sandbox_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from ingest.sandbox import OrgStore, serve_sandbox
+    from ingest.sandbox import OrgFileError, OrgStore, serve_sandbox
 
     if not args.org.is_file():
         return _fail(f"org file {args.org} not found; create one with `cadence sandbox generate -o FILE`")
-    store = OrgStore.load(args.org, persist_delay=0.2)
+    try:
+        store = OrgStore.load(args.org, persist_delay=0.2)
+    except OrgFileError as exc:
+        return _fail(str(exc))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with ExitStack() as stack:

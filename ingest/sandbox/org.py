@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ingest.sandbox.core.clock import utc_now
 from ingest.sandbox.core.store import DocumentStore, Record
+from ingest.sandbox.hubspot.behaviour import check_behaviour
+from ingest.sandbox.hubspot.models import complete_records as complete_hubspot_records
 from ingest.sandbox.hubspot.models import new_hubspot_id
+from ingest.sandbox.hubspot.properties import check_metadata
 from ingest.sandbox.salesforce.models import new_salesforce_id
 
 
@@ -18,6 +22,9 @@ class OrgStore(DocumentStore):
         super().__init__(*args, **kwargs)
         self.salesforce: dict[str, dict[str, Record]] = self.sections["salesforce"]
         self.hubspot: dict[str, dict[str, Record]] = self.sections["hubspot"]
+        complete_hubspot_records(self.hubspot, utc_now())
+        check_metadata(self.extras.get("hubspot") or {})
+        check_behaviour(self.extras.get("hubspot") or {})
 
     def new_salesforce_id(self, sobject: str) -> str:
         return new_salesforce_id(self, sobject)

@@ -7,6 +7,7 @@ or an unknown path in its own error format, and decorates its responses.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections import Counter
@@ -110,6 +111,8 @@ class Sandbox:
             if route.auth and hooks is not None:
                 hooks.authenticate(request)
             fault = self.faults.take(route.name, CALL_FAULTS) if hooks is not None else None
+            if fault is not None and fault.kind == "drop_after_apply":
+                _apply_then_drop(route.handler, request)
             if fault is not None and hooks is not None:
                 return self._fault_response(hooks, fault)
             result = route.handler(request)
@@ -133,3 +136,10 @@ class Sandbox:
             if request.path.startswith(prefix):
                 return hooks.not_found(request)
         return Response(404, {"message": f"Unknown path {request.path}"})
+
+
+def _apply_then_drop(handler: Handler, request: Request) -> None:
+    """Run the call (its writes commit), then lose its answer, whatever it was."""
+    with contextlib.suppress(ApiError):  # an error answer is lost the same way
+        handler(request)
+    raise DropConnection(None)

@@ -18,7 +18,9 @@ class Fault:
 
     kind: status_429 | status_503 | request_limit (the daily API allowance spent) |
     expired_session (every issued session invalidated; a static token answers 401) | drop_connection |
-    fail_record (a batch handler fails the record at index `record`).
+    drop_after_apply (the call runs and commits its writes, then the connection closes before any byte
+    of the answer: "applied but response lost", the case that makes a blind retry of a write create
+    duplicates) | fail_record (a batch handler fails the record at index `record`).
     """
 
     kind: str
@@ -31,7 +33,15 @@ class Fault:
     fired: int = 0
 
     KINDS = frozenset(
-        {"status_429", "status_503", "request_limit", "expired_session", "drop_connection", "fail_record"}
+        {
+            "status_429",
+            "status_503",
+            "request_limit",
+            "expired_session",
+            "drop_connection",
+            "drop_after_apply",
+            "fail_record",
+        }
     )
 
     def __post_init__(self) -> None:
@@ -40,7 +50,14 @@ class Fault:
 
 
 # Faults that replace a whole call's answer (fail_record is taken by the batch handlers themselves).
-CALL_FAULTS = {"status_429", "status_503", "request_limit", "expired_session", "drop_connection"}
+CALL_FAULTS = {
+    "status_429",
+    "status_503",
+    "request_limit",
+    "expired_session",
+    "drop_connection",
+    "drop_after_apply",
+}
 
 
 class FaultInjector:

@@ -55,8 +55,9 @@ class ApiError(Exception):
 
 
 class DropConnection(Exception):
-    """Send part of the response, then close the socket (a connection dropped mid-page)."""
+    """Send part of the response, then close the socket (a connection dropped mid-page); with no
+    response, close without answering at all (the answer of an applied write lost)."""
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response | None) -> None:
         super().__init__("connection dropped by fault injection")
         self.response = response

@@ -53,7 +53,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         try:
             response = self.sandbox.handle(request)
-        except DropConnection:
+        except DropConnection as dropped:
+            if dropped.response is None:  # nothing at all: the client sees the server disconnect
+                self.close_connection = True
+                return
             self._send(Response(200, {"records": [{"partial": True}] * 50}), truncate=True)
             return
         self._send(response)

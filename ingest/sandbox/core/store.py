@@ -25,6 +25,10 @@ from ingest.sandbox.core.clock import ClockSource, SandboxClock
 Record = dict[str, Any]
 
 
+class OrgFileError(ValueError):
+    """An org file the sandbox cannot load; the message names the file and the record."""
+
+
 class DocumentStore:
     """Holds the org in memory; every write marks it dirty and persists it (now or debounced).
 
@@ -52,7 +56,7 @@ class DocumentStore:
         document = document or {}
         self.sections: dict[str, dict[str, dict[str, Record]]] = {
             section: {
-                name: {str(rec[id_field]): rec for rec in records}
+                name: _indexed(records, id_field, f"{section}.{name}")
                 for name, records in (document.get(section) or {}).items()
                 if isinstance(records, list)
             }
@@ -68,8 +72,13 @@ class DocumentStore:
 
     @classmethod
     def load(cls, path: Path, persist_delay: float = 0.0) -> Self:
-        document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
-        store = cls(document, path=Path(path), persist_delay=persist_delay)
+        try:
+            document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
+            store = cls(document, path=Path(path), persist_delay=persist_delay)
+        except orjson.JSONDecodeError as error:
+            raise OrgFileError(f"org file {path} is not JSON ({error}); see docs/sandbox.md") from error
+        except OrgFileError as error:
+            raise OrgFileError(f"org file {path}: {error}") from error
         # A big org is millions of long-lived objects: keep the garbage collector from rescanning
         # them on every allocation burst (about 25% of the sandbox's query time on 1M events).
         gc.freeze()
@@ -152,3 +161,15 @@ class DocumentStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._dirty = False
+
+
+def _indexed(records: list[Any], id_field: str, where: str) -> dict[str, Record]:
+    indexed: dict[str, Record] = {}
+    for position, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise OrgFileError(f"{where}[{position}] is not an object (a record is a JSON object)")
+        record_id = record.get(id_field)
+        if record_id is None or record_id == "":
+            raise OrgFileError(f"{where}[{position}] has no {id_field!r}: every record needs its id")
+        indexed[str(record_id)] = record
+    return indexed

@@ -49,6 +49,8 @@ def _hubspot_record(
 ) -> Record:
     """The v3 object envelope; `company` becomes the record's company association."""
     properties["hs_lastmodifieddate"] = modstamp
+    if "lastmodifieddate" in properties:  # contacts: the stamp a real portal moves on every change
+        properties["lastmodifieddate"] = modstamp
     record = {"id": record_id, "properties": properties, "createdAt": created, "updatedAt": modstamp,
               "archived": archived}  # fmt: skip
     if archived:
@@ -111,7 +113,8 @@ def _hubspot_contacts(
 ) -> list[Record]:
     return [
         _hubspot_record(contact_id, {"firstname": c.first_name, "lastname": c.last_name, "jobtitle": c.title,
-                                     "email": f"referrer.{contact_id}@example.org", "createdate": created},
+                                     "email": f"referrer.{contact_id}@example.org", "createdate": created,
+                                     "lastmodifieddate": None},
                         created, modstamp, c.deleted, company_ids[c.account])
         for c, contact_id, created, modstamp
         in zip(contacts, ids.take(len(contacts)), *stamps(clock, contacts), strict=True)

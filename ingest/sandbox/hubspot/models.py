@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ingest.sandbox.core.store import DocumentStore, Record
+from ingest.sandbox.core.store import DocumentStore, OrgFileError, Record
 from ingest.sandbox.hubspot.errors import InputError
+from ingest.sandbox.hubspot.properties import PropertyDef, PropertySpec
 
-OBJECT_TYPES = ("companies", "contacts", "meetings", "tasks", "deals")
-ENGAGEMENT_TYPES = frozenset({"meetings", "tasks"})  # their creation stamp is hs_createdate, not createdate
+# Tickets, products and quotes are standard objects of every portal; the sandbox serves them (usually
+# empty) so that clients listing every standard object get answers, not unknown paths.
+OBJECT_TYPES = ("companies", "contacts", "meetings", "tasks", "deals", "tickets", "products", "quotes")
+ENGAGEMENT_TYPES = frozenset({"meetings", "tasks"})
+HS_CREATEDATE_TYPES = ENGAGEMENT_TYPES | {"quotes"}  # their creation stamp is hs_createdate, not createdate
 FALLBACK_TIMESTAMP = "1970-01-01T00:00:00.000Z"  # for hand-written records that lack createdAt/updatedAt
 
 
@@ -30,45 +34,6 @@ ASSOCIATION_TARGETS = {
     (source, type_id): target for (source, target), type_id in ASSOCIATION_TYPE_IDS.items()
 }
 
-# Property schema: name -> (type, fieldType), as GET /crm/v3/properties/{type} reports them.
-PropertyDef = tuple[str, str]
-_DATETIME: PropertyDef = ("datetime", "date")
-_NUMBER: PropertyDef = ("number", "number")
-_TEXT: PropertyDef = ("string", "text")
-_TEXTAREA: PropertyDef = ("string", "textarea")
-_SELECT: PropertyDef = ("enumeration", "select")
-
-COMMON_PROPERTIES = {"hs_object_id": _NUMBER, "hs_lastmodifieddate": _DATETIME, "hubspot_owner_id": _SELECT}
-STANDARD_PROPERTIES: dict[str, dict[str, PropertyDef]] = {
-    "companies": {
-        "name": _TEXT, "domain": _TEXT, "lifecyclestage": _SELECT, "createdate": _DATETIME, "phone": _TEXT,
-        "city": _TEXT, "state": _TEXT, "industry": _SELECT, "hs_parent_company_id": _NUMBER,
-    },
-    "contacts": {
-        "firstname": _TEXT, "lastname": _TEXT, "email": _TEXT, "jobtitle": _TEXT, "phone": _TEXT,
-        "lifecyclestage": _SELECT, "createdate": _DATETIME, "lastmodifieddate": _DATETIME,
-    },
-    "meetings": {
-        "hs_meeting_title": _TEXT, "hs_meeting_body": _TEXTAREA, "hs_meeting_start_time": _DATETIME,
-        "hs_meeting_end_time": _DATETIME, "hs_meeting_outcome": _SELECT, "hs_activity_type": _SELECT,
-        "hs_timestamp": _DATETIME, "hs_createdate": _DATETIME,
-    },
-    "tasks": {
-        "hs_task_subject": _TEXT, "hs_task_body": _TEXTAREA, "hs_task_status": _SELECT,
-        "hs_task_priority": _SELECT, "hs_task_type": _SELECT, "hs_timestamp": _DATETIME,
-        "hs_task_completion_date": _DATETIME, "hs_createdate": _DATETIME,
-    },
-    "deals": {
-        "dealname": _TEXT, "dealstage": _SELECT, "pipeline": _SELECT, "amount": _NUMBER,
-        "closedate": _DATETIME, "createdate": _DATETIME,
-    },
-}  # fmt: skip
-_KNOWN_DATETIMES = frozenset(
-    name for props in STANDARD_PROPERTIES.values() for name, spec in props.items() if spec == _DATETIME
-) | {"hs_lastmodifieddate"}
-# Types of the optional custom properties the pipeline uses, when the org file names them without a type.
-_KNOWN_CUSTOM = {"visit_cadence_days": _NUMBER, "cadence_task_key": _TEXT}
-
 # What HubSpot returns when a read names no properties.
 DEFAULT_RETURNED = {
     "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
@@ -77,6 +42,12 @@ DEFAULT_RETURNED = {
     "tasks": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "deals": ("amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate",
               "hs_object_id", "pipeline"),
+    # The search guide's defaults (https://developers.hubspot.com/docs/api/crm/search).
+    "tickets": ("content", "createdate", "hs_lastmodifieddate", "hs_object_id", "hs_pipeline",
+                "hs_pipeline_stage", "hs_ticket_category", "hs_ticket_priority", "subject"),
+    "products": ("createdate", "description", "hs_lastmodifieddate", "hs_object_id", "name", "price"),
+    "quotes": ("hs_createdate", "hs_expiration_date", "hs_lastmodifieddate", "hs_object_id",
+               "hs_public_url_key", "hs_status", "hs_title"),
 }  # fmt: skip
 # Server-set properties derived from the envelope when a hand-written record lacks them.
 _ENVELOPE_FALLBACK = {
@@ -127,42 +98,6 @@ def owner_wire(owner: Record) -> dict[str, Any]:
     return {**defaults, **owner, "id": owner_id}
 
 
-def property_wire(name: str, spec: PropertyDef, group: str, standard: bool) -> dict[str, Any]:
-    return {
-        "name": name,
-        "label": name.replace("_", " ").title(),
-        "type": spec[0],
-        "fieldType": spec[1],
-        "groupName": group,
-        "description": "",
-        "options": [],
-        "hidden": False,
-        "formField": False,
-        "displayOrder": -1,
-        "hubspotDefined": standard,
-        "calculated": False,
-        "externalOptions": False,
-        "hasUniqueValue": name == "hs_object_id",
-        "modificationMetadata": {
-            "archivable": not standard,
-            "readOnlyDefinition": standard,
-            "readOnlyValue": False,
-        },
-    }
-
-
-def custom_property(entry: Any) -> tuple[str, PropertyDef]:
-    """A `custom_properties` entry of the org file: a bare name, or {"name", "type", "fieldType"}."""
-    if isinstance(entry, str):
-        return entry, guessed_type(entry)
-    spec_type = entry.get("type", "string")
-    return entry["name"], (spec_type, entry.get("fieldType", "date" if spec_type == "datetime" else "text"))
-
-
-def guessed_type(name: str) -> PropertyDef:
-    return _DATETIME if name in _KNOWN_DATETIMES else _KNOWN_CUSTOM.get(name, _TEXT)
-
-
 def singular(object_type: str) -> str:
     return "company" if object_type == "companies" else object_type.removesuffix("s")
 
@@ -172,7 +107,7 @@ def association_label(source: str, target: str) -> str:
 
 
 def always_returned(object_type: str) -> tuple[str, ...]:
-    created = "hs_createdate" if object_type in ENGAGEMENT_TYPES else "createdate"
+    created = "hs_createdate" if object_type in HS_CREATEDATE_TYPES else "createdate"
     return (created, "hs_lastmodifieddate", "hs_object_id")
 
 
@@ -198,10 +133,10 @@ def id_key(record_id: str) -> tuple[int, int | str]:
     return (0, int(record_id)) if record_id.isdigit() else (1, record_id)
 
 
-def validated_properties(schema: dict[str, PropertyDef], properties: Any) -> dict[str, Any]:
+def validated_properties(specs: Mapping[str, PropertySpec], properties: Any) -> dict[str, Any]:
     if not isinstance(properties, dict):
         raise InputError("VALIDATION_ERROR", "`properties` must be an object of property name -> value")
-    unknown = sorted(set(properties) - schema.keys())
+    unknown = sorted(set(properties) - specs.keys())
     if unknown:
         raise InputError(
             "VALIDATION_ERROR",
@@ -209,7 +144,30 @@ def validated_properties(schema: dict[str, PropertyDef], properties: Any) -> dic
             code="PROPERTY_DOESNT_EXIST",
             propertyName=unknown,
         )
-    return {name: _stored_value(name, schema[name], value) for name, value in properties.items()}
+    stored = {name: _stored_value(name, specs[name].definition, value) for name, value in properties.items()}
+    for name, value in stored.items():
+        _check_option(specs[name], value)
+    return stored
+
+
+def _check_option(spec: PropertySpec, value: str | None) -> None:
+    """An enumeration takes only its options' values (an option's `value` is what the API reads and
+    writes: https://developers.hubspot.com/docs/api-reference/latest/crm/properties/get-property);
+    HubSpot refuses others with INVALID_OPTION."""
+    allowed = spec.allowed_values()
+    if value is None or allowed is None:
+        return
+    # A multi-select (checkbox) value is ;-separated options.
+    chosen = value.split(";") if spec.field_type == "checkbox" else [value]
+    bad = [v for v in chosen if v not in allowed]
+    if bad:
+        raise InputError(
+            "VALIDATION_ERROR",
+            f"Property values were not valid: {bad[0]!r} was not one of the allowed options "
+            f"for {spec.name}: {sorted(allowed)}",
+            code="INVALID_OPTION",
+            propertyName=[spec.name],
+        )
 
 
 def _stored_value(name: str, spec: PropertyDef, value: Any) -> str | None:
@@ -263,3 +221,105 @@ def converter(spec: PropertyDef | None) -> Callable[[Any], Any]:
     if spec is not None and spec[0] == "number":
         return _finite_float
     return _generic_value
+
+
+# ---- org-file records -----------------------------------------------------------------------------
+
+OWNER_COLLECTION = "owners"
+
+
+def complete_records(collections: dict[str, dict[str, Record]], loaded_at: datetime) -> None:
+    """Fill the system fields a hand-written record lacks; a malformed record raises OrgFileError.
+
+    A real portal always has them: every object carries `createdAt`/`updatedAt`/`archived` and the
+    `createdate` (engagements: `hs_createdate`), `hs_lastmodifieddate` (contacts also `lastmodifieddate`)
+    properties (https://developers.hubspot.com/docs/api/crm/search "default
+    properties"). Missing stamps default to each other, else to the load instant; ids stay as given.
+    """
+    fallback = hubspot_timestamp(loaded_at)
+    for object_type, records in collections.items():
+        if object_type == OWNER_COLLECTION:
+            for record in records.values():
+                _complete_envelope(record, None, None, fallback)
+            continue
+        names = _system_properties(object_type)
+        for record_id, record in records.items():
+            if not _is_complete(record, names):  # the generator's records all are: keep loading fast
+                _complete_object(object_type, record, f"hubspot.{object_type} record {record_id!r}", names,
+                                 fallback)  # fmt: skip
+            if object_type in PIPELINE_PROPERTIES:
+                _complete_pipeline(object_type, record["properties"], record["createdAt"])
+
+
+def _system_properties(object_type: str) -> tuple[str, tuple[str, ...]]:
+    """(the creation-stamp property, the modification-stamp properties) of an object type."""
+    created = "hs_createdate" if object_type in HS_CREATEDATE_TYPES else "createdate"
+    modified = (
+        ("hs_lastmodifieddate", "lastmodifieddate") if object_type == "contacts" else ("hs_lastmodifieddate",)
+    )
+    return created, modified
+
+
+def _is_complete(record: Record, names: tuple[str, tuple[str, ...]]) -> bool:
+    """Whether a record already has every system field (one dict lookup each: ~1 µs a record)."""
+    try:
+        properties = record["properties"]
+        complete = bool(record["createdAt"] and record["updatedAt"] and properties[names[0]])
+        complete = complete and all(properties[name] for name in names[1]) and "archived" in record
+    except (KeyError, TypeError):
+        return False
+    links = record.get("associations")
+    return complete and type(properties) is dict and (links is None or type(links) is dict)
+
+
+def _complete_object(
+    object_type: str, record: Record, where: str, names: tuple[str, tuple[str, ...]], fallback: str
+) -> None:
+    properties = record.setdefault("properties", {})
+    if not isinstance(properties, dict):
+        raise OrgFileError(f"{where}: `properties` must be an object of name -> value")
+    if not isinstance(record.get("associations") or {}, dict):
+        raise OrgFileError(f"{where}: `associations` must be an object of type -> [ids]")
+    created_name, modified_names = names
+    modified = next((properties[n] for n in modified_names if properties.get(n)), None)
+    _complete_envelope(record, properties.get(created_name), modified, fallback)
+    properties[created_name] = properties.get(created_name) or record["createdAt"]
+    for name in modified_names:
+        properties[name] = properties.get(name) or record["updatedAt"]
+
+
+# Object type -> (pipeline property, stage property, the default pipeline's id): every deal and ticket is
+# in a pipeline; a portal with one pipeline uses `default` for deals and `0` for tickets
+# (https://developers.hubspot.com/docs/guides/api/crm/pipelines).
+PIPELINE_PROPERTIES = {"deals": ("pipeline", "dealstage", "default"),
+                       "tickets": ("hs_pipeline", "hs_pipeline_stage", "0")}  # fmt: skip
+
+
+def _complete_pipeline(object_type: str, properties: dict[str, Any], created: str) -> None:
+    """A deal/ticket lacking its pipeline is in the default one; its current stage was entered at
+    creation unless the record says when (`hs_v2_date_entered_{stage}`)."""
+    pipeline, stage, default = PIPELINE_PROPERTIES[object_type]
+    if properties.get(stage):
+        properties[pipeline] = properties.get(pipeline) or default
+        entered = f"hs_v2_date_entered_{properties[stage]}"
+        properties[entered] = properties.get(entered) or created
+
+
+def track_stage(object_type: str, properties: dict[str, Any], previous: Any, moment: str) -> None:
+    """A stage change stamps the stage calculated properties: entered (new) and exited (old)."""
+    if object_type not in PIPELINE_PROPERTIES:
+        return
+    pipeline, stage, default = PIPELINE_PROPERTIES[object_type]
+    current = properties.get(stage)
+    if current and current != previous:
+        properties[pipeline] = properties.get(pipeline) or default
+        properties[f"hs_v2_date_entered_{current}"] = moment
+        if previous:
+            properties[f"hs_v2_date_exited_{previous}"] = moment
+
+
+def _complete_envelope(record: Record, created: Any, modified: Any, fallback: str) -> None:
+    created = created or record.get("updatedAt") or modified
+    record["createdAt"] = record.get("createdAt") or created or fallback
+    record["updatedAt"] = record.get("updatedAt") or modified or record["createdAt"]
+    record["archived"] = bool(record.get("archived", False))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from functools import partial
 from typing import Any
 
+from ingest.sandbox.core.store import Record
 from ingest.sandbox.hubspot.errors import validation_error
-from ingest.sandbox.hubspot.models import PropertyDef, converter
+from ingest.sandbox.hubspot.models import PropertyDef, converter, raw_property
 
 MAX_FILTER_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
@@ -20,10 +21,24 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 
 # ---- search filters -----------------------------------------------------------------------------
 
-Column = dict[str, Any]  # record id -> comparable value, for records that have one
+Column = Mapping[str, Any]  # record id -> comparable value, for records that have one
 # (property, test on a set value, whether records without a value match)
 ValueTest = tuple[str, Callable[[Any], bool], bool]
 ColumnOf = Callable[[str], Column]
+
+
+def column_over(records: Iterable[tuple[str, Record]], name: str, convert: Callable[[Any], Any]) -> Column:
+    """{id: comparable value of `name`} over the records that have a readable value."""
+    column: dict[str, Any] = {}
+    for record_id, record in records:
+        raw = raw_property(record, name)
+        if raw is None or raw == "":
+            continue
+        try:
+            column[record_id] = convert(raw)
+        except (TypeError, ValueError, OverflowError):
+            continue  # unreadable junk compares like an unset value
+    return column
 
 
 def matching_ids(
