@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from orchestration import defaults
 from orchestration.rules import DEFAULT_RULES_FILE, Rules
 
 if TYPE_CHECKING:  # GX takes seconds to import; the Dagster definitions import this module
@@ -38,7 +39,7 @@ class SuiteParams:
 
     as_of: date
     now: datetime
-    max_tasks_per_run: int = 500
+    max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
     rules: Rules = field(default_factory=Rules)
     rules_label: str = DEFAULT_RULES_FILE  # how messages name the rules file
 

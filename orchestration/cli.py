@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
+from orchestration import defaults
 from orchestration.doctor.cli import add_doctor_command
 
-DEFAULT_WAREHOUSE = Path("var/warehouse.duckdb")
+DEFAULT_WAREHOUSE = Path(defaults.WAREHOUSE)
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
-DEFAULT_MAX_TASKS = 500  # RunSettings.max_tasks_per_run's default (not imported: dlt takes a second)
 # About a quarter of a generated org's accounts are overdue: 1,000 keeps the first night's writeback
-# (~250 tasks per CRM) well inside the default max_tasks_per_run of 500.
+# (~250 tasks per CRM) well inside the default max_tasks_per_run (orchestration/defaults.py).
 DEMO_ACCOUNTS = 1000
 
 
@@ -70,7 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.org is not None and not args.org.exists():  # before the imports: they take seconds
         raise UsageError(f"org file {args.org} not found; omit --org to generate one")
     args.warehouse = args.warehouse or DEFAULT_WAREHOUSE
-    args.max_tasks_per_run = args.max_tasks_per_run or DEFAULT_MAX_TASKS
+    args.max_tasks_per_run = args.max_tasks_per_run or defaults.MAX_TASKS_PER_RUN
     from ingest.sandbox import OrgFileError, OrgStore, serve_sandbox
     from ingest.sandbox.generator import generate_org, write_org
     from ingest.sandbox_settings import hubspot_config, salesforce_config
@@ -194,7 +194,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-tasks-per-run",
         type=positive_int,
         help="stop a runaway writeback: most task creates + closes per CRM and run "
-        f"(default: cadence.max_tasks_per_run, else {DEFAULT_MAX_TASKS})",
+        f"(default: cadence.max_tasks_per_run, else {defaults.MAX_TASKS_PER_RUN})",
     )
     parser.add_argument(
         "--override-quality-gate",

@@ -16,17 +16,16 @@ import dagster as dg
 
 from ingest.config import CrmConfig, HubSpotConfig, SalesforceConfig
 from ingest.errors import SettingsError
+from orchestration import defaults
 
 if TYPE_CHECKING:
     from orchestration.rules import Rules
-
-DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
 
 
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse file. One writer at a time: the job runs its steps serially."""
 
-    path: str = DEFAULT_WAREHOUSE
+    path: str = defaults.WAREHOUSE
 
     @property
     def file(self) -> Path:
@@ -114,7 +113,7 @@ class AuditSettings(dg.ConfigurableResource):
 
     as_of: str | None = None  # YYYY-MM-DD; default today in UTC
     dry_run: bool = False
-    max_tasks_per_run: int = 500
+    max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
     override_quality_gate: bool = False
     rules_file: str | None = None  # the business rules (cadence.yml); None: $CADENCE_RULES, ./cadence.yml
 

@@ -15,6 +15,7 @@ import duckdb
 
 from ingest.errors import CadenceError
 from ingest.sync import CrmConfigs
+from orchestration import defaults
 from orchestration.definitions import build_definitions
 from orchestration.defs.quality import gate_failure_message
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
@@ -28,7 +29,7 @@ class RunOptions:
     warehouse: Path
     as_of: date
     dry_run: bool = False
-    max_tasks_per_run: int = 500
+    max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
     override_quality_gate: bool = False
     retry_base_seconds: float | None = None  # overrides each CRM's setting (tests: no backoff sleeps)
     rules_file: str | None = None  # cadence.yml; None: $CADENCE_RULES, ./cadence.yml, the defaults

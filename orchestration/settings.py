@@ -39,6 +39,7 @@ from dlt.common.configuration.specs.pluggable_run_context import PluggableRunCon
 
 from ingest.config import CRM_CONFIGS, CrmConfig, HubSpotConfig, SalesforceConfig
 from ingest.errors import SettingsError
+from orchestration import defaults
 
 README_SECTION = 'README, section "Pointing it at a real org"'
 LEGACY_WAREHOUSE_ENV = "CADENCE_WAREHOUSE"  # kept working: older setups export it
@@ -52,8 +53,8 @@ class RunSettings(BaseConfiguration):
     section: ClassVar[tuple[str, ...]] = ("cadence",)
     # The CRMs audited: a list, or "salesforce,hubspot" in an env var. Default: every CRM with any key set.
     crms: str | list[str] | None = None
-    warehouse: str = "var/warehouse.duckdb"  # the DuckDB file (also CADENCE_WAREHOUSE)
-    max_tasks_per_run: int = 500  # a writeback larger than this stops before any write
+    warehouse: str = defaults.WAREHOUSE  # the DuckDB file (also CADENCE_WAREHOUSE)
+    max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
 
 
 @dataclass(frozen=True)

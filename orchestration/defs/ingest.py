@@ -11,7 +11,8 @@ from ingest.config import HubSpotConfig, SalesforceConfig
 from ingest.hubspot import hubspot_source
 from ingest.pipeline import all_or_nothing, make_pipeline
 from ingest.salesforce import salesforce_source
-from orchestration.resources import DEFAULT_WAREHOUSE, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration import defaults
+from orchestration.resources import HubSpotResource, SalesforceResource, WarehouseResource
 
 # Building a dlt source makes no network call, so the asset graph is defined from placeholder
 # configs; each run builds the source again from the configured resource.
@@ -55,7 +56,7 @@ def _sync(
 def _raw_tables(crm: str, placeholder_source: Any) -> Callable[..., dg.AssetsDefinition]:
     return dlt_assets(
         dlt_source=placeholder_source,
-        dlt_pipeline=make_pipeline(crm, DEFAULT_WAREHOUSE),
+        dlt_pipeline=make_pipeline(crm, defaults.WAREHOUSE),
         name=f"{crm}_raw",
         dagster_dlt_translator=CrmTableTranslator(),
         pool="warehouse",
