@@ -54,6 +54,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()  # every setting checked before the slow imports and any work
     args.warehouse = args.warehouse or Path(settings.run.warehouse)
     args.max_tasks_per_run = args.max_tasks_per_run or settings.run.max_tasks_per_run
+    from orchestration.preflight import check_crms
+
+    check_crms(settings.crms)  # an unreachable CRM or rejected login: one line, before the job starts
     from orchestration.runtime import RunOptions, run_nightly_audit
 
     options = _run_options(args, RunOptions)

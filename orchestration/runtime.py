@@ -40,6 +40,7 @@ class RunSummary:
     succeeded: bool
     as_of: date
     warehouse: Path
+    audited: tuple[str, ...] = CRMS  # a CRM not audited has a row saying so, even when the run failed early
     error: str | None = None
     rows_synced: dict[str, int] = field(default_factory=dict)
     overdue_accounts: dict[str, int] = field(default_factory=dict)
@@ -52,7 +53,7 @@ class RunSummary:
         lines.append(header)
         for crm in CRMS:
             wb = self.writeback.get(crm, {})
-            if wb.get("skipped"):
+            if crm not in self.audited or wb.get("skipped"):
                 lines.append(f"  {crm:<11}{'not audited (cadence.crms)':>54}")
                 continue
             created = wb.get("planned_creates", 0) if wb.get("dry_run") else wb.get("created", 0)
@@ -97,7 +98,12 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
     # dbt's own log lines go to the run log; the terminal shows one line per step.
     with dg.DagsterInstance.ephemeral() as instance, log_path.open("w") as log, redirect_stdout(log):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_PROGRESS_ONLY)
-    summary = RunSummary(succeeded=result.success, as_of=options.as_of, warehouse=Path(options.warehouse))
+    summary = RunSummary(
+        succeeded=result.success,
+        as_of=options.as_of,
+        warehouse=Path(options.warehouse),
+        audited=tuple(crm for crm in CRMS if configs.get(crm)),
+    )
     # A blocked quality gate says which expectation failed and how to override; prefer that message.
     summary.error = None if result.success else gate_failure_message(result) or _failure_message(result)
     _collect_materializations(result, summary)
