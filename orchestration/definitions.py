@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import dagster as dg
 
+from ingest.errors import SettingsError
 from orchestration.defs import dbt, ingest, jobs, quality, report, writeback
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.settings import Settings, load_settings
@@ -30,14 +33,25 @@ def build_definitions(
 
 def code_location_definitions(settings: Settings | None = None) -> dg.Definitions:
     """The definitions `dagster dev` and the daemon load: the settings of `load_settings()`, with
-    every secret as a `dg.EnvVar` (its name, not its value, is what Dagster stores)."""
-    settings = settings or load_settings()
-    return build_definitions(
-        salesforce=SalesforceResource.from_config(settings.salesforce, secrets_from_env=True),
-        hubspot=HubSpotResource.from_config(settings.hubspot, secrets_from_env=True),
-        warehouse=WarehouseResource(path=settings.run.warehouse),
-        audit=AuditSettings(max_tasks_per_run=settings.run.max_tasks_per_run),
-    )
+    every secret as a `dg.EnvVar` (its name, not its value, is what Dagster stores).
+
+    Settings that do not load (none at all, a typo, a secret only in secrets.toml) do not stop the code
+    location: the UI still shows the whole graph, and every run fails at its first steps with the one
+    line that names the fix, before any CRM call."""
+    try:
+        settings = settings or load_settings()
+        return build_definitions(
+            salesforce=SalesforceResource.from_config(settings.salesforce, secrets_from_env=True),
+            hubspot=HubSpotResource.from_config(settings.hubspot, secrets_from_env=True),
+            warehouse=WarehouseResource(path=settings.run.warehouse),
+            audit=AuditSettings(max_tasks_per_run=settings.run.max_tasks_per_run),
+        )
+    except SettingsError as error:
+        logging.getLogger(__name__).warning("every run will fail: %s", error)
+        return build_definitions(
+            salesforce=SalesforceResource(settings_error=str(error)),
+            hubspot=HubSpotResource(settings_error=str(error)),
+        )
 
 
 @dg.definitions

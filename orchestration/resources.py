@@ -37,9 +37,14 @@ class CrmResource(dg.ConfigurableResource):
 
     settings_type: ClassVar[type[CrmConfig]]
     audited: bool = False
+    # Why the code location has no settings (its one-line SettingsError): each run then fails at its first
+    # step with it, while `dagster dev` still shows the graph.
+    settings_error: str | None = None
 
     def crm_config(self) -> CrmConfig | None:
         """The CRM's settings, or None when the run does not audit it."""
+        if self.settings_error:
+            raise SettingsError(self.settings_error)
         if not self.audited:
             return None
         values = {name: getattr(self, name) for name in self.settings_type.setting_names()}

@@ -148,7 +148,7 @@ def test_a_secret_in_config_toml_is_refused(dlt_dir: Path) -> None:
     ("resource", "config"), [(SalesforceResource, SalesforceConfig), (HubSpotResource, HubSpotConfig)]
 )
 def test_each_resource_has_exactly_the_fields_of_its_settings(resource: type, config: type) -> None:
-    assert set(resource.model_fields) == {"audited", *config.setting_names()}
+    assert set(resource.model_fields) == {"audited", "settings_error", *config.setting_names()}
 
 
 def test_a_resource_without_settings_audits_nothing_even_with_dlt_config(
