@@ -184,10 +184,16 @@ def _rules_file(args: argparse.Namespace) -> str | None:
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     _add_rules_argument(parser)
-    parser.add_argument("--as-of", type=iso_date, help="the audit date, YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument(
+        "--as-of",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="the audit date, YYYY-MM-DD (default: today, UTC)",
+    )
     parser.add_argument(
         "--warehouse",
         type=Path,
+        metavar="PATH",
         help=f"DuckDB file (default: cadence.warehouse, else {DEFAULT_WAREHOUSE}; the demo: the latter)",
     )
     parser.add_argument(
@@ -196,6 +202,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-tasks-per-run",
         type=positive_int,
+        metavar="N",
         help="stop a runaway writeback: most task creates + closes per CRM and run "
         f"(default: cadence.max_tasks_per_run, else {defaults.MAX_TASKS_PER_RUN})",
     )
@@ -241,7 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the nightly audit against the sandbox CRM (the README's first command)",
         formatter_class=_HelpFormatter,
     )
-    demo.add_argument("--org", type=Path, help=f"org file (default: generate {DEFAULT_DEMO_ORG})")
+    demo.add_argument(
+        "--org", type=Path, metavar="FILE", help=f"org file (default: generate {DEFAULT_DEMO_ORG})"
+    )
     _add_run_arguments(demo)
     demo.set_defaults(func=cmd_demo)
 
@@ -256,8 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="write the cadence report (HTML, opens offline)", formatter_class=_HelpFormatter
     )
-    report.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file")
-    report.add_argument("-o", "--output", type=Path, help="HTML file (default: reports/ by the warehouse)")
+    report.add_argument(
+        "--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file"
+    )
+    report.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="HTML file (default: reports/ by the warehouse)"
+    )
     report.add_argument(
         "--run-id", help="list the tasks this run wrote, by id or id prefix (default: the latest run)"
     )
@@ -270,7 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("crm", choices=["salesforce", "hubspot"])
     ingest.add_argument(
-        "--warehouse", type=Path, help=f"DuckDB file (default: cadence.warehouse, else {DEFAULT_WAREHOUSE})"
+        "--warehouse",
+        type=Path,
+        metavar="PATH",
+        help=f"DuckDB file (default: cadence.warehouse, else {DEFAULT_WAREHOUSE})",
     )
     ingest.set_defaults(func=cmd_ingest)
 

@@ -140,7 +140,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ("command", "shown"),
     [
         ("bench", ["accounts per CRM (default: 10000)", "in tasks per CRM (default: 10000)"]),
-        ("run", ["(default: cadence.max_tasks_per_run, else 500)", "YYYY-MM-DD (default: today, UTC)"]),
+        ("run", ["--max-tasks-per-run N", "(default: cadence.max_tasks_per_run, else 500)"]),
+        ("run", ["--as-of YYYY-MM-DD", "--warehouse PATH", "YYYY-MM-DD (default: today, UTC)"]),
         ("report", ["DuckDB file (default: var/warehouse.duckdb)"]),
     ],
 )
