@@ -41,6 +41,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"SOURCES__{args.crm.upper()}__* and list it in cadence.crms ({README_SECTION})"
         )
     warehouse = args.warehouse or Path(settings.run.warehouse)
+    from orchestration.preflight import check_crms
+
+    check_crms({args.crm: config})  # an unreachable CRM or rejected login: one line, before dlt starts
     result = sync_crm(args.crm, config, warehouse, progress=True)
     rows = ", ".join(f"{table} {count:,}" for table, count in result.rows_by_table.items())
     print(f"{args.crm}: {rows} in {result.seconds:.1f} s ({result.api_calls} API calls)")

@@ -31,7 +31,7 @@ def _literals(value: object) -> list[str]:
     found = []
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
-            if path == ROOT / "orchestration" / "defaults.py" :
+            if path == ROOT / "orchestration" / "defaults.py":
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Constant) and type(node.value) is type(value) and node.value == value:

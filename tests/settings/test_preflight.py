@@ -1,5 +1,5 @@
 """`cadence run` against a CRM that cannot be reached or refuses the login: one line naming the setting to
-fix, exit 2, no secret, before the job starts (no progress lines, no sync call)."""
+fix, exit 2, no secret, before the job starts (no progress lines, no sync call); `cadence ingest` likewise."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def sandbox(start_sandbox: StartSandbox, tmp_path: Path, monkeypatch: pytest.Mon
     return running
 
 
-def _run_fails_with(capsys: pytest.CaptureFixture[str]) -> str:
-    assert main(["run", "--as-of", AS_OF.isoformat()]) == 2
+def _run_fails_with(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(list(argv) or ["run", "--as-of", AS_OF.isoformat()]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1, err  # no progress line: the job never started
     assert WRONG not in err
@@ -50,6 +50,7 @@ def test_a_rejected_salesforce_secret_stops_the_run_before_the_job(
         "check SOURCES__SALESFORCE__CLIENT_ID / CLIENT_SECRET"
     )
     assert {name for name in crm_calls(sandbox) if not name.endswith(".total")} == {"salesforce.token"}
+    assert _run_fails_with(capsys, "ingest", "salesforce").startswith("error: Salesforce rejected")
 
 
 def test_a_rejected_hubspot_token_stops_the_run_before_the_job(
