@@ -10,13 +10,23 @@ from ingest.sandbox.hubspot.behaviour import check_behaviour
 from ingest.sandbox.hubspot.models import complete_records as complete_hubspot_records
 from ingest.sandbox.hubspot.models import new_hubspot_id
 from ingest.sandbox.hubspot.properties import check_metadata
-from ingest.sandbox.salesforce.models import new_salesforce_id
+from ingest.sandbox.salesforce.models import fill_system_fields, new_salesforce_id, salesforce_timestamp
+
+
+def fill_salesforce_system_fields(sobjects: dict[str, dict[str, Record]], stamp: str) -> None:
+    """Records an org file wrote without their audit fields get them (a CRM always has them)."""
+    for sobject, records in sobjects.items():
+        fill_system_fields(sobject, records.values(), stamp)
 
 
 class OrgStore(DocumentStore):
     """`salesforce`: sobject name -> {Id: record}; `hubspot`: object type -> {id: record}."""
 
     SECTIONS: ClassVar[dict[str, str]] = {"salesforce": "Id", "hubspot": "id"}
+    SETTINGS: ClassVar[dict[str, frozenset[str]]] = {
+        "salesforce": frozenset({"custom_fields"}),
+        "hubspot": frozenset({"custom_properties"}),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -25,6 +35,7 @@ class OrgStore(DocumentStore):
         complete_hubspot_records(self.hubspot, utc_now())
         check_metadata(self.extras.get("hubspot") or {})
         check_behaviour(self.extras.get("hubspot") or {})
+        fill_salesforce_system_fields(self.salesforce, salesforce_timestamp(self.now()))
 
     def new_salesforce_id(self, sobject: str) -> str:
         return new_salesforce_id(self, sobject)

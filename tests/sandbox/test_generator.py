@@ -222,6 +222,36 @@ def test_salesforce_and_hubspot_have_the_same_visit_history(org: dict[str, Any])
         assert sf_dates.get(account["Id"], set()) == hs_dates.get(company["id"], set())
 
 
+def sobject_records(org: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The sobject collections of the Salesforce half (without `_metadata`)."""
+    return {name: records for name, records in org["salesforce"].items() if isinstance(records, list)}
+
+
+def test_every_generated_record_has_its_system_fields(org: dict[str, Any]) -> None:
+    audit = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
+    for sobject, records in sobject_records(org).items():
+        for record in records:
+            assert all(record.get(name) for name in audit), (sobject, record["Id"])
+            assert record["CreatedDate"] <= record["LastModifiedDate"] == record["SystemModstamp"]
+    assert all(e["ActivityDateTime"] == e["StartDateTime"] for e in org["salesforce"]["Event"])
+    assert all(c["LastName"] for c in org["salesforce"]["Contact"])
+
+
+def test_the_generator_declares_its_picklist_values_and_the_task_key(org: dict[str, Any]) -> None:
+    metadata = org["salesforce"]["_metadata"]
+    account_types = metadata["Account"]["fields"]["Type"]["picklistValues"]
+    assert account_types[:2] == ["Prospect", "Customer - Direct"]  # Salesforce's standard list first
+    assert {a["Type"] for a in org["salesforce"]["Account"]} - {None} <= set(account_types)
+    assert "Active Referral Source" in account_types
+    assert {"externalId": True, "unique": True}.items() <= metadata["Task"]["fields"][
+        "Cadence_Task_Key__c"
+    ].items()
+    without = generate_org(accounts=20, seed=1, anchor_date=ANCHOR, custom_fields=False)["salesforce"][
+        "_metadata"
+    ]
+    assert "Cadence_Task_Key__c" not in without["Task"]["fields"]
+
+
 # ---- ids, timestamps, modstamps --------------------------------------------------------------------------
 def test_ids_are_unique_with_key_prefixes(org: dict[str, Any]) -> None:
     prefixes = {
@@ -233,7 +263,7 @@ def test_ids_are_unique_with_key_prefixes(org: dict[str, Any]) -> None:
         "Task": "00T",
     }
     ids = []
-    for sobject, records in org["salesforce"].items():
+    for sobject, records in sobject_records(org).items():
         assert all(SF_ID.match(r["Id"]) and r["Id"].startswith(prefixes[sobject]) for r in records)
         ids += [r["Id"] for r in records]
     for name, records in org["hubspot"].items():
@@ -263,7 +293,7 @@ def test_timestamps_use_each_apis_format(org: dict[str, Any]) -> None:
 
 def test_modstamps_never_pass_the_anchor_and_bulk_updates_share_them(org: dict[str, Any]) -> None:
     anchor = f"{ANCHOR.isoformat()}T00:00:00.000"
-    modstamps = [r["SystemModstamp"] for records in org["salesforce"].values() for r in records]
+    modstamps = [r["SystemModstamp"] for records in sobject_records(org).values() for r in records]
     assert max(modstamps) <= anchor + "+0000"
     hubspot = [
         r["updatedAt"] for records in org["hubspot"].values() if isinstance(records, list) for r in records
@@ -296,7 +326,11 @@ def junk_found(document: dict[str, Any]) -> dict[str, int]:
         "hubspot_null_owner": sum(c["properties"]["hubspot_owner_id"] is None for c in hs["companies"]),
         "orphans": sum((v["AccountId"] or v["WhatId"]) not in account_ids for v in visits),
         "duplicates": sum(n > 1 for n in same_day.values()),
-        "deleted": sum(r.get("IsDeleted", False) for records in sf.values() for r in records),
+        "deleted": sum(
+            r.get("IsDeleted", False)
+            for records in sobject_records({"salesforce": sf}).values()
+            for r in records
+        ),
         "archived": sum(
             r["archived"] for records in hs.values() if isinstance(records, list) for r in records
         ),

@@ -295,7 +295,7 @@ def test_dates_booleans_and_null_ordering(shared_sf: Salesforce) -> None:
         "SELECT Id FROM Account WHERE CreatedDate = TODAY",
         "SELECT Id FROM Account WHERE Name = 'a' AND Type = 'b' OR Type = 'c'",
         "SELECT Id FROM Account LIMIT 5 OFFSET 5",
-        "SELECT Id FROM Lead",
+        "SELECT Id FROM Widget__c",
         "SELECT Id FROM Account WHERE Name = 'unterminated",
         "SELECT FIELDS(ALL) FROM Account",
     ],
@@ -365,7 +365,7 @@ def test_describe_lists_standard_and_org_custom_fields(start_sandbox: StartSandb
     )
 
     with pytest.raises(SalesforceResourceNotFound):
-        sf.restful("sobjects/Lead/describe")
+        sf.restful("sobjects/Widget__c/describe")  # Lead is standard; a custom object the org lacks is not
 
 
 # ---- writes ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ Record = dict[str, Any]
 
 
 class OrgFileError(ValueError):
-    """An org file the sandbox cannot load; the message names the file and the record."""
+    """An org file the sandbox cannot load; the message is one line naming the file and the record."""
 
 
 class DocumentStore:
@@ -38,6 +38,8 @@ class DocumentStore:
     """
 
     SECTIONS: ClassVar[Mapping[str, str]] = {}  # section (top-level key) -> the records' id field
+    # Non-list keys a section may hold (settings, not collections); keys starting with "_" always may.
+    SETTINGS: ClassVar[Mapping[str, frozenset[str]]] = {}
 
     def __init__(
         self,
@@ -53,16 +55,17 @@ class DocumentStore:
         self._dirty = False
         self._timer: threading.Timer | None = None
         self.generation = 0
-        document = document or {}
+        document = {} if document is None else document
         self.sections: dict[str, dict[str, dict[str, Record]]] = {
             section: {
                 name: _indexed(records, id_field, f"{section}.{name}")
-                for name, records in (document.get(section) or {}).items()
+                for name, records in _section(document, section).items()
                 if isinstance(records, list)
             }
             for section, id_field in self.SECTIONS.items()
         }
         # Non-list entries (e.g. a section's "custom_properties") are kept verbatim.
+        self._check_settings(document)
         self.extras = {
             section: {k: v for k, v in (document.get(section) or {}).items() if not isinstance(v, list)}
             for section in self.SECTIONS
@@ -70,8 +73,18 @@ class DocumentStore:
         self.present = {section for section in self.SECTIONS if section in document}
         self._id_counter = itertools.count(self._max_numeric_suffix() + 1)
 
+    def _check_settings(self, document: dict[str, Any]) -> None:
+        for section in self.SECTIONS:
+            allowed = self.SETTINGS.get(section, frozenset())
+            for name, value in _section(document, section).items():
+                if not isinstance(value, list) and not name.startswith("_") and name not in allowed:
+                    raise OrgFileError(
+                        f"{section}.{name} must be a list of records, not {type(value).__name__}"
+                    )
+
     @classmethod
     def load(cls, path: Path, persist_delay: float = 0.0) -> Self:
+        """The org in `path` (empty when absent); OrgFileError names the file and the bad record."""
         try:
             document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
             store = cls(document, path=Path(path), persist_delay=persist_delay)
@@ -161,6 +174,17 @@ class DocumentStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._dirty = False
+
+
+def _section(document: Any, section: str) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise OrgFileError("the document must be a JSON object with one key per CRM")
+    value = document.get(section)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise OrgFileError(f"{section!r} must be an object of collection name -> list of records")
+    return value
 
 
 def _indexed(records: list[Any], id_field: str, where: str) -> dict[str, Record]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ingest.sandbox.generator.plan import (
     DAY,
     Account,
@@ -22,6 +24,8 @@ from ingest.sandbox.generator.wire import (
     stamps,
     with_phantoms,
 )
+from ingest.sandbox.salesforce.metadata import STANDARD_PICKLISTS
+from ingest.sandbox.salesforce.models import fill_system_fields
 
 # ---- Salesforce ---------------------------------------------------------------------------------------
 SALESFORCE_TYPES = {
@@ -47,7 +51,7 @@ def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, lis
         for i, modstamp in zip(reps, clock.timestamps([plan.reps[i].modstamp for i in reps]), strict=True)
     ]  # fmt: skip
     events, tasks = _salesforce_activities(plan.activities, ids, clock, targets, user_ids, custom_fields)
-    return {
+    sobjects: dict[str, Any] = {
         "User": users,
         "Account": _salesforce_accounts(in_order(plan.accounts), clock, account_ids, user_ids, custom_fields),
         "Contact": _salesforce_contacts(in_order(plan.contacts), ids, clock, account_ids),
@@ -55,6 +59,47 @@ def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, lis
         "Event": events,
         "Task": tasks + _salesforce_person_tasks(plan, ids, clock, account_ids, user_ids, custom_fields),
     }
+    # The rest of the audit fields (CreatedById, LastModifiedDate, ...) as the sandbox fills them on load,
+    # written out so the file is what a real org would export (events and tasks have them inline).
+    for sobject in ("User", "Account", "Contact", "Opportunity"):
+        fill_system_fields(sobject, sobjects[sobject], clock.timestamps([0])[0])
+    sobjects["_metadata"] = salesforce_metadata(custom_fields)
+    return sobjects
+
+
+def _audit(created: str, modstamp: str, user_id: str) -> Record:
+    return {"CreatedDate": created, "CreatedById": user_id, "LastModifiedDate": modstamp,
+            "LastModifiedById": user_id, "SystemModstamp": modstamp}  # fmt: skip
+
+
+def salesforce_metadata(custom_fields: bool) -> dict[str, Any]:
+    """The org's describe metadata (`salesforce._metadata`, docs/sandbox.md): the picklist values the
+    generator writes beside Salesforce's standard ones, and the custom fields' flags."""
+    account_types = [value for choices in SALESFORCE_TYPES.values() for value, _ in choices if value]
+    activity_types = [*STANDARD_PICKLISTS["Event"]["Type"], "Visit"]
+    metadata: dict[str, Any] = {
+        "Account": {
+            "fields": {
+                "Type": {"picklistValues": _merged(STANDARD_PICKLISTS["Account"]["Type"], account_types)}
+            }
+        },
+        "Event": {"fields": {"Type": {"picklistValues": activity_types}}},
+        "Task": {"fields": {"Type": {"picklistValues": activity_types}}},
+    }
+    if custom_fields:
+        metadata["Account"]["fields"]["Visit_Cadence_Days__c"] = {
+            "type": "double",
+            "label": "Visit Cadence (days)",
+        }
+        # The writeback's idempotency key: an External ID, unique, so a retried create cannot duplicate.
+        metadata["Task"]["fields"]["Cadence_Task_Key__c"] = {
+            "type": "string", "length": 80, "externalId": True, "unique": True, "label": "Cadence Task Key",
+        }  # fmt: skip
+    return metadata
+
+
+def _merged(standard: tuple[str, ...], extra: list[str]) -> list[str]:
+    return [*standard, *(value for value in dict.fromkeys(extra) if value not in standard)]
 
 
 def _salesforce_accounts(
@@ -121,21 +166,21 @@ def _salesforce_activities(
     for a, created, modstamp, start, day in zip(
         activities, *stamps(clock, activities), starts, dates, strict=True
     ):
-        what_id = targets[a.account]
+        what_id, owner = targets[a.account], user_ids[a.owner]
         account_id = None if a.what_only else what_id
         activity_date = None if a.undated else day
         if a.kind is Kind.TASK_VISIT:
             tasks.append({"Id": next(task_ids), "AccountId": account_id, "WhatId": what_id,
                           "OwnerId": user_ids[a.owner], "Subject": a.subject, "Type": "Visit",
                           "Status": "Completed", "Priority": "Normal", "ActivityDate": activity_date,
-                          "IsClosed": True, "Description": None, **key, "CreatedDate": created,
-                          "SystemModstamp": modstamp, "IsDeleted": a.deleted})  # fmt: skip
+                          "IsClosed": True, "Description": None, **key, "IsArchived": False,
+                          **_audit(created, modstamp, owner), "IsDeleted": a.deleted})  # fmt: skip
         else:
             events.append({"Id": next(event_ids), "AccountId": account_id, "WhatId": what_id,
                            "OwnerId": user_ids[a.owner], "Type": SALESFORCE_EVENT_TYPES[a.kind],
                            "Subject": a.subject, "ActivityDate": activity_date, "StartDateTime": start,
-                           "CreatedDate": created, "SystemModstamp": modstamp,
-                           "IsDeleted": a.deleted})  # fmt: skip
+                           "ActivityDateTime": start, "IsArchived": False,
+                           **_audit(created, modstamp, owner), "IsDeleted": a.deleted})  # fmt: skip
     return events, tasks
 
 
@@ -153,8 +198,8 @@ def _salesforce_person_tasks(
         {"Id": task_id, "AccountId": account_ids[t.account], "WhatId": account_ids[t.account],
          "OwnerId": user_ids[t.owner], "Subject": t.subject, "Type": None,
          "Status": "Completed" if t.done else "Not Started", "Priority": "Normal", "ActivityDate": due,
-         "IsClosed": t.done, "Description": PERSON_TASK_BODY, **key, "CreatedDate": created,
-         "SystemModstamp": modstamp, "IsDeleted": False}
+         "IsClosed": t.done, "Description": PERSON_TASK_BODY, **key, "IsArchived": False,
+         **_audit(created, modstamp, user_ids[t.owner]), "IsDeleted": False}
         for t, task_id, due, created, modstamp in zip(
             tasks, ids.take("Task", len(tasks)), clock.dates([t.due_day for t in tasks]),
             *stamps(clock, tasks), strict=True,

@@ -11,13 +11,15 @@ from typing import Any
 
 from ingest.sandbox import soql
 from ingest.sandbox.core.store import DocumentStore, Record
+from ingest.sandbox.salesforce import metadata
 from ingest.sandbox.salesforce.errors import RecordError
 
 API_VERSIONS = ("57.0", "58.0", "59.0", "60.0", "61.0", "62.0")
 ORG_ID = "00D000000000001AAA"
 INTEGRATION_USER_ID = "005000000000000AAA"
 
-# Key prefixes of the objects the sandbox knows (sandbox.md).
+# Key prefixes of the objects the sandbox knows (sandbox.md; Salesforce's standard key prefixes,
+# https://help.salesforce.com/s/articleView?id=000385203 "Standard Field Record ID Prefix Decoder").
 SALESFORCE_KEY_PREFIXES = {
     "Account": "001",
     "Contact": "003",
@@ -25,6 +27,17 @@ SALESFORCE_KEY_PREFIXES = {
     "Opportunity": "006",
     "Task": "00T",
     "Event": "00U",
+    "Lead": "00Q",
+    "Campaign": "701",
+    "CampaignMember": "00v",
+    "Product2": "01t",
+    "Pricebook2": "01s",
+    "PricebookEntry": "01u",
+    "OpportunityLineItem": "00k",
+    "OpportunityContactRole": "00K",
+    "UserRole": "00E",
+    "EventRelation": "0RE",
+    "Organization": "00D",
 }
 
 
@@ -61,6 +74,20 @@ _ACTIVITY_FIELDS = {
     "ActivityDate": "date",
     "Description": "textarea",
 }
+
+
+def _address(prefix: str, compound: str) -> dict[str, str]:
+    parts = {f"{prefix}{p}": "string" for p in ("Street", "City", "State", "PostalCode", "Country")}
+    parts[f"{prefix}Street"] = "textarea"
+    geo = {
+        f"{prefix}Latitude": "double",
+        f"{prefix}Longitude": "double",
+        f"{prefix}GeocodeAccuracy": "picklist",
+    }
+    return {**parts, **geo, compound: "address"}
+
+
+_PERSON = {"Salutation": "picklist", "FirstName": "string", "LastName": "string", "Name": "string"}
 STANDARD_FIELDS: dict[str, dict[str, str]] = {
     "User": {
         # Users are deactivated, never deleted: no IsDeleted.
@@ -72,6 +99,9 @@ STANDARD_FIELDS: dict[str, dict[str, str]] = {
         "Username": "string",
         "IsActive": "boolean",
         "Title": "string",
+        "UserRoleId": "reference",
+        "TimeZoneSidKey": "picklist",
+        **_address("", "Address"),
     },
     "Account": {
         **_AUDIT_FIELDS,
@@ -81,19 +111,18 @@ STANDARD_FIELDS: dict[str, dict[str, str]] = {
         "ParentId": "reference",
         "Industry": "picklist",
         "Phone": "phone",
-        "BillingCity": "string",
-        "BillingState": "string",
+        **_address("Billing", "BillingAddress"),
+        **_address("Shipping", "ShippingAddress"),
     },
     "Contact": {
         **_AUDIT_FIELDS,
         "AccountId": "reference",
         "OwnerId": "reference",
-        "Name": "string",
-        "FirstName": "string",
-        "LastName": "string",
+        **_PERSON,
         "Title": "string",
         "Email": "email",
         "Phone": "phone",
+        **_address("Mailing", "MailingAddress"),
     },
     "Event": {
         **_AUDIT_FIELDS,
@@ -103,6 +132,7 @@ STANDARD_FIELDS: dict[str, dict[str, str]] = {
         "ActivityDateTime": "datetime",
         "DurationInMinutes": "int",
         "Location": "string",
+        "IsArchived": "boolean",
     },
     "Task": {
         **_AUDIT_FIELDS,
@@ -111,6 +141,7 @@ STANDARD_FIELDS: dict[str, dict[str, str]] = {
         "Priority": "picklist",
         "IsClosed": "boolean",
         "CompletedDateTime": "datetime",
+        "IsArchived": "boolean",
     },
     "Opportunity": {
         **_AUDIT_FIELDS,
@@ -122,6 +153,88 @@ STANDARD_FIELDS: dict[str, dict[str, str]] = {
         "Amount": "currency",
         "IsClosed": "boolean",
         "IsWon": "boolean",
+    },
+    # The standard objects dlt's verified Salesforce source reads (empty unless the org file has
+    # records). Fields: each object's page in the Object Reference
+    # (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_list.htm).
+    "Lead": {
+        **_AUDIT_FIELDS,
+        **_PERSON,
+        "OwnerId": "reference",
+        "Company": "string",
+        "Status": "picklist",
+        "Email": "email",
+        "IsConverted": "boolean",
+        **_address("", "Address"),
+    },
+    "Campaign": {
+        **_AUDIT_FIELDS,
+        "Name": "string",
+        "OwnerId": "reference",
+        "Type": "picklist",
+        "Status": "picklist",
+        "StartDate": "date",
+        "EndDate": "date",
+        "IsActive": "boolean",
+    },
+    "CampaignMember": {
+        **_AUDIT_FIELDS,
+        "CampaignId": "reference",
+        "LeadId": "reference",
+        "ContactId": "reference",
+        "Status": "picklist",
+    },
+    "Product2": {**_AUDIT_FIELDS, "Name": "string", "ProductCode": "string", "IsActive": "boolean"},
+    "Pricebook2": {**_AUDIT_FIELDS, "Name": "string", "IsActive": "boolean", "IsStandard": "boolean"},
+    "PricebookEntry": {
+        **_AUDIT_FIELDS,
+        "Pricebook2Id": "reference",
+        "Product2Id": "reference",
+        "UnitPrice": "currency",
+        "IsActive": "boolean",
+    },
+    "OpportunityLineItem": {
+        **_AUDIT_FIELDS,
+        "OpportunityId": "reference",
+        "PricebookEntryId": "reference",
+        "Product2Id": "reference",
+        "Quantity": "double",
+        "UnitPrice": "currency",
+        "TotalPrice": "currency",
+    },
+    "OpportunityContactRole": {
+        **_AUDIT_FIELDS,
+        "OpportunityId": "reference",
+        "ContactId": "reference",
+        "Role": "picklist",
+        "IsPrimary": "boolean",
+    },
+    # UserRole has no IsDeleted or CreatedDate/CreatedById (Object Reference: UserRole).
+    "UserRole": {
+        "Id": "id",
+        "Name": "string",
+        "ParentRoleId": "reference",
+        "LastModifiedDate": "datetime",
+        "LastModifiedById": "reference",
+        "SystemModstamp": "datetime",
+    },
+    "EventRelation": {
+        **_AUDIT_FIELDS,
+        "EventId": "reference",
+        "RelationId": "reference",
+        "Status": "picklist",
+        "IsInvitee": "boolean",
+    },
+    # One read-only record, the org itself (Object Reference: Organization).
+    "Organization": {
+        **{k: v for k, v in _AUDIT_FIELDS.items() if k != "IsDeleted"},
+        "Name": "string",
+        "OrganizationType": "picklist",
+        "InstanceName": "string",
+        "IsSandbox": "boolean",
+        "TimeZoneSidKey": "picklist",
+        "LanguageLocaleKey": "picklist",
+        "DefaultLocaleSidKey": "picklist",
     },
 }
 # Custom fields the product knows; they exist in an org only when its records (or declared custom
@@ -136,7 +249,18 @@ REFERENCE_TARGETS = {
     "AccountId": ["Account"],
     "ParentId": ["Account"],
     "WhatId": ["Account", "Opportunity"],
-    "WhoId": ["Contact"],
+    "WhoId": ["Contact", "Lead"],
+    "UserRoleId": ["UserRole"],
+    "ParentRoleId": ["UserRole"],
+    "CampaignId": ["Campaign"],
+    "LeadId": ["Lead"],
+    "ContactId": ["Contact"],
+    "OpportunityId": ["Opportunity"],
+    "Product2Id": ["Product2"],
+    "Pricebook2Id": ["Pricebook2"],
+    "PricebookEntryId": ["PricebookEntry"],
+    "EventId": ["Event"],
+    "RelationId": ["Contact", "Lead", "User"],
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -223,28 +347,75 @@ class SalesforceSchema:
         return fields
 
     def _declared_custom_fields(self, sobject: str) -> dict[str, str]:
-        """Optional org-file key `salesforce.custom_fields`: {"Task": ["Cadence_Task_Key__c"]} or
-        {"Task": {"Cadence_Task_Key__c": "string"}} -- for a field no record carries yet."""
-        declared = (self.store.extras.get("salesforce") or {}).get("custom_fields", {}).get(sobject) or {}
+        """Fields the org declares although no record may carry them yet: the org-file keys
+        `salesforce.custom_fields` ({"Task": ["Cadence_Task_Key__c"]} or {"Task": {name: type}}) and
+        `salesforce._metadata` ({"Task": {"fields": {name: {"type": ..., ...}}}})."""
+        extras = self.store.extras.get("salesforce") or {}
+        declared = (extras.get("custom_fields") or {}).get(sobject) or {}
         if isinstance(declared, list):
-            return {name: KNOWN_CUSTOM_FIELD_TYPES.get(name, "string") for name in declared}
-        return dict(declared)
+            fields = {name: KNOWN_CUSTOM_FIELD_TYPES.get(name, "string") for name in declared}
+        else:
+            fields = dict(declared)
+        for name, flags in metadata.declared_fields(extras, sobject).items():
+            fields.setdefault(name, flags.get("type") or KNOWN_CUSTOM_FIELD_TYPES.get(name, "string"))
+        return fields
+
+    def declared_flags(self, sobject: str, name: str) -> dict[str, Any]:
+        extras = self.store.extras.get("salesforce") or {}
+        return metadata.declared_fields(extras, sobject).get(name, {})
+
+    def unique_fields(self, sobject: str) -> list[str]:
+        """The fields the org declares unique (External IDs are unique only when declared so)."""
+        extras = self.store.extras.get("salesforce") or {}
+        return [n for n, flags in metadata.declared_fields(extras, sobject).items() if flags.get("unique")]
+
+    def external_id_fields(self, sobject: str) -> list[str]:
+        extras = self.store.extras.get("salesforce") or {}
+        return [
+            n for n, flags in metadata.declared_fields(extras, sobject).items() if flags.get("externalId")
+        ]
 
     def describe_field(self, sobject: str, name: str, field_type: str) -> dict[str, Any]:
-        writable = name not in SYSTEM_FIELDS and name not in DERIVED_FIELDS.get(sobject, ())
-        return {
+        """A DescribeSObjectResult Field (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/
+        sforce_api_calls_describesobjects_describesobjectresult.htm), org-file flags over standard ones."""
+        system, derived = name in SYSTEM_FIELDS, name in DERIVED_FIELDS.get(sobject, ())
+        described: dict[str, Any] = {
             "name": name,
             "type": field_type,
             "label": label(name),
-            "nillable": name not in SYSTEM_FIELDS and field_type != "boolean",
             "custom": name.endswith("__c"),
             "externalId": False,
-            "updateable": writable,
-            "createable": writable,
+            "unique": False,
+            "caseSensitive": False,
+            "calculated": False,
+            "autoNumber": False,
+            "defaultedOnCreate": system or field_type == "boolean",
+            "nameField": name == "Name",
             "length": 255 if field_type in soql.TEXT_TYPES or field_type in soql.ID_TYPES else 0,
+            "byteLength": 765
+            if field_type in soql.TEXT_TYPES
+            else (18 if field_type in soql.ID_TYPES else 0),
             "referenceTo": REFERENCE_TARGETS.get(name, []) if field_type == "reference" else [],
-            "picklistValues": [],
+            "relationshipName": _relationship_name(name) if field_type == "reference" else None,
+            "restrictedPicklist": False,
+            "deprecatedAndHidden": False,
+            **metadata.field_flags(sobject, name, field_type, system, derived),
         }
+        if field_type == "id":
+            described["length"] = 18
+        overrides = {k: v for k, v in self.declared_flags(sobject, name).items() if k in metadata.FLAG_NAMES}
+        if "picklistValues" in overrides:
+            overrides["picklistValues"] = metadata.picklist_entries(overrides["picklistValues"])
+        if overrides.get("externalId"):
+            overrides.setdefault("idLookup", True)  # External IDs are indexed lookup keys
+        return {**described, **overrides}
+
+
+def _relationship_name(name: str) -> str | None:
+    """'OwnerId' -> 'Owner', 'Custom__c' -> 'Custom__r' (the relationship a SOQL path would use)."""
+    if name.endswith("__c"):
+        return name[:-3] + "__r"
+    return name[:-2] if name.endswith("Id") else None
 
 
 def normalized_value(name: str, field_type: str, value: Any) -> Any:
@@ -276,3 +447,72 @@ def with_derived_fields(sobject: str, record: Record) -> Record:
     if sobject == "Task":
         record["IsClosed"] = record.get("Status") == "Completed"
     return record
+
+
+# ---- system fields an org file may leave out -----------------------------------------------------
+# A real record always carries its audit fields (Object Reference, "System Fields":
+# https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/system_fields.htm),
+# so a record loaded without them gets them: the modstamps from whichever stamp it has, the audit user
+# from its owner (or the integration user). Ids and every value given stay as they are.
+_AUDIT_KEYS = frozenset(
+    {"CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp"}
+)
+_FILLED_KEYS = {
+    sobject: frozenset(_AUDIT_KEYS & fields.keys()) | ({"IsDeleted"} & fields.keys())
+    for sobject, fields in STANDARD_FIELDS.items()
+}
+_FILLED_KEYS["Contact"] |= {"FirstName", "LastName"}
+_FILLED_KEYS["User"] |= {"FirstName", "LastName", "Username"}
+_FILLED_KEYS["Opportunity"] |= {"IsClosed", "IsWon", "CloseDate"}
+_FILLED_KEYS["Event"] |= {"ActivityDateTime", "IsArchived"}
+_FILLED_KEYS["Task"] |= {"IsArchived"}
+
+
+def fill_system_fields(sobject: str, records: Iterable[Record], default_stamp: str) -> None:
+    """Give every record of `sobject` the system fields it lacks (in place; cheap when none lacks any)."""
+    needed = _FILLED_KEYS.get(sobject, _AUDIT_KEYS | {"IsDeleted"})
+    for record in records:
+        if needed <= record.keys():
+            continue
+        _fill_audit(record, needed, default_stamp)
+        _fill_standard(sobject, record)
+
+
+def _fill_audit(record: Record, needed: frozenset[str], default_stamp: str) -> None:
+    stamp = (
+        record.get("SystemModstamp")
+        or record.get("LastModifiedDate")
+        or record.get("CreatedDate")
+        or default_stamp
+    )
+    defaults: dict[str, Any] = {
+        "SystemModstamp": stamp,
+        "LastModifiedDate": record.get("SystemModstamp") or stamp,
+        "CreatedDate": stamp,
+        "CreatedById": record.get("OwnerId") or INTEGRATION_USER_ID,
+        "IsDeleted": False,
+    }
+    defaults["LastModifiedById"] = record.get("CreatedById") or defaults["CreatedById"]
+    for name, value in defaults.items():
+        if name in needed and record.get(name) is None:
+            record[name] = value
+
+
+def _fill_standard(sobject: str, record: Record) -> None:
+    """Required standard values derivable from what the record has (Object Reference, per object)."""
+    if sobject in ("Contact", "User") and record.get("Name") and not record.get("LastName"):
+        first, _, last = str(record["Name"]).removeprefix("Dr. ").rpartition(" ")
+        record.setdefault("FirstName", first or None)
+        record["LastName"] = last
+    if sobject == "User" and not record.get("Username"):
+        record["Username"] = record.get("Email") or f"{record['Id']}@sandbox.example"
+    if sobject == "Opportunity":
+        stage = record.get("StageName")
+        record.setdefault("IsClosed", stage in ("Closed Won", "Closed Lost"))
+        record.setdefault("IsWon", stage == "Closed Won")
+        if not record.get("CloseDate") and record.get("CreatedDate"):
+            record["CloseDate"] = str(record["CreatedDate"])[:10]
+    if sobject == "Event":
+        record.setdefault("ActivityDateTime", record.get("StartDateTime"))
+    if sobject in ("Task", "Event"):
+        record.setdefault("IsArchived", False)
