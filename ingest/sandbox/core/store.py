@@ -99,13 +99,18 @@ class DocumentStore:
 
     # ---- clock -------------------------------------------------------------------------------
     def now(self) -> datetime:
-        """The sandbox clock, strictly increasing by at least 1 ms so modstamps order writes."""
+        """The sandbox clock (strictly increasing by at least 1 ms unless `set_strict_clock(False)`)."""
         with self.lock:
             return self._clock.now()
 
     def set_clock(self, clock: ClockSource) -> None:
         with self.lock:
             self._clock.set(clock)
+
+    def set_strict_clock(self, strict: bool) -> None:
+        """Strict: every reading moves >= 1 ms (writes ordered); not strict: wall time (writes may tie)."""
+        with self.lock:
+            self._clock.strict = strict
 
     # ---- ids ---------------------------------------------------------------------------------
     def _max_numeric_suffix(self) -> int:

@@ -59,6 +59,14 @@ from ingest.sandbox.salesforce.models import (
     salesforce_timestamp,
     with_derived_fields,
 )
+from ingest.sandbox.salesforce.profile import PROFILES, SalesforceProfile, parse_profile
+from ingest.sandbox.salesforce.replication import (
+    ValueIndex,
+    maintain,
+    organization_record,
+)
+from ingest.sandbox.salesforce.replication import hidden as _hidden
+from ingest.sandbox.salesforce.replication import unique_key as _unique_key
 
 DEFAULT_BATCH_SIZE = 2000
 MIN_BATCH_SIZE = 200
@@ -143,6 +151,7 @@ def _rows(chunk: list[Record], sobject: str, fields: tuple[str, ...], version: s
 class PendingWrite:
     sobject: str
     record: Record  # the complete new version of the record
+    created: bool = False
 
 
 # ---- the API -----------------------------------------------------------------------------------
@@ -156,6 +165,15 @@ class SalesforceApi:
         self.cursors = CursorCache()
         self.sessions: set[str] = set()  # access tokens issued and not expired
         self.budget = ApiBudget.from_org(sandbox.store.extras.get("salesforce") or {})
+        self.profile = PROFILES["default"]
+        self.set_profile(parse_profile((sandbox.store.extras.get("salesforce") or {}).get("_profile")))
+        self.index = ValueIndex(sandbox.store)
+        self.purged_until: dict[str, str] = {}  # sobject -> stamp of the last record purged for good
+        self._pending_unique: dict[tuple[str, str, Any], str] = {}  # values claimed by this batch
+
+    def set_profile(self, profile: SalesforceProfile) -> None:
+        self.profile = profile
+        self.store.set_strict_clock(profile.strict_clock)
 
     # ---- core hooks (ingest.sandbox.core.app.ApiHooks) -----------------------------------------
     def authenticate(self, request: Request) -> None:
@@ -233,8 +251,9 @@ class SalesforceApi:
         compiled = self._compile(text)
         include_deleted = request.path.rstrip("/").endswith("queryAll")
         with self.store.lock:  # a list of references is a consistent snapshot: writes replace dicts
-            snapshot = list(self.store.salesforce.get(compiled.sobject, {}).values())
-        visible = snapshot if include_deleted else [r for r in snapshot if not r.get("IsDeleted")]
+            maintain(self, compiled.sobject)
+            snapshot = self._records(compiled.sobject)
+        visible = snapshot if include_deleted else [r for r in snapshot if not _hidden(r)]
         if isinstance(compiled, soql.CompiledAggregate):
             return self._aggregate_page(compiled, visible)
         matched = compiled.run(visible)
@@ -260,6 +279,12 @@ class SalesforceApi:
             raise ApiError(400, salesforce_error(error.code, error.message)) from error
         records = [{"attributes": {"type": "AggregateResult"}, **row} for row in rows]
         return Response(200, {"totalSize": len(records), "done": True, "records": records})
+    def _records(self, sobject: str) -> list[Record]:
+        """The records of `sobject`; the Organization object is the org itself, one read-only record."""
+        records = list(self.store.salesforce.get(sobject, {}).values())
+        if sobject == "Organization" and not records:
+            return [organization_record(self.store)]
+        return records
 
     def query_more(self, request: Request) -> Response:
         cursor = self.cursors.get(request.params["locator"])
@@ -309,6 +334,9 @@ class SalesforceApi:
             "deletable": sobject != "User",
             "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
         }
+
+    def sobject_of(self, request: Request) -> str:
+        return self._sobject(request)
 
     def _sobject(self, request: Request) -> str:
         sobject = self.schema.resolve_object(request.params["sobject"])
@@ -360,6 +388,77 @@ class SalesforceApi:
             self._commit([write])
         return Response(204, None)
 
+    # ---- External ID: upsert and get_by_custom_id ----------------------------------------------
+    # https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm:
+    # 201 created / 200 updated (body {id, success, errors, created}), 300 with the matching records'
+    # URLs when several match, 404 NOT_FOUND for a field that does not exist.
+    def upsert(self, request: Request) -> Response:
+        sobject, field = self._sobject(request), self._external_id_field(request)
+        values = request.json()
+        if not isinstance(values, dict):
+            raise ApiError(400, salesforce_error("JSON_PARSER_ERROR", "The body must be a JSON object"))
+        with self.store.lock:
+            self._pending_unique.clear()
+            write = self._single(
+                lambda: self._prepare_upsert(sobject, field, request.params["value"], values, self._stamp())
+            )
+            self._commit([write])
+        body = {"id": write.record["Id"], "success": True, "errors": [], "created": write.created}
+        return Response(201 if write.created else 200, body)
+
+    def get_by_external_id(self, request: Request) -> Any:
+        sobject, field = self._sobject(request), self._external_id_field(request)
+        with self.store.lock:
+            matches = self._matches(sobject, field, request.params["value"], request.params["version"])
+        if not matches:
+            raise ApiError(404, salesforce_error("NOT_FOUND", "The requested resource does not exist"))
+        request.params["record_id"] = matches[0]["Id"]
+        return self.get(request)
+
+    def _external_id_field(self, request: Request) -> str:
+        sobject = self._sobject(request)
+        found = self.schema.lookup(sobject).get(request.params["field"].lower())
+        if found is None:
+            message = (
+                f"Provided external ID field does not exist or is not accessible: {request.params['field']}"
+            )
+            raise ApiError(404, salesforce_error("NOT_FOUND", message))
+        name = found[0]
+        if name != "Id" and name not in self.schema.external_id_fields(sobject):
+            message = f"Field {name} is not an External ID or is not indexed and cannot be used as a key"
+            raise ApiError(400, salesforce_error("INVALID_FIELD", message, [name]))
+        return name
+
+    def _matches(self, sobject: str, field: str, value: Any, version: str) -> list[Record]:
+        """Live records whose `field` equals `value`; 300 MULTIPLE_CHOICES when more than one does."""
+        records = self.store.salesforce.get(sobject, {})
+        if field == "Id":
+            found = [records[value]] if value in records and not records[value].get("IsDeleted") else []
+        else:
+            found = [records[i] for i in sorted(self.index.ids(sobject, field, _unique_key(value)))]
+        if len(found) > 1:
+            urls = [f"/services/data/v{version}/sobjects/{sobject}/{r['Id']}" for r in found]
+            raise ApiError(300, urls)
+        return found
+
+    def _prepare_upsert(
+        self, sobject: str, field: str, value: Any, values: dict[str, Any], stamp: str
+    ) -> PendingWrite:
+        if value is None or value == "":
+            raise RecordError("MISSING_ARGUMENT", f"{field} not specified", [field])
+        try:
+            matches = self._matches(sobject, field, value, API_VERSIONS[-1])
+        except ApiError as error:
+            raise RecordError(
+                "DUPLICATE_EXTERNAL_ID", f"{field}: more than one record found", [field], 300
+            ) from error
+        values = {k: v for k, v in values.items() if k.lower() != field.lower()}
+        if matches:
+            return self._prepare_update(sobject, matches[0]["Id"], values, stamp, 404)
+        if field == "Id":
+            raise RecordError("NOT_FOUND", "The requested resource does not exist", status=404)
+        return self._prepare_create(sobject, {**values, field: value}, stamp)
+
     def _single(self, prepare: Any) -> PendingWrite:
         try:
             return prepare()
@@ -376,10 +475,12 @@ class SalesforceApi:
             message = f"record limit reached. cannot submit more than {COMPOSITE_LIMIT} records in this call"
             raise ApiError(400, salesforce_error("EXCEEDED_ID_LIMIT", message))
         creating = request.method == "POST"
+        upsert_field = self._external_id_field(request) if "field" in request.params else None
         fault = self.sandbox.faults.take("salesforce.composite_sobjects", {"fail_record"}) if items else None
         with self.store.lock:
-            stamp = self._stamp()
-            outcomes = [self._prepare_item(item, creating, stamp) for item in items]
+            self._pending_unique.clear()
+            stamp = self._stamp()  # one instant for the whole call, as a real org stamps a batch
+            outcomes = [self._prepare_item(item, creating, stamp, upsert_field) for item in items]
             if fault is not None and fault.record < len(outcomes):
                 outcomes[fault.record] = RecordError(
                     "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records"
@@ -388,9 +489,17 @@ class SalesforceApi:
             if failed and body.get("allOrNone"):
                 outcomes = [o if isinstance(o, RecordError) else ROLLED_BACK for o in outcomes]
             self._commit([o for o in outcomes if isinstance(o, PendingWrite)])
-        return [_save_result(outcome, item, creating) for outcome, item in zip(outcomes, items, strict=True)]
+        results = [
+            _save_result(outcome, item, creating) for outcome, item in zip(outcomes, items, strict=True)
+        ]
+        if upsert_field is not None:  # UpsertResult carries `created` (composite sObject upsert doc)
+            for result, outcome in zip(results, outcomes, strict=True):
+                result["created"] = isinstance(outcome, PendingWrite) and outcome.created
+        return results
 
-    def _prepare_item(self, item: Any, creating: bool, stamp: str) -> PendingWrite | RecordError:
+    def _prepare_item(
+        self, item: Any, creating: bool, stamp: str, upsert_field: str | None = None
+    ) -> PendingWrite | RecordError:
         try:
             if not isinstance(item, dict):
                 raise RecordError("JSON_PARSER_ERROR", "each record must be a JSON object")
@@ -399,6 +508,10 @@ class SalesforceApi:
             sobject = self.schema.resolve_object(attributes.get("type"))
             if sobject is None:
                 raise RecordError("INVALID_TYPE", "Must specify a valid sObject type in attributes.type")
+            if upsert_field is not None:
+                return self._prepare_upsert(
+                    sobject, upsert_field, values.pop(upsert_field, None), values, stamp
+                )
             if creating:
                 return self._prepare_create(sobject, values, stamp)
             record_id = values.pop("Id", None)
@@ -428,15 +541,24 @@ class SalesforceApi:
         return checked
 
     def _prepare_create(self, sobject: str, values: dict[str, Any], stamp: str) -> PendingWrite:
+        if sobject == "Organization":
+            raise RecordError(
+                "INVALID_TYPE_FOR_OPERATION", "entity type Organization does not support insert"
+            )
         checked = self._checked(sobject, values)
         record: Record = {"Id": self.store.new_salesforce_id(sobject)}
         if sobject == "Task":
             record.update({"Status": "Not Started", "Priority": "Normal"})
         record.update(checked)
-        record.update({"CreatedDate": stamp, **modstamps(stamp)})
+        user = INTEGRATION_USER_ID  # the API user writes (system fields: Object Reference)
+        record.update(
+            {"CreatedDate": stamp, "CreatedById": user, "LastModifiedById": user, **modstamps(stamp)}
+        )
         if "IsDeleted" in STANDARD_FIELDS.get(sobject, {"IsDeleted": "boolean"}):
             record["IsDeleted"] = False
-        return PendingWrite(sobject, with_derived_fields(sobject, record))
+        if sobject in ("Task", "Event"):
+            record.setdefault("IsArchived", False)
+        return self._claim_unique(PendingWrite(sobject, with_derived_fields(sobject, record), created=True))
 
     def _prepare_update(
         self, sobject: str, record_id: str, values: dict[str, Any], stamp: str, status_if_missing: int
@@ -446,7 +568,27 @@ class SalesforceApi:
             raise RecordError("ENTITY_IS_DELETED", "entity is deleted", status=status_if_missing)
         values = {k: v for k, v in values.items() if not (k == "Id" and v == current["Id"])}
         record = {**current, **self._checked(sobject, values), **modstamps(stamp)}
-        return PendingWrite(sobject, with_derived_fields(sobject, record))
+        record["LastModifiedById"] = INTEGRATION_USER_ID
+        return self._claim_unique(PendingWrite(sobject, with_derived_fields(sobject, record)))
+
+    def _claim_unique(self, write: PendingWrite) -> PendingWrite:
+        """DUPLICATE_VALUE when a unique field's value is another live record's, or claimed earlier in
+        this batch. Unique fields: the org's declared ones (External IDs are unique only if declared so,
+        https://help.salesforce.com/s/articleView?id=sf.custom_field_attributes.htm)."""
+        for field in self.schema.unique_fields(write.sobject):
+            value = write.record.get(field)
+            if value is None or value == "":
+                continue
+            key = (write.sobject, field, _unique_key(value))
+            owners = {self._pending_unique.get(key)} | self.index.ids(
+                write.sobject, field, _unique_key(value)
+            )
+            others = sorted(owner for owner in owners if owner and owner != write.record["Id"])
+            if others:
+                message = f"duplicate value found: {field} duplicates value on record with id: {others[0]}"
+                raise RecordError("DUPLICATE_VALUE", message, [field])
+            self._pending_unique[key] = write.record["Id"]
+        return write
 
     def _prepare_delete(self, sobject: str, record_id: str) -> PendingWrite:
         current = self._existing(sobject, record_id, 404)
@@ -465,12 +607,15 @@ class SalesforceApi:
         return record
 
     def _commit(self, writes: list[PendingWrite]) -> None:
+        self._pending_unique.clear()
         if not writes:
             return
         for write in writes:
-            self.store.salesforce.setdefault(write.sobject, {})[write.record["Id"]] = write.record
+            records = self.store.salesforce.setdefault(write.sobject, {})
+            self.index.replace(write.sobject, records.get(write.record["Id"]), write.record)
+            records[write.record["Id"]] = write.record
             self.schema.note_written(write.sobject, write.record)
-        self.store.mark_dirty()
+        self.index.commit_generation(self.store.mark_dirty)
 
 
 def _save_result(outcome: PendingWrite | RecordError, item: Any, creating: bool) -> dict[str, Any]:
