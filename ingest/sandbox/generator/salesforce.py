@@ -25,7 +25,7 @@ from ingest.sandbox.generator.wire import (
     with_phantoms,
 )
 from ingest.sandbox.salesforce.metadata import STANDARD_PICKLISTS
-from ingest.sandbox.salesforce.models import fill_system_fields
+from ingest.sandbox.salesforce.models import INTEGRATION_USER_ID, fill_system_fields
 
 # ---- Salesforce ---------------------------------------------------------------------------------------
 SALESFORCE_TYPES = {
@@ -61,7 +61,7 @@ def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, lis
     }
     # The rest of the audit fields (CreatedById, LastModifiedDate, ...) as the sandbox fills them on load,
     # written out so the file is what a real org would export (events and tasks have them inline).
-    for sobject in ("User", "Account", "Contact", "Opportunity"):
+    for sobject in ("User", "Account"):
         fill_system_fields(sobject, sobjects[sobject], clock.timestamps([0])[0])
     sobjects["_metadata"] = salesforce_metadata(custom_fields)
     return sobjects
@@ -129,7 +129,8 @@ def _salesforce_contacts(
     return [
         {"Id": contact_id, "AccountId": account_ids[c.account],
          "Name": f"{'Dr. ' if c.title == 'Physician' else ''}{c.first_name} {c.last_name}", "Title": c.title,
-         "CreatedDate": created, "SystemModstamp": modstamp, "IsDeleted": c.deleted}
+         "FirstName": c.first_name, "LastName": c.last_name, **_audit(created, modstamp, INTEGRATION_USER_ID),
+         "IsDeleted": c.deleted}
         for c, contact_id, created, modstamp
         in zip(contacts, ids.take("Contact", len(contacts)), *stamps(clock, contacts), strict=True)
     ]  # fmt: skip
@@ -140,8 +141,9 @@ def _salesforce_opportunities(
 ) -> list[Record]:
     return [
         {"Id": opportunity_id, "AccountId": account_ids[r.account],
-         "Name": f"Referral – {r.patient_initials}", "StageName": "Closed Won", "CreatedDate": created,
-         "SystemModstamp": modstamp, "IsDeleted": r.deleted}
+         "Name": f"Referral – {r.patient_initials}", "StageName": "Closed Won", "IsClosed": True,
+         "IsWon": True, "CloseDate": created[:10], **_audit(created, modstamp, INTEGRATION_USER_ID),
+         "IsDeleted": r.deleted}
         for r, opportunity_id, created, modstamp
         in zip(referrals, ids.take("Opportunity", len(referrals)), *stamps(clock, referrals), strict=True)
     ]  # fmt: skip
