@@ -299,7 +299,9 @@ class SalesforceApi:
             sobject = self.schema.resolve_object(parsed.sobject)
             if sobject is None:
                 raise soql.malformed(f"sObject type '{parsed.sobject}' is not supported.")
-            return soql.compile_query(parsed, sobject, self.schema.lookup(sobject))
+            return soql.compile_query(
+                parsed, sobject, self.schema.lookup(sobject), lambda: self.store.now().date()
+            )
         except soql.SoqlError as error:
             raise ApiError(400, salesforce_error(error.code, error.message)) from error
 

@@ -7,8 +7,11 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
+from ingest.sandbox.soql import dates
 from ingest.sandbox.soql.aggregate import CompiledAggregate, compile_aggregate
 from ingest.sandbox.soql.parser import (
     Comparison,
@@ -54,12 +57,15 @@ class CompiledQuery:
     order_by: tuple[tuple[str, KeyFunction, bool, bool], ...]  # field, key, descending, nulls_first
     limit: int | None
     count_only: bool
+    offset: int = 0
 
     def run(self, records: Iterable[Record]) -> list[Record]:
-        """Matching records, sorted and limited. `records` must already exclude what the caller hides."""
+        """Matching records, sorted, offset and limited; `records` exclude what the caller hides."""
         matched = list(records) if self.predicate is None else [r for r in records if self.predicate(r)]
         for field, key, descending, nulls_first in reversed(self.order_by):
             matched = _sorted_by(matched, field, key, descending, nulls_first)  # stable: last key first
+        if self.offset:
+            matched = matched[self.offset :]
         return matched if self.limit is None else matched[: self.limit]
 
 
@@ -72,12 +78,21 @@ def _sorted_by(
     return nulls + values if nulls_first else values + nulls
 
 
+Today = Callable[[], date]
+
+
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
 def compile_query(
-    query: SoqlQuery, sobject: str, field_types: FieldTypes
+    query: SoqlQuery, sobject: str, field_types: FieldTypes, today: Today = _utc_today
 ) -> CompiledQuery | CompiledAggregate:
-    """Bind `query` to an object's fields (lower-case name -> (API name, type)); raises INVALID_FIELD."""
+    """Bind `query` to an object's fields (lower-case name -> (API name, type)); raises INVALID_FIELD.
+    `today` (the sandbox clock's day) is read only when a date literal needs it."""
     if query.is_aggregate:
-        return compile_aggregate(query, sobject, field_types, _resolve, _compile_condition)
+        condition = partial(_compile_condition, today=today)
+        return compile_aggregate(query, sobject, field_types, _resolve, condition)
     fields = tuple(_resolve(field_types, sobject, name)[0] for name in query.fields)
     if len(set(fields)) != len(fields):
         raise malformed("duplicate field selected")
@@ -86,8 +101,8 @@ def compile_query(
         for key in query.order_by
         for api_name, field_type in [_resolve(field_types, sobject, key.field)]
     )
-    predicate = None if query.where is None else _compile_condition(query.where, sobject, field_types)
-    return CompiledQuery(sobject, fields, predicate, order_by, query.limit, query.count_only)
+    predicate = None if query.where is None else _compile_condition(query.where, sobject, field_types, today)
+    return CompiledQuery(sobject, fields, predicate, order_by, query.limit, query.count_only, query.offset)
 
 
 def _resolve(field_types: FieldTypes, sobject: str, name: str) -> tuple[str, str]:
@@ -102,19 +117,47 @@ def _resolve(field_types: FieldTypes, sobject: str, name: str) -> tuple[str, str
     return found
 
 
-def _compile_condition(condition: Condition, sobject: str, field_types: FieldTypes) -> Predicate:
+def _compile_condition(
+    condition: Condition, sobject: str, field_types: FieldTypes, today: Today
+) -> Predicate:
     if isinstance(condition, Junction):
-        parts = [_compile_condition(part, sobject, field_types) for part in condition.parts]
+        parts = [_compile_condition(part, sobject, field_types, today) for part in condition.parts]
         if condition.op == "AND":
             return lambda record: all(part(record) for part in parts)
         return lambda record: any(part(record) for part in parts)
     if isinstance(condition, Negation):
-        inner = _compile_condition(condition.part, sobject, field_types)
+        inner = _compile_condition(condition.part, sobject, field_types, today)
         return lambda record: not inner(record)
     field, field_type = _resolve(field_types, sobject, condition.field)
     if isinstance(condition, Membership):
         return _membership(field, field_type, condition)
+    if condition.literal.kind == "date_literal":
+        return _date_range(field, field_type, condition, today())
     return _comparison(field, field_type, condition)
+
+
+def _date_range(field: str, field_type: str, condition: Comparison, today: date) -> Predicate:
+    """A comparison with a date literal's day range [start, end) (see soql/dates.py)."""
+    if field_type not in ("date", "datetime") or condition.op == "LIKE":
+        raise SoqlError(
+            "INVALID_FIELD", f"a date literal cannot be compared with field '{field}' of type {field_type}"
+        )
+    first, after = dates.day_range(*condition.literal.value, today)
+    suffix = "T00:00:00.000+0000" if field_type == "datetime" else ""
+    start, end = first.isoformat() + suffix, after.isoformat() + suffix
+    key = key_for_type(field_type)
+    inside: dict[str, Callable[[Any], bool]] = {
+        "=": lambda k: start <= k < end,
+        "!=": lambda k: not start <= k < end,
+        "<": lambda k: k < start,
+        "<=": lambda k: k < end,
+        ">": lambda k: k >= end,
+        ">=": lambda k: k >= start,
+    }
+    test = inside[condition.op]
+    if condition.op == "!=":
+        return lambda record: (value := record.get(field)) is None or test(key(value))
+    return lambda record: (value := record.get(field)) is not None and test(key(value))
 
 
 def _literal_key(field: str, field_type: str, literal: Literal) -> Any:
@@ -153,6 +196,8 @@ def _comparison(field: str, field_type: str, condition: Comparison) -> Predicate
 
 
 def _membership(field: str, field_type: str, condition: Membership) -> Predicate:
+    if any(literal.kind == "date_literal" for literal in condition.literals):
+        raise malformed("date literals in IN lists are not supported by the sandbox")
     expected = {_literal_key(field, field_type, literal) for literal in condition.literals}
     key = key_for_type(field_type)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ingest.sandbox.soql import dates
 from ingest.sandbox.soql.values import datetime_key, malformed
 
 # ---- tokens ------------------------------------------------------------------------------------
@@ -14,7 +15,7 @@ from ingest.sandbox.soql.values import datetime_key, malformed
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # ident | string | number | date | datetime | op | ( | ) | , | eof
+    kind: str  # ident | string | number | date | datetime | date_literal | op | ( | ) | , | eof
     text: str
     value: Any = None
 
@@ -58,6 +59,10 @@ def _next_token(text: str, position: int) -> tuple[Token, int]:
         return Token("date", found.group(), found.group()), found.end()
     if found := _NUMBER.match(text, position):
         return Token("number", found.group(), float(found.group())), found.end()
+    if found := dates.PATTERN.match(text, position):
+        name = (found.group("name") or found.group("fixed")).upper()
+        n = int(found.group("n")) if found.group("n") else None
+        return Token("date_literal", found.group(), (name, n)), found.end()
     if found := _IDENT.match(text, position):
         return Token("ident", found.group()), found.end()
     if found := _OPERATOR.match(text, position):

@@ -13,7 +13,7 @@ from ingest.sandbox.soql.values import SoqlError, malformed
 
 @dataclass(frozen=True)
 class Literal:
-    kind: str  # string | number | boolean | null | date | datetime
+    kind: str  # string | number | boolean | null | date | datetime | date_literal ((name, n))
     value: Any
 
 
@@ -74,6 +74,7 @@ class SoqlQuery:
     items: tuple[SelectItem, ...] = ()
     group_by: tuple[str, ...] = ()
     having: Condition | None = None
+    offset: int = 0
 
     @property
     def is_aggregate(self) -> bool:
@@ -152,18 +153,21 @@ class _Parser:
             raise malformed("COUNT() cannot be used with GROUP BY or ORDER BY; use COUNT(fieldName) instead")
         order_by = self.order_by_clause()
         limit = self.limit_clause()
+        offset = self.offset_clause()
         if self.current.kind != "eof":
             raise self.unexpected()
         if count_only:
-            return SoqlQuery((), sobject, where, (), limit, count_only=True)
+            return SoqlQuery((), sobject, where, (), limit, count_only=True, offset=offset)
         if aggregate:
+            if offset:
+                raise malformed("OFFSET in aggregate queries is not supported by the sandbox")
             return SoqlQuery(
                 (), sobject, where, tuple(order_by), limit, False, tuple(items), group_by, having
             )
         if any(item.alias for item in items):
             raise malformed("Only aggregate expressions use field aliasing")
         fields = tuple(item.expression for item in items)
-        return SoqlQuery(fields, sobject, where, tuple(order_by), limit)
+        return SoqlQuery(fields, sobject, where, tuple(order_by), limit, offset=offset)
 
     def select_list(self) -> list[SelectItem]:
         items = [self.select_item()]
@@ -273,7 +277,7 @@ class _Parser:
 
     def literal(self) -> Literal:
         token = self.current
-        if token.kind in ("string", "number", "date", "datetime"):
+        if token.kind in ("string", "number", "date", "datetime", "date_literal"):
             self.advance()
             return Literal(token.kind, token.value)
         if token.is_keyword("TRUE", "FALSE"):
@@ -283,8 +287,7 @@ class _Parser:
             self.advance()
             return Literal("null", None)
         raise malformed(
-            f"unsupported value (date literals like TODAY and bind variables are not supported): "
-            f"'{token.text}'"
+            f"unsupported value (bind variables and this date literal are not supported): '{token.text}'"
         )
 
     def order_by_clause(self) -> list[OrderKey]:
@@ -317,6 +320,22 @@ class _Parser:
         if token.value != int(token.value) or token.value < 0:
             raise malformed(f"LIMIT must be a non-negative integer, not {token.text}")
         return int(token.value)
+
+    def offset_clause(self) -> int:
+        """OFFSET n: "The maximum offset is 2,000 rows ... NUMBER_OUTSIDE_VALID_RANGE" (SOQL Reference,
+        OFFSET: https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_offset.htm)."""
+        if not self.current.is_keyword("OFFSET"):
+            return 0
+        self.advance()
+        token = self.expect("number")
+        if token.value != int(token.value) or token.value < 0:
+            raise malformed(f"OFFSET must be a non-negative integer, not {token.text}")
+        if token.value > MAX_OFFSET:
+            raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}")
+        return int(token.value)
+
+
+MAX_OFFSET = 2000
 
 
 def parse(text: str) -> SoqlQuery:

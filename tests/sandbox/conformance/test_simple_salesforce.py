@@ -235,3 +235,31 @@ def test_restful_and_bulk_answers(sf: Salesforce) -> None:
         timeout=10,
     )
     assert (job.status_code, job.json()["exceptionCode"]) == (400, "FeatureNotEnabled")
+
+
+# ---- SOQL: date literals and OFFSET -----------------------------------------------------------------------
+def test_date_literals_follow_the_sandbox_clock(running: RunningSandbox, sf: Salesforce) -> None:
+    sf.Task.create({"WhatId": MERCY, "Subject": "dated today", "ActivityDate": "2026-03-01"})
+    sf.Task.create({"WhatId": MERCY, "Subject": "dated yesterday", "ActivityDate": "2026-02-28"})
+    sf.Task.create({"WhatId": MERCY, "Subject": "dated in january", "ActivityDate": "2026-01-15"})
+
+    def subjects(where: str) -> list[str]:
+        soql = f"SELECT Subject FROM Task WHERE Subject LIKE 'dated%' AND {where} ORDER BY ActivityDate"
+        return [r["Subject"] for r in sf.query_all(soql)["records"]]
+
+    assert subjects("ActivityDate = TODAY") == ["dated today"]
+    assert subjects("ActivityDate = YESTERDAY") == ["dated yesterday"]
+    assert subjects("ActivityDate = LAST_N_DAYS:1") == ["dated yesterday", "dated today"]
+    assert subjects("ActivityDate = LAST_N_MONTHS:2") == ["dated in january", "dated yesterday"]  # not March
+    assert subjects("ActivityDate < LAST_N_DAYS:30") == ["dated in january"]
+    # A datetime field against the same literal: today's creations, by the frozen clock's day.
+    assert len(sf.query_all("SELECT Id FROM Task WHERE CreatedDate = TODAY")["records"]) == 3
+
+
+def test_offset_skips_rows_and_is_capped_at_2000(sf: Salesforce) -> None:
+    ordered = [r["Id"] for r in sf.query_all("SELECT Id FROM Event ORDER BY Id LIMIT 10")["records"]]
+    page = sf.query("SELECT Id FROM Event ORDER BY Id LIMIT 5 OFFSET 3")["records"]
+    assert [r["Id"] for r in page] == ordered[3:8]
+    with pytest.raises(SalesforceMalformedRequest) as raised:
+        sf.query("SELECT Id FROM Event OFFSET 2001")
+    assert raised.value.content[0]["errorCode"] == "NUMBER_OUTSIDE_VALID_RANGE"
