@@ -24,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 import orjson
 
@@ -203,7 +203,7 @@ class SalesforceApi:
     # ---- OAuth ---------------------------------------------------------------------------------
     def token(self, request: Request) -> Response:
         form = {**request.query, **parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)}
-        value = {name: values[-1] for name, values in form.items()}
+        value = {**_basic_client(request), **{name: values[-1] for name, values in form.items()}}
         grant = value.get("grant_type")
         if grant not in ("client_credentials", "password"):
             return oauth_error("unsupported_grant_type", "grant type not supported")
@@ -625,6 +625,20 @@ def _save_result(outcome: PendingWrite | RecordError, item: Any, creating: bool)
         return {"id": outcome.record["Id"], "success": True, "errors": []}
     record_id = None if creating or not isinstance(item, dict) else item.get("Id")
     return {"id": record_id, "success": False, "errors": [outcome.as_save_error()]}
+
+
+def _basic_client(request: Request) -> dict[str, str]:
+    """Client credentials from `Authorization: Basic` (RFC 6749 section 2.3.1: servers MUST support
+    it; Salesforce Help, "OAuth 2.0 Client Credentials Flow", accepts a basic authorization header)."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return {}
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    client_id, _, client_secret = decoded.partition(":")
+    return {"client_id": unquote_plus(client_id), "client_secret": unquote_plus(client_secret)}
 
 
 def _same(given: str | None, expected: str) -> bool:

@@ -263,3 +263,21 @@ def test_offset_skips_rows_and_is_capped_at_2000(sf: Salesforce) -> None:
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.query("SELECT Id FROM Event OFFSET 2001")
     assert raised.value.content[0]["errorCode"] == "NUMBER_OUTSIDE_VALID_RANGE"
+
+
+def test_the_token_endpoint_takes_client_credentials_in_a_basic_header(running: RunningSandbox) -> None:
+    credentials = running.sandbox.credentials
+    answer = make_session(str(running.ca_path)).post(
+        f"{running.https_url}/services/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(credentials.salesforce_client_id, credentials.salesforce_client_secret),
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["token_type"] == "Bearer"
+    wrong = make_session(str(running.ca_path)).post(
+        f"{running.https_url}/services/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(credentials.salesforce_client_id, "not-the-secret"),
+        timeout=10,
+    )
+    assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_client")
