@@ -8,6 +8,7 @@ SANDBOX_SALESFORCE_CLIENT_ID = "sandbox-client-id"
 SANDBOX_SALESFORCE_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_SALESFORCE_USERNAME = "integration@sandbox.example.com"
 SANDBOX_SALESFORCE_PASSWORD = "sandbox-password"
+SANDBOX_SALESFORCE_SECURITY_TOKEN = "sandboxsecuritytoken"  # appended to the password for SOAP login()
 SANDBOX_HUBSPOT_TOKEN = "sandbox-hubspot-token"
 
 
@@ -19,4 +20,5 @@ class SandboxCredentials:
     salesforce_client_secret: str = SANDBOX_SALESFORCE_CLIENT_SECRET
     salesforce_username: str = SANDBOX_SALESFORCE_USERNAME
     salesforce_password: str = SANDBOX_SALESFORCE_PASSWORD
+    salesforce_security_token: str = SANDBOX_SALESFORCE_SECURITY_TOKEN
     hubspot_token: str = SANDBOX_HUBSPOT_TOKEN

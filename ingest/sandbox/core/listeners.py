@@ -66,7 +66,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if response.body is None and response.status == 204:
             payload = b""
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        if not any(name.lower() == "content-type" for name in response.headers):  # JSON unless told
+            self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -8,7 +8,7 @@ from typing import Any
 from ingest.sandbox.core.app import Sandbox
 from ingest.sandbox.core.control import CONTROL
 from ingest.sandbox.core.http import ApiError, Request
-from ingest.sandbox.salesforce import composite, replication
+from ingest.sandbox.salesforce import composite, replication, soap
 from ingest.sandbox.salesforce.profile import ProfileError, parse_profile, profile_json
 from ingest.sandbox.salesforce.responses import SalesforceApi
 
@@ -77,6 +77,11 @@ def register(sandbox: Sandbox) -> None:
     ]
     for method, pattern, name, handler in replication_routes:
         sandbox.route(method, pattern, name, api=API, auth=True)(handler)
+    soap_base = r"/services/Soap/[uc]/(?P<version>\d+\.\d)"
+    sandbox.route("POST", soap_base, "salesforce.soap_login", api=API, auth=False)(partial(soap.login, api))
+    sandbox.route("POST", soap_base + r"/.+", "salesforce.soap", api=API, auth=False)(
+        partial(soap.not_modelled, api)
+    )
     bulk_v1 = partial(composite.bulk_v1_not_enabled, api)
     bulk_v2 = partial(composite.bulk_v2_not_enabled, api)
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):

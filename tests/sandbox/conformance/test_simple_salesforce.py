@@ -12,9 +12,13 @@ from typing import Any
 import pytest
 import requests
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceError, SalesforceMalformedRequest
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceError,
+    SalesforceMalformedRequest,
+)
 
-from ingest.http import make_session
+from ingest.http import PinnedCASession, make_session
 from ingest.sandbox import RunningSandbox
 from tests.conftest import StartSandbox
 from tests.sandbox.test_salesforce_sandbox import DANA, MERCY, login, org
@@ -281,3 +285,34 @@ def test_the_token_endpoint_takes_client_credentials_in_a_basic_header(running: 
         timeout=10,
     )
     assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_client")
+
+
+class _LoginHostToSandbox(PinnedCASession):
+    """simple-salesforce always logs in at https://login.salesforce.com; send that host to the sandbox."""
+
+    def __init__(self, sandbox_url: str, ca_path: str) -> None:
+        super().__init__()
+        self.sandbox_url, self.verify = sandbox_url, ca_path
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        return super().request(
+            method, url.replace("https://login.salesforce.com", self.sandbox_url), *args, **kwargs
+        )
+
+
+def test_soap_login_with_username_password_and_security_token(running: RunningSandbox) -> None:
+    credentials = running.sandbox.credentials
+    session = _LoginHostToSandbox(running.https_url, str(running.ca_path))
+    sf = Salesforce(
+        username=credentials.salesforce_username,
+        password=credentials.salesforce_password,
+        security_token=credentials.salesforce_security_token,
+        session=session,
+        version="59.0",
+    )
+    assert sf.query("SELECT COUNT() FROM Account")["totalSize"] > 0
+    with pytest.raises(SalesforceAuthenticationFailed) as raised:
+        Salesforce(
+            username=credentials.salesforce_username, password="wrong", security_token="", session=session
+        )
+    assert raised.value.code == "INVALID_LOGIN"
