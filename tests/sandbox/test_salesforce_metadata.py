@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from ingest.sandbox import OrgStore
 from ingest.sandbox.core.store import OrgFileError
@@ -182,3 +183,23 @@ def test_the_org_file_round_trips_metadata(tmp_path: Path) -> None:
     path.write_bytes(orjson.dumps(document))
     store = OrgStore.load(path)
     assert store.document()["salesforce"]["_metadata"] == KEYED
+
+
+def test_a_selected_address_is_built_from_its_parts(start_sandbox: StartSandbox) -> None:
+    document = org()
+    first = document["salesforce"]["Account"][0]
+    first.update({"BillingCity": "Springfield", "BillingState": "IL"})
+    sf = login(start_sandbox(document))
+    rows = sf.query(f"SELECT BillingAddress, ShippingAddress FROM Account WHERE Id = '{first['Id']}'")[
+        "records"
+    ]
+    address = rows[0]["BillingAddress"]
+    assert (address["city"], address["state"], address["street"], rows[0]["ShippingAddress"]) == (
+        "Springfield",
+        "IL",
+        None,
+        None,
+    )
+    with pytest.raises(SalesforceMalformedRequest) as raised:
+        sf.query("SELECT Id FROM Account WHERE BillingAddress = 'x'")
+    assert raised.value.content[0]["errorCode"] == "INVALID_FIELD"

@@ -159,3 +159,29 @@ def field_flags(sobject: str, name: str, field_type: str, system: bool, derived:
         "picklistValues": picklist_entries(picklist, PICKLIST_DEFAULTS.get((sobject, name))),
         "soapType": _SOAP_TYPES.get(field_type, "xsd:string"),
     }
+
+
+# A compound address is selected as a structured value built from its parts (Compound Fields: "Address
+# Compound Fields", https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/compound_fields_address.htm).
+_ADDRESS_KEYS = {"Street": "street", "City": "city", "State": "state", "PostalCode": "postalCode",
+                 "Country": "country", "Latitude": "latitude", "Longitude": "longitude",
+                 "GeocodeAccuracy": "geocodeAccuracy"}  # fmt: skip
+
+
+def with_compound_values(
+    records: list[Any], selected: tuple[str, ...], types: Mapping[str, str]
+) -> list[Any]:
+    """Records with each selected address field filled from its parts (null when every part is)."""
+    compounds = [name for name in selected if types.get(name) == "address"]
+    if not compounds:
+        return records  # the common case: nothing copied
+    prefixes = {name: name.removesuffix("Address") for name in compounds}
+    return [
+        {**record, **{name: _address_value(record, prefixes[name]) for name in compounds}}
+        for record in records
+    ]
+
+
+def _address_value(record: Any, prefix: str) -> dict[str, Any] | None:
+    value = {key: record.get(prefix + part) for part, key in _ADDRESS_KEYS.items()}
+    return value if any(v is not None for v in value.values()) else None

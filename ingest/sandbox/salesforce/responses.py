@@ -44,6 +44,7 @@ from ingest.sandbox.salesforce.errors import (
 )
 from ingest.sandbox.salesforce.limits import DAILY_API_LIMIT as DAILY_API_LIMIT  # re-exported
 from ingest.sandbox.salesforce.limits import ApiBudget
+from ingest.sandbox.salesforce.metadata import with_compound_values
 from ingest.sandbox.salesforce.models import (
     API_VERSIONS,
     DERIVED_FIELDS,
@@ -256,7 +257,9 @@ class SalesforceApi:
         visible = snapshot if include_deleted else [r for r in snapshot if not _hidden(r)]
         if isinstance(compiled, soql.CompiledAggregate):
             return self._aggregate_page(compiled, visible)
-        matched = compiled.run(visible)
+        matched = with_compound_values(
+            compiled.run(visible), compiled.fields, self.schema.fields(compiled.sobject)
+        )
         if compiled.count_only:
             return Response(200, {"totalSize": len(matched), "done": True, "records": []})
         cursor = QueryCursor(

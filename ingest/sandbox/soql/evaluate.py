@@ -129,6 +129,8 @@ def _compile_condition(
         inner = _compile_condition(condition.part, sobject, field_types, today)
         return lambda record: not inner(record)
     field, field_type = _resolve(field_types, sobject, condition.field)
+    if field_type in ("address", "location"):  # compound fields: describe filterable false
+        raise SoqlError("INVALID_FIELD", f"compound field '{field}' can not be filtered in a query call")
     if isinstance(condition, Membership):
         return _membership(field, field_type, condition)
     if condition.literal.kind == "date_literal":
