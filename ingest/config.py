@@ -75,6 +75,10 @@ class HubSpotConfig(CrmConfig):
     base_url: str = "https://api.hubapi.com"
     ca_bundle: str | None = None
     task_key_property: str = "cadence_task_key"  # unique text property on tasks holding our key
+    # HubSpot's documented limits (ingest/http.py): search 5/s per portal; other endpoints 100 per 10 s
+    # per private app on Free/Starter, 190 on Professional/Enterprise (set 190 there).
+    search_requests_per_second: float = 5.0
+    requests_per_10_seconds: int = 100
 
 
 CRM_CONFIGS: dict[str, type[CrmConfig]] = {"salesforce": SalesforceConfig, "hubspot": HubSpotConfig}

@@ -1,58 +1,128 @@
-"""Incremental cursors that re-read the boundary instant (`>=`) without loading its rows twice."""
+"""The incremental cursor of every CRM object: a lookback before it, the CRM's clock above it, exactly once.
+
+A CRM read filtered `modstamp >= cursor` misses records whose modstamp is older than the moment they
+became readable: HubSpot's search index lags writes by seconds (more under load), and Salesforce stamps
+`SystemModstamp` when a transaction starts, not when it commits. So:
+
+- every incremental read starts `lookback` before the saved cursor;
+- the saved cursor never moves past "the CRM's clock − lookback" (the clock is the `Date` header of the
+  CRM's response just before the read, not the local clock, which may be skewed);
+- rows re-read in that margin are dropped when their (id, modstamp) was loaded before, so the merge on
+  id sees each version once and an unchanged night loads nothing.
+
+Default lookback: 5 minutes. HubSpot's search lag is a few seconds in normal operation and public
+reports describe up to about a minute under load; a Salesforce transaction may run for minutes
+before it commits. Re-reading 5–10 minutes of changes costs no extra call on a normal night (they
+fit in the one query/search page an unchanged object costs anyway).
+
+The state lives in the dlt resource state (`cursor`: `at`, `seen`), committed with the load: a failed
+sync leaves it as it was.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+DEFAULT_LOOKBACK_SECONDS = 300.0
+_PRUNE_AT = 50_000  # tracked keys before the ones behind the lookback margin are dropped
 
-class CursorBoundary:
-    """Drops rows already loaded at the cursor's last value, vectorised (dlt's own dedup hashes per row).
 
-    The SOQL filter is `>=` the last cursor, so rows stamped exactly at that instant come again; the
-    ids loaded at that instant are kept in the resource state (`ids`, `at`) and filtered out here. Bulk
-    updates stamp thousands of records with one modstamp, so this runs in Arrow, not per record.
-    """
+class Cursor:
+    """One resource's cursor: where to read from, which rows are new, what to save."""
 
-    STATE_KEY = "cursor_boundary"
+    STATE_KEY = "cursor"
+    LEGACY_KEY = "cursor_boundary"  # before the lookback: {"at", "ids"} at the cursor instant
 
-    def __init__(self, state: dict[str, Any], cursor: str, key: str) -> None:
-        self.state, self.cursor, self.key = state, cursor, key
-        saved = state.get(self.STATE_KEY) or {}
-        self.loaded_at: datetime | None = datetime.fromisoformat(saved["at"]) if saved else None
-        self.loaded_ids = pa.array(saved.get("ids", []), pa.string())
-        self.max_at: datetime | None = None
-        self.ids_at_max: list[pa.Array] = []
+    def __init__(self, state: dict[str, Any], column: str, key: str, lookback_seconds: float) -> None:
+        self.state, self.column, self.key = state, column, key
+        self.lookback = timedelta(seconds=lookback_seconds)
+        saved = state.get(self.STATE_KEY) or _legacy(state.get(self.LEGACY_KEY))
+        self.saved_at: datetime | None = datetime.fromisoformat(saved["at"]) if saved else None
+        self.seen = pa.array(saved.get("seen", []) if saved else [], pa.string())
+        self.max_read: datetime | None = None
+        self.ceiling: datetime | None = None  # CRM clock − lookback, set by `start`
+        self._tracked: list[pa.Table] = []  # (key, stamp) of every row read this run
+        self._tracked_rows = 0
+
+    def start(self, crm_now: datetime | None) -> datetime | None:
+        """The instant to read from (None: everything); `crm_now` is the CRM's clock before the read."""
+        self.ceiling = crm_now - self.lookback if crm_now is not None else None
+        return self.saved_at - self.lookback if self.saved_at is not None else None
 
     def new_rows(self, table: pa.Table) -> pa.Table:
-        """`table` without the rows loaded before; remembers the ids at the newest cursor value."""
-        if self.loaded_at is not None and len(self.loaded_ids):
-            at_boundary = pc.equal(
-                table[self.cursor], pa.scalar(self.loaded_at, table.schema.field(self.cursor).type)
-            )
-            seen = pc.and_(at_boundary, pc.is_in(table[self.key], value_set=self.loaded_ids))
-            table = table.filter(pc.invert(seen))
-        if table.num_rows:
-            self._track(table)
+        """`table` without the row versions loaded before; remembers every row read for the next run."""
+        if not table.num_rows:
+            return table
+        keys = _version_keys(table, self.key, self.column)
+        self._track(keys, table[self.column])
+        if len(self.seen):
+            table = table.filter(pc.invert(pc.is_in(keys, value_set=self.seen)))
         return table
 
-    def _track(self, table: pa.Table) -> None:
-        page_max = pc.max(table[self.cursor])
-        if self.max_at is None or page_max.as_py() > self.max_at:
-            self.max_at, self.ids_at_max = page_max.as_py(), []
-        if page_max.as_py() == self.max_at:
-            self.ids_at_max.append(
-                table.filter(pc.equal(table[self.cursor], page_max))[self.key].combine_chunks()
-            )
-
     def save(self) -> None:
-        """Record the ids at the new cursor value (with the earlier ones when the value did not move)."""
-        if self.max_at is None:
-            return  # nothing new: the saved boundary still holds
-        ids = pa.concat_arrays(self.ids_at_max) if self.ids_at_max else pa.array([], pa.string())
-        if self.max_at == self.loaded_at:
-            ids = pa.concat_arrays([self.loaded_ids, ids])
-        self.state[self.STATE_KEY] = {"at": self.max_at.isoformat(), "ids": pc.unique(ids).to_pylist()}
+        """Store the new cursor and the row versions at or after the next read's start."""
+        at = self._next_at()
+        if at is None:
+            return
+        tracked = self._tracked_table()
+        fresh = tracked.filter(pc.greater_equal(tracked["stamp"], _scalar(at - self.lookback, tracked)))
+        self.state[self.STATE_KEY] = {"at": at.isoformat(), "seen": pc.unique(fresh["key"]).to_pylist()}
+        self.state.pop(self.LEGACY_KEY, None)
+
+    # ---- internals -------------------------------------------------------------------------------
+    def _next_at(self) -> datetime | None:
+        """The newest modstamp read, never past the ceiling, never behind the saved cursor."""
+        candidates = [self.max_read] if self.max_read is not None else []
+        if candidates and self.ceiling is not None:
+            candidates = [min(candidates[0], self.ceiling)]
+        if self.saved_at is not None:
+            candidates.append(self.saved_at)
+        return max(candidates) if candidates else None
+
+    def _track(self, keys: pa.Array, stamps: pa.ChunkedArray) -> None:
+        page_max = pc.max(stamps).as_py()
+        if page_max is not None and (self.max_read is None or page_max > self.max_read):
+            self.max_read = page_max
+        self._tracked.append(pa.table({"key": keys, "stamp": stamps.combine_chunks()}))
+        self._tracked_rows += len(keys)
+        if self._tracked_rows > _PRUNE_AT:
+            self._prune()
+
+    def _prune(self) -> None:
+        """Drop rows behind the next read's start: it only moves forward, so they are never re-read."""
+        at = self._next_at()
+        tracked = self._tracked_table()
+        if at is not None:
+            tracked = tracked.filter(pc.greater_equal(tracked["stamp"], _scalar(at - self.lookback, tracked)))
+        self._tracked, self._tracked_rows = [tracked], tracked.num_rows
+
+    def _tracked_table(self) -> pa.Table:
+        if not self._tracked:
+            return pa.table(
+                {"key": pa.array([], pa.string()), "stamp": pa.array([], pa.timestamp("us", "UTC"))}
+            )
+        return pa.concat_tables(self._tracked, promote_options="permissive").combine_chunks()
+
+
+def _version_keys(table: pa.Table, key: str, column: str) -> pa.Array:
+    """`id|epoch-microseconds` of each row: one version of one record."""
+    micros = pc.cast(pc.cast(table[column], pa.timestamp("us", "UTC")), pa.int64())
+    stamps = pc.cast(pc.fill_null(micros, -1), pa.string())
+    return pc.binary_join_element_wise(table[key], stamps, "|").combine_chunks()
+
+
+def _scalar(moment: datetime, table: pa.Table) -> pa.Scalar:
+    return pa.scalar(moment, table.schema.field("stamp").type)
+
+
+def _legacy(saved: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A cursor saved before the lookback: the ids at its instant become versions at that instant."""
+    if not saved:
+        return None
+    at = datetime.fromisoformat(saved["at"])
+    micros = int(at.timestamp()) * 1_000_000 + at.microsecond
+    return {"at": saved["at"], "seen": [f"{record_id}|{micros}" for record_id in saved.get("ids", [])]}

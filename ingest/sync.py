@@ -6,17 +6,26 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ingest.config import CrmConfig, HubSpotConfig, SalesforceConfig
+from ingest.cursor import DEFAULT_LOOKBACK_SECONDS
 from ingest.sync_result import SyncResult
 
 CrmConfigs = Mapping[str, SalesforceConfig | HubSpotConfig | CrmConfig | None]  # None: not audited
 
 
-def sync_crm(crm: str, config: CrmConfig, warehouse: Path, progress: bool = False) -> SyncResult:
+def sync_crm(
+    crm: str,
+    config: CrmConfig,
+    warehouse: Path,
+    progress: bool = False,
+    lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
+    api_budget_reserve: float | None = None,  # None: reads are not governed
+) -> SyncResult:
+    limits = {"lookback_seconds": lookback_seconds, "api_budget_reserve": api_budget_reserve}
     if isinstance(config, SalesforceConfig):
         from ingest.salesforce import sync_salesforce
 
-        return sync_salesforce(config, warehouse, progress=progress)
+        return sync_salesforce(config, warehouse, progress=progress, **limits)
     from ingest.hubspot import sync_hubspot
 
     assert isinstance(config, HubSpotConfig), crm
-    return sync_hubspot(config, warehouse, progress=progress)
+    return sync_hubspot(config, warehouse, progress=progress, **limits)

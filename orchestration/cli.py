@@ -44,7 +44,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from orchestration.preflight import check_crms
 
     check_crms({args.crm: config})  # an unreachable CRM or rejected login: one line, before dlt starts
-    result = sync_crm(args.crm, config, warehouse, progress=True)
+    result = sync_crm(
+        args.crm,
+        config,
+        warehouse,
+        progress=True,
+        lookback_seconds=settings.run.lookback_seconds,
+        api_budget_reserve=settings.run.api_budget_reserve,
+    )
     rows = ", ".join(f"{table} {count:,}" for table, count in result.rows_by_table.items())
     print(f"{args.crm}: {rows} in {result.seconds:.1f} s ({result.api_calls} API calls)")
     return 0
@@ -62,7 +69,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_crms(settings.crms)  # an unreachable CRM or rejected login: one line, before the job starts
     from orchestration.runtime import RunOptions, run_nightly_audit
 
-    options = _run_options(args, RunOptions)
+    options = _run_options(
+        args,
+        RunOptions,
+        lookback_seconds=settings.run.lookback_seconds,
+        api_budget_reserve=settings.run.api_budget_reserve,
+    )
     summary = run_nightly_audit(settings.crms, options)
     print(summary.render())
     return 0 if summary.succeeded else 1
@@ -102,8 +114,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if summary.succeeded else 1
 
 
-def _run_options(args: argparse.Namespace, options_type: type) -> object:
+def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float) -> object:
     return options_type(
+        **run_settings,
         warehouse=args.warehouse,
         as_of=args.as_of or datetime.now(UTC).date(),
         dry_run=args.dry_run,

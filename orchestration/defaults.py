@@ -7,3 +7,7 @@ It imports nothing, so the CLI can show them in `--help` before any slow import 
 # Most task creates + closes per CRM and run: a larger writeback stops before any write.
 MAX_TASKS_PER_RUN = 500
 WAREHOUSE = "var/warehouse.duckdb"  # the DuckDB file, relative to the working directory
+# Every incremental read starts this long before the saved cursor (= ingest.cursor.DEFAULT_LOOKBACK_SECONDS).
+LOOKBACK_SECONDS = 300.0
+# Share of the CRM's remaining daily API allowance a run leaves for the org's other integrations.
+API_BUDGET_RESERVE = 0.2

@@ -44,7 +44,11 @@ def code_location_definitions(settings: Settings | None = None) -> dg.Definition
             salesforce=SalesforceResource.from_config(settings.salesforce, secrets_from_env=True),
             hubspot=HubSpotResource.from_config(settings.hubspot, secrets_from_env=True),
             warehouse=WarehouseResource(path=settings.run.warehouse),
-            audit=AuditSettings(max_tasks_per_run=settings.run.max_tasks_per_run),
+            audit=AuditSettings(
+                max_tasks_per_run=settings.run.max_tasks_per_run,
+                lookback_seconds=settings.run.lookback_seconds,
+                api_budget_reserve=settings.run.api_budget_reserve,
+            ),
         )
     except SettingsError as error:
         logging.getLogger(__name__).warning("every run will fail: %s", error)

@@ -111,6 +111,8 @@ class HubSpotResource(CrmResource):
     ca_bundle: str | None = None
     task_key_property: str | None = None
     retry_base_seconds: float | None = None
+    search_requests_per_second: float | None = None
+    requests_per_10_seconds: int | None = None
 
 
 class AuditSettings(dg.ConfigurableResource):
@@ -121,6 +123,12 @@ class AuditSettings(dg.ConfigurableResource):
     max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
     override_quality_gate: bool = False
     rules_file: str | None = None  # the business rules (cadence.yml); None: $CADENCE_RULES, ./cadence.yml
+    lookback_seconds: float = defaults.LOOKBACK_SECONDS
+    api_budget_reserve: float = defaults.API_BUDGET_RESERVE
+
+    def sync_limits(self) -> dict[str, float]:
+        """The keywords of the CRM sources that come from the run settings."""
+        return {"lookback_seconds": self.lookback_seconds, "api_budget_reserve": self.api_budget_reserve}
 
     def as_of_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else datetime.now(UTC).date()

@@ -33,6 +33,8 @@ class RunOptions:
     override_quality_gate: bool = False
     retry_base_seconds: float | None = None  # overrides each CRM's setting (tests: no backoff sleeps)
     rules_file: str | None = None  # cadence.yml; None: $CADENCE_RULES, ./cadence.yml, the defaults
+    lookback_seconds: float = defaults.LOOKBACK_SECONDS
+    api_budget_reserve: float = defaults.API_BUDGET_RESERVE
 
 
 @dataclass
@@ -90,6 +92,8 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
             max_tasks_per_run=options.max_tasks_per_run,
             override_quality_gate=options.override_quality_gate,
             rules_file=options.rules_file,
+            lookback_seconds=options.lookback_seconds,
+            api_budget_reserve=options.api_budget_reserve,
         ),
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})

@@ -55,6 +55,10 @@ class RunSettings(BaseConfiguration):
     crms: str | list[str] | None = None
     warehouse: str = defaults.WAREHOUSE  # the DuckDB file (also CADENCE_WAREHOUSE)
     max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
+    # Every incremental read starts this long before the saved cursor (ingest/cursor.py).
+    lookback_seconds: float = defaults.LOOKBACK_SECONDS
+    # Share of the CRM's remaining daily API allowance a run leaves for the org's other integrations.
+    api_budget_reserve: float = defaults.API_BUDGET_RESERVE
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,20 @@ def load_settings(settings_dir: str | Path | None = None) -> Settings:
     sources = _Sources(directory, toml)
     sources.refuse_unknown_keys()
     run = _resolve(RunSettings(warehouse=_legacy_warehouse()), RunSettings.section, toml, "cadence")
+    _check_run_settings(run)
     audited = _audited_crms(run, sources)
     crms = {crm: _crm_settings(crm, toml, sources, listed=run.crms is not None) for crm in audited}
     return Settings(crms=crms, run=run, settings_dir=directory)
+
+
+def _check_run_settings(run: RunSettings) -> None:
+    if not 0 <= run.api_budget_reserve < 1:
+        raise SettingsError(
+            f"cadence.api_budget_reserve is {run.api_budget_reserve}: set a share from 0 (use the whole "
+            "allowance) to below 1, e.g. 0.2 to leave 20% of the daily API allowance to other integrations"
+        )
+    if run.lookback_seconds < 0:
+        raise SettingsError(f"cadence.lookback_seconds is {run.lookback_seconds}: set 0 or more seconds")
 
 
 def no_crm_error() -> SettingsError:

@@ -1,9 +1,11 @@
 """HubSpot → DuckDB raw layer (`raw_hubspot`), incremental through the CRM search API.
 
 One resource per raw table (companies, contacts, meetings, tasks, deals, owners), merged on `id`.
-CRM objects are read with the search API, sorted by `hs_lastmodifieddate` and filtered GTE the last
-cursor (`dlt.sources.incremental` keeps the cursor and drops rows already loaded at the boundary, so
-an unchanged sync loads nothing). Search windows are restarted before the 10,000-result cap.
+CRM objects are read with the search API, sorted by each object's cursor property
+(`ObjectSpec.cursor_property`: `lastmodifieddate` for contacts, `hs_lastmodifieddate` otherwise) and
+filtered GTE the cursor minus the lookback (ingest/cursor.py: search lags writes); the cursor drops
+row versions already loaded, so an unchanged sync loads nothing. Search windows are restarted before
+the 10,000-result cap.
 
 Archived records: the search API never returns them, so every sync first lists
 `GET /crm/v3/objects/{type}?archived=true` and merges those records with `archived = true` through the
@@ -24,8 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest.config import HubSpotConfig, NoInjectedArguments
-from ingest.cursor import CursorBoundary
+from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
+from ingest.http import governor
 from ingest.hubspot.helpers import (
     OWNERS_SCHEMA,
     ChangedRecords,
@@ -57,6 +60,8 @@ def hubspot_source(
     objects: Sequence[str] | None = None,
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     client: HubSpotClient | None = None,
+    lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
+    api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
 
@@ -66,38 +71,42 @@ def hubspot_source(
     unknown = sorted(set(selected) - set(DEFAULT_OBJECTS))
     if unknown:
         raise CrmSchemaError(f"Unknown HubSpot objects {unknown}: choose from {list(DEFAULT_OBJECTS)}")
-    client = client or HubSpotClient(config, retry_base_seconds)
+    client = client or HubSpotClient(config, retry_base_seconds, budget=governor(CRM, api_budget_reserve))
     return [
-        _owners_resource(client) if name == OWNERS else _object_resource(client, OBJECTS[name], config)
+        _owners_resource(client)
+        if name == OWNERS
+        else _object_resource(client, OBJECTS[name], config, lookback_seconds)
         for name in selected
     ]
 
 
-def _object_resource(client: HubSpotClient, spec: ObjectSpec, config: HubSpotConfig) -> Any:
+def _object_resource(
+    client: HubSpotClient, spec: ObjectSpec, config: HubSpotConfig, lookback_seconds: float
+) -> Any:
     schema = object_schema(spec)
-    property_of_column = {"cadence_task_key": config.task_key_property}
+    property_of_column = {"cadence_task_key": config.task_key_property, **spec.property_of_column}
+    cursor_property = spec.cursor_property
 
-    def read(
-        # dlt's idiom: it binds this default to the cursor state of each run.
-        modified: dlt.sources.incremental[Any] = dlt.sources.incremental(MODSTAMP),  # noqa: B008
-    ) -> Iterator[pa.Table]:
+    def read() -> Iterator[pa.Table]:
         properties = _requested_properties(client, spec, property_of_column)
-        since_ms = to_epoch_ms(modified.start_value) if modified.start_value else None
+        cursor = Cursor(dlt.current.resource_state(), MODSTAMP, "id", lookback_seconds)
+        # The properties call just answered: its Date is HubSpot's clock before the searches.
+        since = cursor.start(client.server_now())
+        since_ms = to_epoch_ms(since) if since is not None else None
         # Archived first: see the module doc on why that order keeps the cursor honest.
         pages_by_flag = (
-            (True, archived_pages(client, spec.name, properties, since_ms)),
-            (False, ChangedRecords(client, spec.name, properties).pages(since_ms)),
+            (True, archived_pages(client, spec.name, properties, since_ms, cursor_property)),
+            (False, ChangedRecords(client, spec.name, properties, cursor_property).pages(since_ms)),
         )
-        # The search re-reads the boundary instant (GTE); drop rows loaded there before, ahead of the
+        # The search re-reads the lookback margin; drop row versions loaded before, ahead of the
         # association lookup, so an unchanged sync costs one search per object and nothing more.
-        boundary = CursorBoundary(dlt.current.resource_state(), MODSTAMP, "id")
         for archived, pages in pages_by_flag:
             for batch in batched(prefetched(pages)):
                 table = records_to_table(batch, schema, property_of_column, archived)
-                table = _archival_as_modstamp(table, batch) if archived else boundary.new_rows(table)
+                table = cursor.new_rows(_archival_as_modstamp(table, batch) if archived else table)
                 if table.num_rows:
                     yield _with_company_ids(client, spec, table)
-        boundary.save()
+        cursor.save()
 
     return dlt.resource(
         read, name=spec.name, primary_key="id", write_disposition="merge", columns=column_hints(schema)
@@ -154,13 +163,17 @@ def sync_hubspot(
     progress: bool = False,
     objects: Sequence[str] | None = None,
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
+    lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
+    api_budget_reserve: float | None = None,
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 
     Errors surface as one-line CadenceErrors (dlt's PipelineStepFailed is unwrapped).
     """
-    client = HubSpotClient(config, retry_base_seconds)
-    source = hubspot_source(config, objects, retry_base_seconds, client=client)
+    client = HubSpotClient(config, retry_base_seconds, budget=governor(CRM, api_budget_reserve))
+    source = hubspot_source(
+        config, objects, retry_base_seconds, client=client, lookback_seconds=lookback_seconds
+    )
     try:
         return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)
     finally:

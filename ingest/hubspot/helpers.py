@@ -7,7 +7,6 @@ one dict per record (shared/design/architecture.md).
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,16 @@ import requests
 
 from ingest.config import HubSpotConfig
 from ingest.errors import CadenceError, CrmAuthError, CrmRateLimitError, CrmSchemaError, CrmUnreachableError
-from ingest.http import make_session
+from ingest.http import (
+    DROPPED,
+    BudgetGovernor,
+    RetryPolicy,
+    TokenBucket,
+    Transient,
+    make_session,
+    retry_after_seconds,
+    with_retries,
+)
 from ingest.hubspot.settings import (
     ASSOCIATION_BATCH_SIZE,
     LIST_PAGE_SIZE,
@@ -31,43 +39,79 @@ from ingest.hubspot.settings import (
     OWNER_FIELDS,
     REQUEST_TIMEOUT_SECONDS,
     RETRY_ATTEMPTS,
+    SEARCH,
     SEARCH_PAGE_SIZE,
     SEARCH_RESULT_CAP,
+    STANDARD,
     ColumnKind,
     ObjectSpec,
 )
 
 Record = dict[str, Any]
 
-_TRANSIENT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 _AUTH_FIX = "set SOURCES__HUBSPOT__ACCESS_TOKEN to a private app token with crm.objects.* scopes"
+TEN_SECONDS = 10.0
+
+
+def endpoint_class(method: str, url: str) -> str:
+    """HubSpot's rate-limit classes: search (5/s per portal) and everything else (per 10 s)."""
+    return SEARCH if url.split("?", 1)[0].endswith("/search") else STANDARD
+
+
+def rate_limiter(config: HubSpotConfig) -> dict[str, TokenBucket]:
+    """One bucket per endpoint class at the portal's documented limits (see ingest/http.py)."""
+    per_second = config.requests_per_10_seconds / TEN_SECONDS
+    return {
+        SEARCH: TokenBucket(config.search_requests_per_second, config.search_requests_per_second),
+        STANDARD: TokenBucket(per_second, config.requests_per_10_seconds),
+    }
 
 
 class HubSpotClient:
-    """One keep-alive session to a HubSpot portal (or the sandbox); counts the HTTP calls it makes."""
+    """One keep-alive session to a HubSpot portal (or the sandbox), paced and counted by the HTTP layer."""
 
     def __init__(
         self,
         config: HubSpotConfig,
         retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
         max_attempts: int = RETRY_ATTEMPTS,
+        budget: BudgetGovernor | None = None,
     ) -> None:
         self.base_url = config.base_url.rstrip("/")
-        self.retry_base_seconds = (
-            config.retry_base_seconds if retry_base_seconds is None else retry_base_seconds
-        )
-        self.max_attempts = max_attempts
-        self.calls = 0
-        self.last_headers: Mapping[str, str] = {}  # of the last answer (rate-limit headers, for the doctor)
-        self._session = make_session(config.ca_bundle)
+        base = config.retry_base_seconds if retry_base_seconds is None else retry_base_seconds
+        self.retry = RetryPolicy(tries=max_attempts, base_seconds=base)
+        self._session = make_session(config.ca_bundle, rate_limiter(config), endpoint_class, budget)
         self._session.headers.update(
             {"Authorization": f"Bearer {config.access_token}", "Content-Type": "application/json"}
         )
+
+    @property
+    def max_attempts(self) -> int:
+        return self.retry.tries
+
+    @property
+    def retry_base_seconds(self) -> float:
+        return self.retry.base_seconds
+
+    @property
+    def rate_limits(self) -> dict[str, TokenBucket]:
+        """The token bucket of each endpoint class."""
+        return self._session.buckets
+
+    @property
+    def calls(self) -> int:
+        """HTTP responses received, retries included."""
+        return self._session.total_calls
+
+    @property
+    def last_headers(self) -> Mapping[str, str]:
+        """The headers of this thread's last answer (rate-limit headers, for the doctor)."""
+        response = self._session.last_response()
+        return response.headers if response is not None else {}
+
+    def server_now(self) -> datetime | None:
+        """HubSpot's clock (the last response's `Date`), for the cursor's upper bound."""
+        return self._session.server_now()
 
     def close(self) -> None:
         self._session.close()
@@ -84,55 +128,45 @@ class HubSpotClient:
         Raises a one-line CadenceError subclass otherwise; the message never contains the token.
         """
         payload = orjson.dumps(json) if json is not None else None
-        failure = ""
-        for attempt in range(self.max_attempts):
-            if attempt:
-                time.sleep(self._delay(attempt, failure))
-            self.calls += 1
+
+        def attempt() -> dict[str, Any]:
             try:
                 response = self._session.request(
                     method, self.base_url + path, data=payload, params=params, timeout=REQUEST_TIMEOUT_SECONDS
                 )
-                self.last_headers = response.headers
                 if response.status_code < 300:
                     return orjson.loads(response.content) if response.content else {}
-            except (*_TRANSIENT_ERRORS, orjson.JSONDecodeError) as exc:  # a truncated page decodes badly too
-                failure = type(exc).__name__
-                continue
-            failure = self._classify(response, method, path)
-        raise self._exhausted(failure, method, path)
+            except (*DROPPED, orjson.JSONDecodeError) as exc:  # a truncated page decodes badly too
+                raise Transient(type(exc).__name__) from exc
+            raise self._classify(response, method, path)
 
-    def _delay(self, attempt: int, failure: str) -> float:
-        backoff = self.retry_base_seconds * 2 ** (attempt - 1)
-        if failure.startswith("retry-after:"):
-            return max(float(failure.split(":", 1)[1]), backoff)
-        return backoff
+        return with_retries(attempt, self.retry, lambda last: self._exhausted(last, method, path))
 
-    def _classify(self, response: requests.Response, method: str, path: str) -> str:
-        """A retry reason for transient statuses; raises for everything else."""
+    def _classify(self, response: requests.Response, method: str, path: str) -> Exception:
+        """A Transient for 429 and 5xx; a one-line CadenceError for everything else."""
         status = response.status_code
         if status == 429:
-            return f"retry-after:{_retry_after_seconds(response)}"
+            return Transient("HTTP 429", rate_limited=True, retry_after=retry_after_seconds(response) or 1.0)
         if status >= 500:
-            return f"HTTP {status}"
+            return Transient(f"HTTP {status}")
         message = _error_message(response)
         if status == 401:
-            raise CrmAuthError(f"HubSpot rejected the access token ({message}): {_AUTH_FIX}")
+            return CrmAuthError(f"HubSpot rejected the access token ({message}): {_AUTH_FIX}")
         if status == 403:
-            raise CrmAuthError(f"HubSpot denied {method} {path} ({message}): {_AUTH_FIX}")
+            return CrmAuthError(f"HubSpot denied {method} {path} ({message}): {_AUTH_FIX}")
         if status in (400, 404):
-            raise CrmSchemaError(f"HubSpot answered {status} to {method} {path}: {message}")
-        raise CadenceError(f"HubSpot answered {status} to {method} {path}: {message}")
+            return CrmSchemaError(f"HubSpot answered {status} to {method} {path}: {message}")
+        return CadenceError(f"HubSpot answered {status} to {method} {path}: {message}")
 
-    def _exhausted(self, failure: str, method: str, path: str) -> CadenceError:
+    def _exhausted(self, last: Transient, method: str, path: str) -> CadenceError:
         tries = f"{self.max_attempts} attempts"
-        if failure.startswith("retry-after:"):
+        if last.rate_limited:
             return CrmRateLimitError(
                 f"HubSpot kept rate-limiting {method} {path} after {tries}: wait for the portal's limit "
                 "to reset or run the sync less often"
             )
         return CrmUnreachableError(
-            f"Could not reach HubSpot at {self.base_url} for {method} {path} after {tries} ({failure}): "
+            f"Could not reach HubSpot at {self.base_url} for {method} {path} after {tries} ({last.reason}): "
             "check SOURCES__HUBSPOT__BASE_URL and the network"
         )
 
@@ -156,13 +190,6 @@ class HubSpotClient:
 
     def search(self, object_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body)
-
-
-def _retry_after_seconds(response: requests.Response) -> float:
-    try:
-        return max(float(response.headers.get("Retry-After", "1")), 0.0)
-    except ValueError:
-        return 1.0
 
 
 def _error_message(response: requests.Response) -> str:
@@ -200,18 +227,19 @@ def _id_order(record_id: str) -> tuple[int, str]:
 class _Window:
     """What one search window saw: whether it hit the cap, and its last timestamp and id."""
 
+    cursor: str = MODSTAMP  # the object's cursor property
     capped: bool = False
     last_stamp: str | None = None
     ids_at_last_stamp: set[str] = field(default_factory=set)
     last_id: str | None = None
 
     def note(self, page: list[Record]) -> None:
-        stamp = page[-1]["properties"][MODSTAMP]
+        stamp = page[-1]["properties"][self.cursor]
         if stamp != self.last_stamp:
             self.ids_at_last_stamp = set()
         self.last_stamp = stamp
         for record in reversed(page):
-            if record["properties"][MODSTAMP] != stamp:
+            if record["properties"][self.cursor] != stamp:
                 break
             self.ids_at_last_stamp.add(record["id"])
         self.last_id = page[-1]["id"]
@@ -226,17 +254,20 @@ class ChangedRecords:
     walk then continues strictly after it. No request ever asks past the cap.
     """
 
-    def __init__(self, client: HubSpotClient, object_type: str, properties: list[str]) -> None:
+    def __init__(
+        self, client: HubSpotClient, object_type: str, properties: list[str], cursor: str = MODSTAMP
+    ) -> None:
         self.client = client
         self.object_type = object_type
         self.properties = properties
+        self.cursor = cursor  # the property searched and sorted on (settings.ObjectSpec.cursor_property)
 
     def pages(self, since_ms: int | None) -> Iterator[list[Record]]:
         lower, operator, skip = since_ms, "GTE", set[str]()
         while True:
-            window = _Window()
-            filters = [] if lower is None else [_filter(MODSTAMP, operator, lower)]
-            for page in self._window_pages(filters, MODSTAMP, window):
+            window = _Window(self.cursor)
+            filters = [] if lower is None else [_filter(self.cursor, operator, lower)]
+            for page in self._window_pages(filters, self.cursor, window):
                 fresh = [record for record in page if record["id"] not in skip]
                 if fresh:
                     yield fresh
@@ -253,8 +284,8 @@ class ChangedRecords:
 
     def _walk_one_stamp(self, stamp_ms: int, after_id: str) -> Iterator[list[Record]]:
         while True:
-            window = _Window()
-            filters = [_filter(MODSTAMP, "EQ", stamp_ms), _filter(OBJECT_ID, "GT", after_id)]
+            window = _Window(self.cursor)
+            filters = [_filter(self.cursor, "EQ", stamp_ms), _filter(OBJECT_ID, "GT", after_id)]
             yield from self._window_pages(filters, OBJECT_ID, window)
             if not window.capped or window.last_id is None:
                 return
@@ -292,7 +323,11 @@ def _filter(prop: str, operator: str, value: int | str) -> dict[str, str]:
 
 
 def archived_pages(
-    client: HubSpotClient, object_type: str, properties: list[str], since_ms: int | None
+    client: HubSpotClient,
+    object_type: str,
+    properties: list[str],
+    since_ms: int | None,
+    cursor: str = MODSTAMP,
 ) -> Iterator[list[Record]]:
     """Archived records (the search API never returns them) archived at or after `since_ms`.
 
@@ -301,14 +336,14 @@ def archived_pages(
     """
     params = {"archived": "true", "properties": ",".join(properties)}
     for page in client.list_pages(f"/crm/v3/objects/{object_type}", params):
-        recent = [record for record in page if since_ms is None or archival_ms(record) >= since_ms]
+        recent = [r for r in page if since_ms is None or archival_ms(r, cursor) >= since_ms]
         if recent:
             yield recent
 
 
-def archival_ms(record: Record) -> int:
-    """When an archived record last changed: the later of its modstamp and `archivedAt`."""
-    stamps = [(record.get("properties") or {}).get(MODSTAMP), record.get("archivedAt")]
+def archival_ms(record: Record, cursor: str = MODSTAMP) -> int:
+    """When an archived record last changed: the later of its cursor property and `archivedAt`."""
+    stamps = [(record.get("properties") or {}).get(cursor), record.get("archivedAt")]
     return max((_stamp_ms(stamp) for stamp in stamps if stamp), default=0)
 
 

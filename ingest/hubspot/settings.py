@@ -13,7 +13,14 @@ from typing import Literal
 
 ColumnKind = Literal["text", "timestamp", "double"]
 
-MODSTAMP = "hs_lastmodifieddate"  # the incremental cursor of every CRM object
+MODSTAMP = "hs_lastmodifieddate"  # the raw tables' cursor column (each object's cursor property lands in it)
+# The property that moves on every change and that search filters and sorts on. For contacts it is
+# `lastmodifieddate`: HubSpot does not maintain `hs_lastmodifieddate` on contact updates, so a search
+# filtered on it silently misses updated contacts (HubSpot's CRM search guide filters contacts on
+# `lastmodifieddate`, https://developers.hubspot.com/docs/api/crm/search#filter-search-results; public
+# reports: https://community.hubspot.com/t5/APIs-Integrations/hs-lastmodifieddate-not-updated-for-contacts/m-p/388143).
+# Companies, deals and engagements (meetings, tasks) use `hs_lastmodifieddate`.
+DEFAULT_CURSOR_PROPERTY = MODSTAMP
 OBJECT_ID = "hs_object_id"  # sortable/filterable id, used to walk one crowded timestamp
 
 SEARCH_PAGE_SIZE = 200  # the search API's maximum page
@@ -24,6 +31,10 @@ ASSOCIATION_BATCH_SIZE = 1_000  # v4 associations batch/read inputs per call
 RETRY_ATTEMPTS = 8  # per request, for 429, 5xx and dropped connections
 REQUEST_TIMEOUT_SECONDS = 60.0
 
+# Rate-limit classes of the HTTP layer (ingest/http.py): search has its own per-second limit.
+SEARCH = "search"
+STANDARD = "standard"
+
 
 @dataclass(frozen=True)
 class ObjectSpec:
@@ -33,6 +44,12 @@ class ObjectSpec:
     columns: MappingProxyType[str, ColumnKind]  # property columns, in table order
     optional: frozenset[str] = field(default_factory=frozenset)  # custom properties a portal may lack
     with_company_ids: bool = False
+    cursor_property: str = DEFAULT_CURSOR_PROPERTY  # searched, sorted on, and loaded as MODSTAMP
+
+    @property
+    def property_of_column(self) -> dict[str, str]:
+        """Columns whose property has another name (the cursor, for contacts)."""
+        return {} if self.cursor_property == MODSTAMP else {MODSTAMP: self.cursor_property}
 
 
 def _columns(**kinds: ColumnKind) -> MappingProxyType[str, ColumnKind]:
@@ -59,9 +76,10 @@ CONTACTS = ObjectSpec(
         jobtitle="text",
         email="text",
         createdate="timestamp",
-        hs_lastmodifieddate="timestamp",
+        hs_lastmodifieddate="timestamp",  # read from `lastmodifieddate`, see DEFAULT_CURSOR_PROPERTY
     ),
     with_company_ids=True,
+    cursor_property="lastmodifieddate",
 )
 MEETINGS = ObjectSpec(
     "meetings",

@@ -1,8 +1,8 @@
 """dlt source for Salesforce: User, Account, Contact, Event, Task, Opportunity into `raw_salesforce`.
 
 Each object is one merge resource on `id`, incremental on `system_modstamp`. The SOQL filter is
-`SystemModstamp >= <last cursor>` (never `>`: rows sharing the cursor's timestamp must not be
-skipped) and dlt's boundary deduplication drops the rows already loaded at exactly that timestamp.
+`SystemModstamp >= <cursor − lookback>` (ingest/cursor.py: a transaction's modstamp is its start, so a
+record may commit after the cursor passed it) and the cursor drops the row versions already loaded.
 `queryAll` brings deleted records as `is_deleted = true`. Every API page becomes one Arrow table.
 """
 
@@ -21,8 +21,9 @@ from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 
 from ingest.config import NoInjectedArguments, SalesforceConfig
-from ingest.cursor import CursorBoundary
+from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
+from ingest.http import governor
 from ingest.pipeline import make_pipeline, run_sync
 from ingest.salesforce.helpers import (
     RetryPolicy,
@@ -55,34 +56,35 @@ def salesforce_source(
     page_size: int = MAX_PAGE_SIZE,
     extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
     client: SalesforceClient | None = None,
+    lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
+    api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
 ) -> list[DltResource]:
     """One resource per object (named after its table). Logs in lazily, at the first extracted page."""
-    client = client or SalesforceClient(config, _retry(config, retry_base_seconds))
+    client = client or SalesforceClient(
+        config, _retry(config, retry_base_seconds), governor("salesforce", api_budget_reserve)
+    )
     specs = resolve_objects(objects, extra_fields, config.task_key_field)
-    return [_object_resource(client, spec, page_size) for spec in specs]
+    return [_object_resource(client, spec, page_size, lookback_seconds) for spec in specs]
 
 
 def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
     return RetryPolicy(base_seconds=config.retry_base_seconds if base_seconds is None else base_seconds)
 
 
-def _object_resource(client: SalesforceClient, sobject: SalesforceObject, page_size: int) -> DltResource:
-    def pages(
-        # dlt's idiom: it binds this default to the cursor state of each run. Its own boundary
-        # dedup (primary_key) hashes rows one by one; CursorBoundary does the same in Arrow.
-        modstamp: dlt.sources.incremental[Any] = dlt.sources.incremental(  # noqa: B008
-            CURSOR_COLUMN, primary_key=()
-        ),
-    ) -> Iterator[pa.Table]:
+def _object_resource(
+    client: SalesforceClient, sobject: SalesforceObject, page_size: int, lookback_seconds: float
+) -> DltResource:
+    def pages() -> Iterator[pa.Table]:
         present = _readable_fields(client, sobject)
-        soql = build_soql(sobject, present, modstamp.start_value)
-        boundary = CursorBoundary(dlt.current.resource_state(), CURSOR_COLUMN, PRIMARY_KEY)
+        cursor = Cursor(dlt.current.resource_state(), CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds)
+        # The describe just answered: its Date is Salesforce's clock before the query.
+        soql = build_soql(sobject, present, cursor.start(client.server_now()))
         started, rows = time.perf_counter(), 0
-        new_rows = (boundary.new_rows(page) for page in client.query_tables(soql, sobject, page_size))
+        new_rows = (cursor.new_rows(page) for page in client.query_tables(soql, sobject, page_size))
         for table in batched(new_rows, ROWS_PER_ITEM):
             rows += table.num_rows
             yield table
-        boundary.save()
+        cursor.save()
         logger.info(
             "salesforce %s: %d rows read in %.1f s", sobject.table, rows, time.perf_counter() - started
         )
@@ -132,10 +134,22 @@ def sync_salesforce(
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     page_size: int = MAX_PAGE_SIZE,
     extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
+    lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
+    api_budget_reserve: float | None = None,
 ) -> SyncResult:
     """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
-    client = SalesforceClient(config, _retry(config, retry_base_seconds))
-    source = salesforce_source(config, objects, retry_base_seconds, page_size, extra_fields, client=client)
+    client = SalesforceClient(
+        config, _retry(config, retry_base_seconds), governor("salesforce", api_budget_reserve)
+    )
+    source = salesforce_source(
+        config,
+        objects,
+        retry_base_seconds,
+        page_size,
+        extra_fields,
+        client=client,
+        lookback_seconds=lookback_seconds,
+    )
     pipeline = make_pipeline("salesforce", warehouse)
     result = run_sync("salesforce", pipeline, source, lambda: client.api_calls, progress)
     # Every object's table is listed, an unchanged one with 0 rows.

@@ -3,6 +3,13 @@
 `connect(config)` gives a `SalesforceClient` that both the ingest source and the writeback use:
 `client.call(lambda sf: sf.Account.update(...))` runs any simple-salesforce call with re-authentication
 on an expired session and bounded exponential backoff on throttling, 5xx and dropped connections.
+
+simple-salesforce stays the client (its error mapping, URLs and headers), but every byte goes through
+the HTTP layer (ingest/http.py): simple-salesforce is handed the layer's `ApiSession`, so the budget
+governor, call counter and `Sforce-Limit-Info` / `Date` readers see each of its requests, and each
+call is wrapped in the layer's one retry loop (`with_retries`). Wrapping its calls rather than
+mounting a retrying adapter keeps re-authentication (a new session id means a new Salesforce object)
+and the classification of Salesforce's error bodies in one place.
 """
 
 from __future__ import annotations
@@ -10,7 +17,6 @@ from __future__ import annotations
 import io
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +38,16 @@ from simple_salesforce.exceptions import (
 
 from ingest.config import SalesforceConfig
 from ingest.errors import CadenceError, CrmAuthError, CrmRateLimitError, CrmSchemaError, CrmUnreachableError
-from ingest.http import make_session
+from ingest.http import (
+    DROPPED,
+    RETRYABLE_STATUS,
+    BudgetGovernor,
+    RetryPolicy,
+    Transient,
+    make_session,
+    retry_after_seconds,
+    with_retries,
+)
 from ingest.salesforce.settings import (
     MAX_PAGE_SIZE,
     MIN_PAGE_SIZE,
@@ -45,7 +60,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TIMEOUT = (10.0, 120.0)  # connect, read (seconds); a 2000-record page is well under a second
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "timestamp": pa.timestamp("us", tz="UTC"),
@@ -53,23 +67,6 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
     "double": pa.float64(),
 }
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    tries: int = 6
-    base_seconds: float = 0.5  # waits base, 2*base, 4*base, ... (tests use a tiny base)
-    max_seconds: float = 60.0
-
-
-class _Transient(Exception):
-    """A failure worth retrying; `rate_limited` decides which error is raised once tries run out."""
-
-    def __init__(self, reason: str, rate_limited: bool = False, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.rate_limited = rate_limited
-        self.retry_after = retry_after
 
 
 def _one_line(text: str) -> str:
@@ -91,14 +88,6 @@ def _error_message(error: SalesforceError) -> str:
     return _one_line(str(content))[:200]
 
 
-def _retry_after(response: requests.Response | None) -> float | None:
-    value = response.headers.get("Retry-After") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def format_soql_datetime(moment: datetime) -> str:
     """A SOQL datetime literal in UTC with milliseconds, e.g. 2026-01-05T09:00:00.000Z."""
     moment = moment.astimezone(UTC)
@@ -108,18 +97,20 @@ def format_soql_datetime(moment: datetime) -> str:
 class SalesforceClient:
     """A logged-in simple-salesforce client that survives expired sessions and transient failures."""
 
-    def __init__(self, config: SalesforceConfig, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, config: SalesforceConfig, retry: RetryPolicy | None = None, budget: BudgetGovernor | None = None
+    ) -> None:
         self.config = config
         self.retry = retry or RetryPolicy(base_seconds=config.retry_base_seconds)
-        self.session = make_session(config.ca_bundle)
-        # Every response passes this hook: it counts calls and keeps the Retry-After header, which
-        # simple-salesforce's exceptions drop. Per thread, because the next query page is prefetched.
-        self.session.hooks["response"].append(self._observe_response)
-        self._seen = threading.local()
+        # Salesforce has no per-second limit for API requests, only the daily allowance: no bucket.
+        self.session = make_session(config.ca_bundle, budget=budget)
         self._auth_lock = threading.Lock()  # one login at a time
-        self._count_lock = threading.Lock()
         self._sf: Salesforce | None = None
-        self.api_calls = 0  # HTTP responses received: logins, describes, pages and retries
+
+    @property
+    def api_calls(self) -> int:
+        """HTTP responses received: logins, describes, pages and retries."""
+        return self.session.total_calls
 
     # ---- auth ----------------------------------------------------------------------------------
     @property
@@ -162,10 +153,10 @@ class SalesforceClient:
             lambda: self.session.post(self.token_url, data=self._token_form(), timeout=TIMEOUT)
         )
         if response.status_code in RETRYABLE_STATUS:
-            raise _Transient(
+            raise Transient(
                 f"HTTP {response.status_code} from the token endpoint",
                 rate_limited=response.status_code == 429,
-                retry_after=_retry_after(response),
+                retry_after=retry_after_seconds(response),
             )
         body = _json_or_empty(response)
         if response.status_code != 200:
@@ -211,7 +202,7 @@ class SalesforceClient:
             with self._auth_lock:
                 if self._sf is sf:  # not already renewed by the other thread
                     self.authenticate()
-            raise _Transient("session expired; logged in again", retry_after=0.0) from error
+            raise Transient("session expired; logged in again", retry_after=0.0) from error
         except SalesforceError as error:
             raise self._classify(error) from error
 
@@ -219,8 +210,10 @@ class SalesforceClient:
         code = _error_code(error)
         if error.status in RETRYABLE_STATUS or code in ("REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"):
             rate_limited = error.status == 429 or code == "REQUEST_LIMIT_EXCEEDED"
-            return _Transient(
-                f"HTTP {error.status} {code}".strip(), rate_limited, _retry_after(self._last_response())
+            return Transient(
+                f"HTTP {error.status} {code}".strip(),
+                rate_limited,
+                retry_after_seconds(self.session.last_response()),
             )
         detail = f"{code}: {_error_message(error)}" if code else _error_message(error)
         if isinstance(error, SalesforceMalformedRequest | SalesforceResourceNotFound):
@@ -235,7 +228,6 @@ class SalesforceClient:
 
     def _send(self, request: Callable[[], T]) -> T:
         """One HTTP attempt; network failures become transient (a dropped page is simply re-fetched)."""
-        self._seen.response = None
         try:
             return request()
         except requests.exceptions.SSLError as error:
@@ -243,46 +235,26 @@ class SalesforceClient:
                 f"TLS handshake with Salesforce at {self.config.login_url} failed: check "
                 "SOURCES__SALESFORCE__CA_BUNDLE (the CA that signed the server's certificate)"
             ) from error
-        except (
-            requests.ConnectionError,
-            requests.Timeout,
-            requests.exceptions.ChunkedEncodingError,
-        ) as error:
-            raise _Transient(f"connection failed ({type(error).__name__})") from error
+        except DROPPED as error:
+            raise Transient(f"connection failed ({type(error).__name__})") from error
 
     def _with_retries(self, attempt: Callable[[], T], where: str) -> T:
-        last: _Transient | None = None
-        for number in range(self.retry.tries):
-            try:
-                return attempt()
-            except _Transient as transient:
-                last = transient
-                if number + 1 < self.retry.tries:
-                    time.sleep(self._delay(number, transient))
-                    logger.info("Salesforce call failed (%s); retry %d", transient.reason, number + 1)
-        assert last is not None
+        return with_retries(attempt, self.retry, lambda last: self._exhausted(last, where))
+
+    def _exhausted(self, last: Transient, where: str) -> CadenceError:
         if last.rate_limited:
-            raise CrmRateLimitError(
+            return CrmRateLimitError(
                 f"Salesforce kept throttling requests ({last.reason}) after {self.retry.tries} tries: "
                 "wait for the org's API limits to reset or sync less often"
-            ) from last
-        raise CrmUnreachableError(
+            )
+        return CrmUnreachableError(
             f"Salesforce at {where} kept failing ({last.reason}) after {self.retry.tries} tries: check "
             "SOURCES__SALESFORCE__LOGIN_URL and the org's status"
-        ) from last
+        )
 
-    def _delay(self, number: int, transient: _Transient) -> float:
-        if transient.retry_after is not None:
-            return min(transient.retry_after, self.retry.max_seconds)
-        return min(self.retry.base_seconds * 2**number, self.retry.max_seconds)
-
-    def _observe_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._seen.response = response
-        with self._count_lock:
-            self.api_calls += 1
-
-    def _last_response(self) -> requests.Response | None:
-        return getattr(self._seen, "response", None)
+    def server_now(self) -> datetime | None:
+        """Salesforce's clock (the last response's `Date`), for the cursor's upper bound."""
+        return self.session.server_now()
 
     # ---- reads ---------------------------------------------------------------------------------
     def field_names(self, sobject: str) -> set[str]:
@@ -342,9 +314,11 @@ def _json_or_empty(response: requests.Response) -> Any:
         return {}
 
 
-def connect(config: SalesforceConfig, retry: RetryPolicy | None = None) -> SalesforceClient:
+def connect(
+    config: SalesforceConfig, retry: RetryPolicy | None = None, budget: BudgetGovernor | None = None
+) -> SalesforceClient:
     """A logged-in client; raises CrmAuthError / CrmUnreachableError with a one-line fix."""
-    client = SalesforceClient(config, retry)
+    client = SalesforceClient(config, retry, budget)
     client.authenticate()
     return client
 

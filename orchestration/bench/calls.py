@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from ingest.hubspot.settings import ASSOCIATION_BATCH_SIZE, LIST_PAGE_SIZE, OBJECTS, SEARCH_PAGE_SIZE
+from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
+from ingest.hubspot.settings import (
+    ASSOCIATION_BATCH_SIZE,
+    LIST_PAGE_SIZE,
+    MODSTAMP,
+    OBJECTS,
+    SEARCH_PAGE_SIZE,
+)
+from ingest.pipeline import make_pipeline
 from ingest.salesforce.settings import MAX_PAGE_SIZE, SALESFORCE_OBJECTS
 from orchestration.bench.org import Census
 
@@ -63,8 +72,8 @@ def min_read_calls(
 ) -> int:
     """The fewest read calls for a full sync (`changed` None) or an incremental one (`changed` per object).
 
-    An incremental read asks for modstamps >= the cursor, so the `at_cursor` rows already loaded at
-    that instant come again (a record written later in the same millisecond must not be missed);
+    An incremental read asks for modstamps >= the cursor minus the lookback, so the `at_cursor` rows
+    already loaded in that margin come again (a record that became readable late must not be missed);
     they cost query/search pages, never association reads.
     """
     if changed is not None and at_cursor:
@@ -111,24 +120,42 @@ def min_write_calls(crm: str, creates: int, closes: int = 0) -> int:
 
 
 def rows_at_cursor(
-    warehouse: Path, crm: str, excluding: Mapping[str, list[str]] | None = None
+    warehouse: Path,
+    crm: str,
+    excluding: Mapping[str, list[str]] | None = None,
+    lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
 ) -> dict[str, int]:
-    """Per object, the live rows stamped at the newest modstamp loaded (what a `>=` read re-reads),
-    less `excluding` ids (records changed since: they come once, under their new modstamp)."""
+    """Per object, the live rows an incremental read re-reads: stamped at or after the saved cursor
+    minus the lookback (ingest/cursor.py), less `excluding` ids (records changed since: they come
+    once, under their new modstamp). Re-read rows cost query/search pages, never a load."""
     if crm == "salesforce":
         tables = {
-            o.name: (f"raw_salesforce.{o.table}", "system_modstamp", "true")
+            o.name: (o.table, f"raw_salesforce.{o.table}", "system_modstamp", "true")
             for o in SALESFORCE_OBJECTS.values()
         }
     else:
-        tables = {name: (f"raw_hubspot.{name}", "hs_lastmodifieddate", "not archived") for name in OBJECTS}
+        tables = {name: (name, f"raw_hubspot.{name}", MODSTAMP, "not archived") for name in OBJECTS}
+    cursors = saved_cursors(warehouse, crm)
     counts = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for name, (table, stamp, live) in tables.items():
+        for name, (resource, table, stamp, live) in tables.items():
+            at = cursors.get(resource)
+            if at is None:
+                counts[name] = 0
+                continue
             ids = list((excluding or {}).get(name, [])) or [""]
             counts[name] = con.execute(
-                f"select count(*) from {table} where {live} and not list_contains(?, id) "
-                f"and {stamp} = (select max({stamp}) from {table})",
-                [ids],
+                f"select count(*) from {table} where {live} and not list_contains(?, id) and {stamp} >= ?",
+                [ids, at - timedelta(seconds=lookback_seconds)],
             ).fetchone()[0]
     return counts
+
+
+def saved_cursors(warehouse: Path, crm: str) -> dict[str, datetime]:
+    """Each resource's saved cursor, from the pipeline state beside the warehouse."""
+    resources = make_pipeline(crm, warehouse).state.get("sources", {}).get(crm, {}).get("resources", {})
+    return {
+        name: datetime.fromisoformat(state[Cursor.STATE_KEY]["at"])
+        for name, state in resources.items()
+        if state.get(Cursor.STATE_KEY)
+    }

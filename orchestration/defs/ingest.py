@@ -12,7 +12,7 @@ from ingest.hubspot import hubspot_source
 from ingest.pipeline import all_or_nothing, make_pipeline
 from ingest.salesforce import salesforce_source
 from orchestration import defaults
-from orchestration.resources import HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
 # Building a dlt source makes no network call, so the asset graph is defined from placeholder
 # configs; each run builds the source again from the configured resource.
@@ -36,6 +36,7 @@ def _sync(
     crm_resource: SalesforceResource | HubSpotResource,
     source_factory: Callable[..., Any],
     warehouse: WarehouseResource,
+    audit: AuditSettings,
 ) -> Iterator[Any]:
     config = crm_resource.crm_config()
     if config is None:
@@ -47,7 +48,7 @@ def _sync(
     with all_or_nothing(pipeline):
         yield from dlt.run(
             context=context,
-            dlt_source=source_factory(config),
+            dlt_source=source_factory(config, **audit.sync_limits()),
             dlt_pipeline=pipeline,
             dagster_dlt_translator=CrmTableTranslator(),
         )
@@ -69,8 +70,9 @@ def salesforce_raw(
     dlt: DagsterDltResource,
     salesforce: SalesforceResource,
     warehouse: WarehouseResource,
+    audit: AuditSettings,
 ) -> Iterator[Any]:
-    yield from _sync(context, dlt, "salesforce", salesforce, salesforce_source, warehouse)
+    yield from _sync(context, dlt, "salesforce", salesforce, salesforce_source, warehouse, audit)
 
 
 @_raw_tables("hubspot", hubspot_source(_PLACEHOLDER_HUBSPOT))
@@ -79,8 +81,9 @@ def hubspot_raw(
     dlt: DagsterDltResource,
     hubspot: HubSpotResource,
     warehouse: WarehouseResource,
+    audit: AuditSettings,
 ) -> Iterator[Any]:
-    yield from _sync(context, dlt, "hubspot", hubspot, hubspot_source, warehouse)
+    yield from _sync(context, dlt, "hubspot", hubspot, hubspot_source, warehouse, audit)
 
 
 defs = dg.Definitions(assets=[salesforce_raw, hubspot_raw], resources={"dlt": DagsterDltResource()})

@@ -67,9 +67,11 @@ def rhythm_chart(rhythm: pd.DataFrame, target_new_prospects: int) -> alt.HConcat
         x=alt.X("new_prospects_this_month:Q", title="new prospects this month"),
         tooltip=["rep", "new_prospects_this_month", "new_prospects_last_month"],
     )
-    target = alt.Chart(pd.DataFrame({"target": [target_new_prospects]})).mark_rule(
-        color="#d62728", strokeDash=[4, 3]
-    ).encode(x="target:Q")
+    target = (
+        alt.Chart(pd.DataFrame({"target": [target_new_prospects]}))
+        .mark_rule(color="#d62728", strokeDash=[4, 3])
+        .encode(x="target:Q")
+    )
     return alt.hconcat(
         on_cadence.properties(width=260, title="On cadence"),
         (new_prospects + target).properties(width=260, title="New prospects vs target"),
@@ -119,17 +121,32 @@ def allocation_chart(allocation: pd.DataFrame, share_window_days: int) -> alt.La
     points = allocation.assign(
         potential_share=allocation["potential_share"].round(4),
         visit_share=allocation["visit_share"].round(4),
-    )[["rep", "account_name", "referrer_count", "referrals_12m", "visits_180d", "potential_share",
-       "visit_share", "under_visited"]]
+    )[
+        [
+            "rep",
+            "account_name",
+            "referrer_count",
+            "referrals_12m",
+            "visits_180d",
+            "potential_share",
+            "visit_share",
+            "under_visited",
+        ]
+    ]
     top = float(max(points["visit_share"].max(), points["potential_share"].max(), 0.01))
-    diagonal = alt.Chart(pd.DataFrame({"share": [0.0, top]})).mark_line(
-        color="#888", strokeDash=[4, 3]
-    ).encode(x="share:Q", y="share:Q")
+    diagonal = (
+        alt.Chart(pd.DataFrame({"share": [0.0, top]}))
+        .mark_line(color="#888", strokeDash=[4, 3])
+        .encode(x="share:Q", y="share:Q")
+    )
     # A rep picker dims the other reps' accounts (dimmed, not filtered: every account stays drawn).
     rep = alt.param(
         name="rep",
-        bind=alt.binding_select(options=[None, *sorted(points["rep"].unique())], labels=["all reps",
-                                *sorted(points["rep"].unique())], name="rep "),
+        bind=alt.binding_select(
+            options=[None, *sorted(points["rep"].unique())],
+            labels=["all reps", *sorted(points["rep"].unique())],
+            name="rep ",
+        ),
     )
     scatter = (
         alt.Chart(points)
@@ -147,8 +164,13 @@ def allocation_chart(allocation: pd.DataFrame, share_window_days: int) -> alt.La
             ),
             opacity=alt.condition("rep == null || datum.rep == rep", alt.value(0.8), alt.value(0.06)),
             tooltip=[
-                "rep", "account_name", "referrer_count", "referrals_12m", "visits_180d",
-                alt.Tooltip("potential_share:Q", format=".1%"), alt.Tooltip("visit_share:Q", format=".1%"),
+                "rep",
+                "account_name",
+                "referrer_count",
+                "referrals_12m",
+                "visits_180d",
+                alt.Tooltip("potential_share:Q", format=".1%"),
+                alt.Tooltip("visit_share:Q", format=".1%"),
             ],
         )
     )

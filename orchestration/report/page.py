@@ -71,6 +71,8 @@ def _rhythm_columns(rules: Rules) -> tuple[Column, ...]:
         Column("visits_last_30d", "visits (30 days)", "int"),
         Column("visits_per_week", "visits per week", "float"),
     )
+
+
 OVERDUE_COLUMNS = (
     Column("rep", "rep"),
     Column("account_name", "account"),
@@ -97,6 +99,8 @@ PROSPECT_COLUMNS = (
     Column("last_visit_date", "last visit", "date"),
     Column("days_overdue", "days overdue", "int"),
 )
+
+
 def _under_visited_columns(rules: Rules) -> tuple[Column, ...]:
     # The mart's column names are fixed by the contract; the windows behind them are rules.
     return (

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from expectations.suites import SuiteParams
+from ingest.cursor import DEFAULT_LOOKBACK_SECONDS
 from orchestration import defaults
 from orchestration.cli import build_parser
 from orchestration.resources import AuditSettings, WarehouseResource
@@ -24,6 +25,20 @@ def test_every_layer_defaults_to_the_one_home() -> None:
     assert RunOptions(warehouse=Path(warehouse), as_of=date(2026, 11, 27)).max_tasks_per_run == limit
     assert SuiteParams(as_of=date(2026, 11, 27), now=None).max_tasks_per_run == limit  # type: ignore[arg-type]
     assert build_parser().parse_args(["report"]).warehouse == Path(warehouse)
+    run_options = RunOptions(warehouse=Path(warehouse), as_of=date(2026, 11, 27))
+    for name, value in (
+        ("lookback_seconds", defaults.LOOKBACK_SECONDS),
+        ("api_budget_reserve", defaults.API_BUDGET_RESERVE),
+    ):
+        assert (
+            getattr(RunSettings(), name)
+            == getattr(AuditSettings(), name)
+            == getattr(run_options, name)
+            == value
+        )
+    assert (
+        defaults.LOOKBACK_SECONDS == DEFAULT_LOOKBACK_SECONDS
+    )  # the sources' own default, for direct callers
 
 
 def _literals(value: object) -> list[str]:

@@ -54,7 +54,11 @@ def settings_env(sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.Mo
         "SOURCES__HUBSPOT__CA_BUNDLE": str(sf.ca_bundle),
         "SOURCES__HUBSPOT__TASK_KEY_PROPERTY": HS_KEY_PROPERTY,
         "SOURCES__HUBSPOT__RETRY_BASE_SECONDS": "0.02",
+        "SOURCES__HUBSPOT__SEARCH_REQUESTS_PER_SECOND": "4",
+        "SOURCES__HUBSPOT__REQUESTS_PER_10_SECONDS": "190",
         "CADENCE__WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "CADENCE__LOOKBACK_SECONDS": "120",
+        "CADENCE__API_BUDGET_RESERVE": "0.5",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -69,6 +73,9 @@ def _as_settings(env: dict[str, str], crm: str) -> dict[str, Any]:
         k.removeprefix(prefix).lower(): v for k, v in env.items() if k.startswith(prefix)
     }
     values["retry_base_seconds"] = float(values["retry_base_seconds"])
+    if crm == "hubspot":
+        values["search_requests_per_second"] = float(values["search_requests_per_second"])
+        values["requests_per_10_seconds"] = int(values["requests_per_10_seconds"])
     return values
 
 
@@ -89,6 +96,12 @@ def test_every_setting_reaches_the_clients(settings_env: dict[str, str], secrets
     assert client.session.verify == settings_env["SOURCES__SALESFORCE__CA_BUNDLE"]
     api = HubSpotClient(hs_config)
     assert (api.base_url, api.retry_base_seconds) == (settings_env["SOURCES__HUBSPOT__BASE_URL"], 0.02)
+    assert {kind: bucket.rate for kind, bucket in api.rate_limits.items()} == {
+        "search": 4.0,
+        "standard": 19.0,
+    }
+    audit = code_location_definitions().resources["audit"]
+    assert (audit.lookback_seconds, audit.api_budget_reserve) == (120.0, 0.5)
 
 
 def _stored_text(instance: dg.DagsterInstance, run_id: str, storage: Path) -> str:
