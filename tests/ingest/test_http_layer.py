@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from ingest.errors import CrmUnreachableError
 from ingest.http import (
@@ -168,13 +169,14 @@ def test_hubspot_search_is_paced_to_five_a_second(start_sandbox: StartSandbox) -
 
 def test_salesforce_budget_and_clock_are_read_from_its_responses(start_sandbox: StartSandbox) -> None:
     running = start_sandbox({"salesforce": {"Account": []}})
-    running.counters["salesforce.total"] = 14_000
+    requests.post(f"{running.http_url}/__sandbox/salesforce/api_budget", json={"used": 14_000}, timeout=10)
     governor = BudgetGovernor("salesforce", 0.2, "cadence.api_budget_reserve")
     before = datetime.now(UTC).replace(microsecond=0)
 
     client = connect(salesforce_config(running), RetryPolicy(base_seconds=0.001), governor)
     client.field_names("Account")
 
-    assert (governor.at_start, governor.remaining, governor.limit) == (999, 998, 15_000)
+    # The token call is not an API call (it reports 1,000 left); the describe is the 14,001st.
+    assert (governor.at_start, governor.remaining, governor.limit) == (1000, 999, 15_000)
     now = client.server_now()
     assert now is not None and before <= now <= datetime.now(UTC) + timedelta(seconds=1)

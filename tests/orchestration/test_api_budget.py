@@ -1,7 +1,7 @@
 """The API budget governor end to end: a nightly run that would cut into the org's reserve stops cleanly.
 
-The sandbox reports Salesforce's daily allowance in `Sforce-Limit-Info: api-usage=used/15000`, `used`
-being its own call counter; setting that counter makes the allowance left small.
+The sandbox reports Salesforce's daily allowance in `Sforce-Limit-Info: api-usage=used/15000`; its
+control surface (`/__sandbox/salesforce/api_budget`) sets `used`, making the allowance left small.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import requests
 
 from ingest.sandbox import RunningSandbox
 from tests.conftest import StartSandbox
@@ -23,11 +24,13 @@ from tests.orchestration.harness import (
 from tests.orchestration.org import AS_OF, hand_made_org
 
 DAILY_LIMIT = 15_000  # what the sandbox reports as the org's allowance
-FULL_SYNC_CALLS = 13  # a token, then a describe and a one-page query for each of the 6 objects
 
 
 def _spend_allowance_to(running: RunningSandbox, left: int) -> None:
-    running.counters["salesforce.total"] = DAILY_LIMIT - left
+    body = {"daily_api_requests": DAILY_LIMIT, "used": DAILY_LIMIT - left}
+    requests.post(
+        f"{running.http_url}/__sandbox/salesforce/api_budget", json=body, timeout=10
+    ).raise_for_status()
 
 
 def _warehouse_rows(warehouse: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -60,20 +63,20 @@ def test_a_run_that_would_cross_the_reserve_stops_before_writing_and_the_next_re
 
     running = start_sandbox(hand_made_org())
     warehouse = tmp_path / "warehouse.duckdb"
-    # 10 calls left; the first answer reports 9 (it counts itself): 80% of them and that first call
-    # make 8, fewer than the full sync's 13.
+    # 10 calls left (the token answer reports them; a login is not an API call): 80% of them is 8,
+    # fewer than the full sync's 12 API calls.
     _spend_allowance_to(running, 10)
     stopped = run_audit(running, warehouse, AS_OF, crms=["salesforce"])
 
     assert_one_line_failure(
-        stopped, "cadence.api_budget_reserve", "more than 80% of the 9 API calls left today"
+        stopped, "cadence.api_budget_reserve", "more than 80% of the 10 API calls left today"
     )
-    assert stopped.calls["salesforce.total"] == 8  # it stopped before the ninth
+    assert stopped.calls["salesforce.total"] == 9  # the login and 8 API calls: it stopped before the ninth
     assert stopped.calls[SF_WRITES] == 0
     assert _warehouse_rows(warehouse).get("raw_salesforce.account", []) == []
     assert _tasks(running) == []
 
-    _spend_allowance_to(running, DAILY_LIMIT - FULL_SYNC_CALLS)  # a new day: the allowance is back
+    _spend_allowance_to(running, DAILY_LIMIT)  # a new day: the allowance is back
     resumed = run_audit(running, warehouse, AS_OF, crms=["salesforce"])
 
     assert resumed.summary.succeeded, resumed.summary.error
