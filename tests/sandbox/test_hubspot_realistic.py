@@ -13,27 +13,18 @@ from ingest.http import make_session
 from ingest.sandbox import OrgFileError, OrgStore, RunningSandbox
 from ingest.sandbox_settings import hubspot_config
 from tests.conftest import StartSandbox
+from tests.sandbox.hubspot_records import STAMP, hubspot_record
 
-STAMP = "2026-03-01T15:00:00.000Z"
 NOW = "2026-04-01T00:00:00+00:00"
-
-
-def _record(record_id: str, links: dict[str, list[str]] | None = None, **properties: str) -> dict[str, Any]:
-    return {
-        "id": record_id,
-        "properties": properties,
-        "createdAt": STAMP,
-        "updatedAt": STAMP,
-        "archived": False,
-        "associations": links or {},
-    }
 
 
 def _portal(**behaviour: Any) -> dict[str, Any]:
     portal: dict[str, Any] = {
         "hubspot": {
-            "companies": [_record("9001", name="Lakeside"), _record("9002", name="Northside")],
-            "contacts": [_record("501", {"companies": ["9001"]}, firstname="Ada", email="ada@example.com")],
+            "companies": [hubspot_record("9001", name="Lakeside"), hubspot_record("9002", name="Northside")],
+            "contacts": [
+                hubspot_record("501", {"companies": ["9001"]}, firstname="Ada", email="ada@example.com")
+            ],
         }
     }
     if behaviour:

@@ -50,14 +50,7 @@ class Fault:
 
 
 # Faults that replace a whole call's answer (fail_record is taken by the batch handlers themselves).
-CALL_FAULTS = {
-    "status_429",
-    "status_503",
-    "request_limit",
-    "expired_session",
-    "drop_connection",
-    "drop_after_apply",
-}
+CALL_FAULTS = Fault.KINDS - {"fail_record"}
 
 
 class FaultInjector:

@@ -48,19 +48,7 @@ from hubspot.crm.pipelines.exceptions import ApiException as PipelineApiExceptio
 from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import hubspot_config
 from tests.conftest import StartSandbox
-
-STAMP = "2026-03-01T15:00:00.000Z"
-
-
-def _record(record_id: str, links: dict[str, list[str]] | None = None, **properties: str) -> dict[str, Any]:
-    return {
-        "id": record_id,
-        "properties": properties,
-        "createdAt": STAMP,
-        "updatedAt": STAMP,
-        "archived": False,
-        "associations": links or {},
-    }
+from tests.sandbox.hubspot_records import hubspot_record
 
 
 def _portal() -> dict[str, Any]:
@@ -68,13 +56,15 @@ def _portal() -> dict[str, Any]:
         "hubspot": {
             "owners": [{"id": "101", "email": "sam@example.com", "firstName": "Sam", "lastName": "Ortiz"}],
             "companies": [
-                _record("9001", name="Lakeside Family Practice", lifecyclestage="customer"),
-                _record("9002", name="Northside Pediatrics", lifecyclestage="lead"),
-                _record("9003", name="Oak Clinic", lifecyclestage="customer"),
+                hubspot_record("9001", name="Lakeside Family Practice", lifecyclestage="customer"),
+                hubspot_record("9002", name="Northside Pediatrics", lifecyclestage="lead"),
+                hubspot_record("9003", name="Oak Clinic", lifecyclestage="customer"),
             ],
-            "contacts": [_record("501", {"companies": ["9001"]}, firstname="Ada", email="ada@example.com")],
+            "contacts": [
+                hubspot_record("501", {"companies": ["9001"]}, firstname="Ada", email="ada@example.com")
+            ],
             "deals": [
-                _record(
+                hubspot_record(
                     "601",
                     {"companies": ["9001"]},
                     dealname="Referral",
@@ -83,7 +73,7 @@ def _portal() -> dict[str, Any]:
                 )
             ],
             "tasks": [
-                _record(
+                hubspot_record(
                     "801",
                     {"companies": ["9002"]},
                     hs_task_subject="Call back",
