@@ -18,43 +18,17 @@ def test_salesforce_only_warehouse(tmp_path: Path) -> None:
         for table, columns in RAW_TABLES["raw_salesforce"].items():
             column_sql = ", ".join(f'"{name}" {type_}' for name, type_ in columns)
             con.execute(f'create table raw_salesforce."{table}" ({column_sql})')
-        insert_rows(
-            con,
-            "raw_salesforce",
-            "account",
-            [
-                {
-                    "id": "001000000000001AAA",
-                    "name": "Solo",
-                    "type": "Customer - Direct",
-                    "owner_id": "005U",
-                    "created_date": "2024-01-01T00:00:00Z",
-                    "is_deleted": False,
-                },
-            ],
-        )
-        insert_rows(
-            con,
-            "raw_salesforce",
-            "event",
-            [
-                {
-                    "id": "00U1",
-                    "account_id": "001000000000001AAA",
-                    "type": "Visit",
-                    "activity_date": "2024-05-01",
-                    "is_deleted": False,
-                },
-            ],
-        )
+        insert_rows(con, "raw_salesforce", "account", [
+            {"id": "001000000000001AAA", "name": "Solo", "type": "Customer - Direct", "owner_id": "005U",
+             "created_date": "2024-01-01T00:00:00Z", "is_deleted": False},
+        ])
+        insert_rows(con, "raw_salesforce", "event", [
+            {"id": "00U1", "account_id": "001000000000001AAA", "type": "Visit", "activity_date": "2024-05-01",
+             "is_deleted": False},
+        ])
 
-    run_dbt(
-        ["run"],
-        warehouse,
-        as_of=date(2024, 6, 30),
-        target_path=tmp_path / "target",
-        log_path=tmp_path / "logs",
-    )
+    run_dbt(["run"], warehouse, as_of=date(2024, 6, 30), target_path=tmp_path / "target",
+            log_path=tmp_path / "logs")
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute(

@@ -11,14 +11,8 @@ import pytest
 
 # A fresh profile and no background traffic: the page must render with no network at all.
 _FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--virtual-time-budget=10000",
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--virtual-time-budget=10000",
 )
 
 
@@ -29,10 +23,7 @@ def _chromium(page: Path, *extra: str) -> str:
     with tempfile.TemporaryDirectory(prefix="cadence-chromium-") as profile:
         done = subprocess.run(
             [binary, *_FLAGS, f"--user-data-dir={profile}", *extra, page.resolve().as_uri()],
-            capture_output=True,
-            text=True,
-            timeout=90,
-            check=True,
+            capture_output=True, text=True, timeout=90, check=True,
         )
     return done.stdout
 
