@@ -71,7 +71,12 @@ class SalesforceConfig(CrmConfig):
 @configspec
 class HubSpotConfig(CrmConfig):
     crm: ClassVar[str] = "hubspot"
-    access_token: TSecretStrValue = None  # a private app's token
+    # Either a private app's token (it never expires), or a public app's OAuth refresh grant: HubSpot's
+    # OAuth access tokens expire after 30 minutes and are refreshed with these three (ingest/hubspot/oauth.py).
+    access_token: TSecretStrValue | None = None
+    client_id: str | None = None
+    client_secret: TSecretStrValue | None = None
+    refresh_token: TSecretStrValue | None = None
     base_url: str = "https://api.hubapi.com"
     ca_bundle: str | None = None
     task_key_property: str = "cadence_task_key"  # unique text property on tasks holding our key
@@ -79,6 +84,19 @@ class HubSpotConfig(CrmConfig):
     # per private app on Free/Starter, 190 on Professional/Enterprise (set 190 there).
     search_requests_per_second: float = 5.0
     requests_per_10_seconds: int = 100
+
+    OAUTH_KEYS: ClassVar[tuple[str, ...]] = ("client_id", "client_secret", "refresh_token")
+
+    @property
+    def uses_oauth(self) -> bool:
+        """Any OAuth key set: the app refreshes its own access tokens."""
+        return any(getattr(self, key) not in (None, "") for key in self.OAUTH_KEYS)
+
+    def missing(self) -> list[str]:
+        """A private-app token, or all three OAuth keys (an access token is then optional)."""
+        if self.uses_oauth:
+            return [key for key in self.OAUTH_KEYS if getattr(self, key) in (None, "")]
+        return [] if self.access_token else ["access_token"]
 
 
 CRM_CONFIGS: dict[str, type[CrmConfig]] = {"salesforce": SalesforceConfig, "hubspot": HubSpotConfig}

@@ -36,7 +36,17 @@ def salesforce_config(running: SandboxAddress, **overrides: Any) -> SalesforceCo
     return SalesforceConfig(**{**values, **overrides})
 
 
-def hubspot_config(running: SandboxAddress, **overrides: Any) -> HubSpotConfig:
-    """How a client reaches the sandbox's HubSpot (private-app token over plain HTTP)."""
-    values: dict[str, Any] = {"access_token": running.credentials.hubspot_token, "base_url": running.http_url}
+def hubspot_config(running: SandboxAddress, oauth: bool = False, **overrides: Any) -> HubSpotConfig:
+    """How a client reaches the sandbox's HubSpot over plain HTTP: a private-app token, or with `oauth`
+    a public app's refresh grant (its access tokens expire after 30 sandbox minutes)."""
+    credentials = running.credentials
+    values: dict[str, Any] = {"base_url": running.http_url}
+    if oauth:
+        values |= {
+            "client_id": credentials.hubspot_client_id,
+            "client_secret": credentials.hubspot_client_secret,
+            "refresh_token": credentials.hubspot_refresh_token,
+        }
+    else:
+        values["access_token"] = credentials.hubspot_token
     return HubSpotConfig(**{**values, **overrides})

@@ -107,6 +107,9 @@ class HubSpotResource(CrmResource):
 
     settings_type: ClassVar[type[CrmConfig]] = HubSpotConfig
     access_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    refresh_token: str | None = None
     base_url: str | None = None
     ca_bundle: str | None = None
     task_key_property: str | None = None

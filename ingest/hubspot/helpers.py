@@ -31,6 +31,7 @@ from ingest.http import (
     retry_after_seconds,
     with_retries,
 )
+from ingest.hubspot.oauth import TOKEN_PATH, OAuthRefresher
 from ingest.hubspot.settings import (
     ASSOCIATION_BATCH_SIZE,
     LIST_PAGE_SIZE,
@@ -50,6 +51,13 @@ from ingest.hubspot.settings import (
 Record = dict[str, Any]
 
 _AUTH_FIX = "set SOURCES__HUBSPOT__ACCESS_TOKEN to a private app token with crm.objects.* scopes"
+_OAUTH_FIX = "check the public app's scopes (crm.objects.*) and that it is still installed in the portal"
+
+
+class _OAuthTokenRejected(Exception):
+    """A 401 to a call made with an OAuth access token: it expired (or was revoked); refresh it."""
+
+
 TEN_SECONDS = 10.0
 
 
@@ -81,9 +89,10 @@ class HubSpotClient:
         base = config.retry_base_seconds if retry_base_seconds is None else retry_base_seconds
         self.retry = RetryPolicy(tries=max_attempts, base_seconds=base)
         self._session = make_session(config.ca_bundle, rate_limiter(config), endpoint_class, budget)
-        self._session.headers.update(
-            {"Authorization": f"Bearer {config.access_token}", "Content-Type": "application/json"}
-        )
+        self._session.headers.update({"Content-Type": "application/json"})
+        # A public app's OAuth tokens expire and are refreshed; a private app's token is fixed.
+        self.oauth = OAuthRefresher(config) if config.uses_oauth else None
+        self._fixed_token = None if self.oauth else config.access_token
 
     @property
     def max_attempts(self) -> int:
@@ -128,11 +137,38 @@ class HubSpotClient:
         Raises a one-line CadenceError subclass otherwise; the message never contains the token.
         """
         payload = orjson.dumps(json) if json is not None else None
+        token = self._token()
+        try:
+            return self._send(method, path, payload, params, token)
+        except _OAuthTokenRejected:
+            # An OAuth access token lives 30 minutes: refresh once and send again; a second 401 is final.
+            fresh = self._refresh(token)
+            try:
+                return self._send(method, path, payload, params, fresh)
+            except _OAuthTokenRejected as again:
+                raise CrmAuthError(
+                    f"HubSpot rejected a freshly refreshed OAuth token ({again}): {_OAUTH_FIX}"
+                ) from None
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        payload: bytes | None,
+        params: Mapping[str, Any] | None,
+        token: str | None,
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"}
 
         def attempt() -> dict[str, Any]:
             try:
                 response = self._session.request(
-                    method, self.base_url + path, data=payload, params=params, timeout=REQUEST_TIMEOUT_SECONDS
+                    method,
+                    self.base_url + path,
+                    data=payload,
+                    params=params,
+                    headers=headers,
+                    timeout=REQUEST_TIMEOUT_SECONDS,
                 )
                 if response.status_code < 300:
                     return orjson.loads(response.content) if response.content else {}
@@ -142,6 +178,21 @@ class HubSpotClient:
 
         return with_retries(attempt, self.retry, lambda last: self._exhausted(last, method, path))
 
+    def _token(self) -> str | None:
+        if self.oauth is None:
+            return self._fixed_token
+        return self.oauth.token or self._refresh(None)
+
+    def _refresh(self, failed: str | None) -> str:
+        assert self.oauth is not None
+        try:
+            return self.oauth.refresh(self._session.request, self.base_url + TOKEN_PATH, failed)
+        except requests.RequestException as exc:
+            raise CrmUnreachableError(
+                f"Could not reach HubSpot's OAuth token endpoint at {self.base_url} ({type(exc).__name__}): "
+                "check SOURCES__HUBSPOT__BASE_URL and the network"
+            ) from None
+
     def _classify(self, response: requests.Response, method: str, path: str) -> Exception:
         """A Transient for 429 and 5xx; a one-line CadenceError for everything else."""
         status = response.status_code
@@ -150,6 +201,8 @@ class HubSpotClient:
         if status >= 500:
             return Transient(f"HTTP {status}")
         message = _error_message(response)
+        if status == 401 and self.oauth is not None:
+            return _OAuthTokenRejected(message)
         if status == 401:
             return CrmAuthError(f"HubSpot rejected the access token ({message}): {_AUTH_FIX}")
         if status == 403:

@@ -9,7 +9,10 @@ SANDBOX_SALESFORCE_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_SALESFORCE_USERNAME = "integration@sandbox.example.com"
 SANDBOX_SALESFORCE_PASSWORD = "sandbox-password"
 SANDBOX_SALESFORCE_SECURITY_TOKEN = "sandboxsecuritytoken"  # appended to the password for SOAP login()
-SANDBOX_HUBSPOT_TOKEN = "sandbox-hubspot-token"
+SANDBOX_HUBSPOT_TOKEN = "sandbox-hubspot-token"  # a private app's token (never expires)
+SANDBOX_HUBSPOT_CLIENT_ID = "sandbox-hubspot-client-id"  # a public app's OAuth credentials
+SANDBOX_HUBSPOT_CLIENT_SECRET = "sandbox-hubspot-client-secret"
+SANDBOX_HUBSPOT_REFRESH_TOKEN = "sandbox-hubspot-refresh-token"
 
 
 @dataclass
@@ -22,3 +25,6 @@ class SandboxCredentials:
     salesforce_password: str = SANDBOX_SALESFORCE_PASSWORD
     salesforce_security_token: str = SANDBOX_SALESFORCE_SECURITY_TOKEN
     hubspot_token: str = SANDBOX_HUBSPOT_TOKEN
+    hubspot_client_id: str = SANDBOX_HUBSPOT_CLIENT_ID
+    hubspot_client_secret: str = SANDBOX_HUBSPOT_CLIENT_SECRET
+    hubspot_refresh_token: str = SANDBOX_HUBSPOT_REFRESH_TOKEN

@@ -74,6 +74,7 @@ def _as_settings(env: dict[str, str], crm: str) -> dict[str, Any]:
     }
     values["retry_base_seconds"] = float(values["retry_base_seconds"])
     if crm == "hubspot":
+        values |= dict.fromkeys(("client_id", "client_secret", "refresh_token"))  # a private app: no OAuth
         values["search_requests_per_second"] = float(values["search_requests_per_second"])
         values["requests_per_10_seconds"] = int(values["requests_per_10_seconds"])
     return values

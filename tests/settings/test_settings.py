@@ -112,6 +112,26 @@ def test_a_crm_with_some_keys_names_the_missing_ones_and_where_they_were_looked_
     )
 
 
+def test_a_hubspot_public_app_is_set_by_its_three_oauth_keys_without_an_access_token(
+    dlt_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCES__HUBSPOT__CLIENT_ID", "app-1")
+    monkeypatch.setenv("SOURCES__HUBSPOT__REFRESH_TOKEN", "refresh-1")
+    assert _error() == (
+        "hubspot is audited (some of its keys are set) but misses client_secret: looked in the env vars "
+        f"SOURCES__HUBSPOT__CLIENT_SECRET, and under [sources.hubspot] in {dlt_dir}/secrets.toml and "
+        'config.toml (README, section "Pointing it at a real org")'
+    )
+    _write(dlt_dir, "secrets.toml", '[sources.hubspot]\nclient_secret = "app-secret"\n')
+    hubspot = load_settings().crms["hubspot"]
+    assert isinstance(hubspot, HubSpotConfig) and hubspot.uses_oauth and hubspot.access_token is None
+    assert (hubspot.client_id, hubspot.client_secret, hubspot.refresh_token) == (
+        "app-1",
+        "app-secret",
+        "refresh-1",
+    )
+
+
 def test_a_listed_crm_without_any_key_fails(dlt_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "pat-1")
     monkeypatch.setenv("CADENCE__CRMS", "hubspot,salesforce")

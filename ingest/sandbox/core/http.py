@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,3 +62,8 @@ class DropConnection(Exception):
     def __init__(self, response: Response | None) -> None:
         super().__init__("connection dropped by fault injection")
         self.response = response
+
+
+def same_secret(given: str | None, expected: str) -> bool:
+    """A credential comparison that takes the same time wherever the strings differ."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())

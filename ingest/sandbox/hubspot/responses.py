@@ -26,7 +26,7 @@ import orjson
 
 from ingest.sandbox.core.app import Sandbox
 from ingest.sandbox.core.faults import Fault
-from ingest.sandbox.core.http import ApiError, Request, Response
+from ingest.sandbox.core.http import ApiError, Request, Response, same_secret
 from ingest.sandbox.core.store import Record
 from ingest.sandbox.hubspot.behaviour import Behaviour, RateLimiter
 from ingest.sandbox.hubspot.errors import (
@@ -58,6 +58,7 @@ from ingest.sandbox.hubspot.models import (
     wall_clock,
     wire_id,
 )
+from ingest.sandbox.hubspot.oauth import OAuthTokens
 from ingest.sandbox.hubspot.properties import ObjectSchema, PropertyDef, PropertySpec, build_schema
 from ingest.sandbox.hubspot.search import Column, column_over, matching_ids, parse_sort, sorted_ids
 
@@ -86,12 +87,15 @@ class HubSpotApi:
         self.limiter = RateLimiter()
         self._call = threading.local()  # per-request state between authenticate() and finish()
         self.index_lag = SearchIndexLag()
+        self.oauth = OAuthTokens()
 
     # ---- core hooks (ingest.sandbox.core.app.ApiHooks) -----------------------------------------
     def authenticate(self, request: Request) -> None:
         header = request.headers.get("authorization", "")
         token = header.split(" ", 1)[1].strip() if " " in header else ""
-        if token != self.sandbox.credentials.hubspot_token:
+        if self.oauth.issued(token):
+            self.oauth.check(token, self.store.now())
+        elif not same_secret(token, self.sandbox.credentials.hubspot_token):
             raise ApiError(401, hubspot_error("INVALID_AUTHENTICATION", BAD_TOKEN))
         self._call.headers = {}
         if self.behaviour.rate_limits:
@@ -99,7 +103,18 @@ class HubSpotApi:
             self._call.headers = self.limiter.admit(self.behaviour, self.store.now(), search)
 
     def expire_sessions(self) -> None:
-        return  # a private-app token does not expire; an expired_session fault answers 401 instead
+        # OAuth access tokens die; a private-app token does not (the fault's own 401 answers for it).
+        self.oauth.expire_all(self.store.now())
+
+    def refresh_token(self, request: Request) -> Response:
+        """`POST /oauth/v3/token` (and v1): the refresh grant (ingest/sandbox/hubspot/oauth.py)."""
+        credentials = self.sandbox.credentials
+        expected = (
+            credentials.hubspot_client_id,
+            credentials.hubspot_client_secret,
+            credentials.hubspot_refresh_token,
+        )
+        return self.oauth.refresh(request, expected, self.store.now())
 
     def fault_response(self, fault: Fault) -> Response:
         return fault_response(fault)

@@ -45,6 +45,10 @@ def register(sandbox: Sandbox) -> None:
     route("GET", r"/events/v3/events", "events", api.list_events)
     route("POST", r"/crm/v3/objects/contacts/gdpr-delete", "gdpr_delete.contacts",
           partial(api.gdpr_delete, "contacts"))  # fmt: skip
+    for version in ("v1", "v3"):  # the refresh grant needs no bearer token (it is how one is got)
+        sandbox.route("POST", rf"/oauth/{version}/token", f"{API}.oauth_token", api=API, auth=False)(
+            api.refresh_token
+        )
     _register_association_routes(route, Associations(api))
     _register_pipeline_routes(route, Pipelines())
     _register_control_routes(sandbox, api)

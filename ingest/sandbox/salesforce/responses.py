@@ -31,7 +31,7 @@ import orjson
 from ingest.sandbox import soql
 from ingest.sandbox.core.app import Sandbox
 from ingest.sandbox.core.faults import Fault
-from ingest.sandbox.core.http import ApiError, Request, Response
+from ingest.sandbox.core.http import ApiError, Request, Response, same_secret
 from ingest.sandbox.core.store import Record
 from ingest.sandbox.salesforce.errors import (
     ROLLED_BACK,
@@ -210,13 +210,13 @@ class SalesforceApi:
             return oauth_error("unsupported_grant_type", "grant type not supported")
         credentials = self.sandbox.credentials
         if not (
-            _same(value.get("client_id"), credentials.salesforce_client_id)
-            and _same(value.get("client_secret"), credentials.salesforce_client_secret)
+            same_secret(value.get("client_id"), credentials.salesforce_client_id)
+            and same_secret(value.get("client_secret"), credentials.salesforce_client_secret)
         ):
             return oauth_error("invalid_client", "invalid client credentials")
         if grant == "password" and not (
-            _same(value.get("username"), credentials.salesforce_username)
-            and _same(value.get("password"), credentials.salesforce_password)
+            same_secret(value.get("username"), credentials.salesforce_username)
+            and same_secret(value.get("password"), credentials.salesforce_password)
         ):
             return oauth_error("invalid_grant", "authentication failure")
         identity = f"{request.base_url}/id/{ORG_ID}/{INTEGRATION_USER_ID}"
@@ -644,5 +644,3 @@ def _basic_client(request: Request) -> dict[str, str]:
     return {"client_id": unquote_plus(client_id), "client_secret": unquote_plus(client_secret)}
 
 
-def _same(given: str | None, expected: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
