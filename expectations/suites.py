@@ -85,7 +85,21 @@ def sql_values(params: SuiteParams) -> dict[str, str]:
         "visit_task_types": sql_list(rules.salesforce_visit_task_types),
         "visit_task_statuses": sql_list(rules.salesforce_visit_task_statuses),
         "excluded_meeting_outcomes": sql_list(rules.hubspot_excluded_meeting_outcomes),
+        "fallback_owner": _fallback_owner_sql(rules),
     }
+
+
+def _fallback_owner_sql(rules: Rules) -> str:
+    """True for rows of a CRM whose rules name a fallback owner (overdue_visit_tasks assigns it)."""
+    crms = [
+        crm
+        for crm, owner in (
+            ("salesforce", rules.salesforce_fallback_owner_id),
+            ("hubspot", rules.hubspot_fallback_owner_id),
+        )
+        if owner
+    ]
+    return f"crm in ({sql_list(crms)})" if crms else "false"
 
 
 def _expectation(name: str, severity: str, why: str, **kwargs: Any) -> gxe.Expectation:
@@ -320,6 +334,13 @@ def _account_cadence(params: SuiteParams) -> list[gxe.Expectation]:
             column="status",
             value_set=["active", "prospect"],
         ),
+        warning(
+            "ExpectColumnValuesToBeInSet",
+            "overdue accounts have an owner who can act (an active user, or the rules' fallback owner); "
+            "else no task is written: reassign them in the CRM",
+            column="overdue_owner_can_act",
+            value_set=[True],
+        ),
         critical(
             "ExpectColumnPairValuesToBeEqual",
             "days_overdue = as-of - next_visit_due",
@@ -383,7 +404,10 @@ MART_SUITES: list[SuiteSpec] = [
         "marts_account_cadence",
         CADENCE,
         ("account_cadence",),
-        f"select *, {{as_of}} - next_visit_due as expected_days_overdue from {CADENCE}",
+        f"""select *, {{as_of}} - next_visit_due as expected_days_overdue,
+                   case when is_overdue then owner_is_active or {{fallback_owner}} end
+                       as overdue_owner_can_act
+            from {CADENCE}""",
         _account_cadence,
         ["account_key", "days_overdue", "next_visit_due"],
     ),

@@ -72,7 +72,8 @@ class SalesforceConfig(CrmConfig):
 class HubSpotConfig(CrmConfig):
     crm: ClassVar[str] = "hubspot"
     # Either a private app's token (it never expires), or a public app's OAuth refresh grant: HubSpot's
-    # OAuth access tokens expire after 30 minutes and are refreshed with these three (ingest/hubspot/oauth.py).
+    # OAuth access tokens expire after 30 minutes and are refreshed with these three
+    # (ingest/hubspot/oauth.py).
     access_token: TSecretStrValue | None = None
     client_id: str | None = None
     client_secret: TSecretStrValue | None = None

@@ -64,6 +64,11 @@ class Rules(BaseModel):
     share_window_days: Days = 180
     referral_window_days: Days = 365
     target_new_prospects_per_month: Annotated[int, Field(ge=0)] = 5
+    # Who gets the task of an overdue account whose owner cannot act on it (a deactivated Salesforce
+    # user, an archived HubSpot owner, an owner id that is no user): e.g. the team's manager. None: no
+    # task is written; the account is reported (quality warning, report) for reassignment in the CRM.
+    salesforce_fallback_owner_id: str | None = Field(None, min_length=15, max_length=18)
+    hubspot_fallback_owner_id: str | None = Field(None, min_length=1)
 
     @field_validator("timezone")
     @classmethod

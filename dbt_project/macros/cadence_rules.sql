@@ -51,3 +51,14 @@
         else 1.0 * {{ part }} / {{ whole }}
     end
 {%- endmacro %}
+
+{#- The rules' fallback owner of each CRM (salesforce_fallback_owner_id, hubspot_fallback_owner_id), or
+    null: who gets the task of an account whose owner cannot act. -#}
+{% macro fallback_owner_id(crm_column) -%}
+    case {{ crm_column }}
+        {%- for crm in ['salesforce', 'hubspot'] %}
+        {%- set owner = var(crm ~ '_fallback_owner_id', none) %}
+        when '{{ crm }}' then {% if owner %}{{ dbt.string_literal(owner) }}{% else %}cast(null as {{ dbt.type_string() }}){% endif %}
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -18,6 +18,8 @@ def test_salesforce_only_warehouse(tmp_path: Path) -> None:
         for table, columns in RAW_TABLES["raw_salesforce"].items():
             column_sql = ", ".join(f'"{name}" {type_}' for name, type_ in columns)
             con.execute(f'create table raw_salesforce."{table}" ({column_sql})')
+        # The owner is a synced, active user: an owner id that is no user gets no task (a queue, say).
+        insert_rows(con, "raw_salesforce", "user", [{"id": "005U", "name": "Solo Rep", "is_active": True}])
         insert_rows(con, "raw_salesforce", "account", [
             {"id": "001000000000001AAA", "name": "Solo", "type": "Customer - Direct", "owner_id": "005U",
              "created_date": "2024-01-01T00:00:00Z", "is_deleted": False},

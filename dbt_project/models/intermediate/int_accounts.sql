@@ -58,6 +58,8 @@ final as (
         unioned.account_name,
         unioned.owner_id,
         owners.owner_name,
+        -- A deactivated user / archived owner (or an id that is no user: a queue) cannot act on a task.
+        coalesce(owners.is_active, false) as owner_is_active,
         unioned.crm_status,
         unioned.status,
         unioned.status in ('active', 'prospect') as is_in_scope,

@@ -64,6 +64,7 @@ final as (
         account_name,
         owner_id,
         owner_name,
+        owner_is_active,
         status,
         cadence_days,
         visit_count,

@@ -1,5 +1,6 @@
-{#- The writeback queue. 'create': an overdue account with an owner (a task needs someone to nag;
-    ownerless accounts are reported by the quality suite), without a planned visit within the grace
+{#- The writeback queue. 'create': an overdue account with an owner who can act (an active user, else
+    the rules' fallback owner; a task needs someone to nag, and accounts without one are reported by the
+    quality suite), without a planned visit within the grace
     period and without an open task of this pipeline. 'close': an open task of this pipeline whose
     account is no longer overdue (visited, or out of scope). Other tasks are never touched. -#}
 with
@@ -14,7 +15,11 @@ open_pipeline_tasks as (
 ),
 
 overdue_accounts as (
-    select * from accounts
+    select
+        *,
+        -- The rep who gets the task: the owner if they can act, else the rules' fallback (or nobody).
+        case when owner_is_active then owner_id else {{ fallback_owner_id('crm') }} end as task_owner_id
+    from accounts
     where is_overdue
 ),
 
@@ -32,7 +37,7 @@ to_create as (
         overdue_accounts.crm,
         overdue_accounts.crm_account_id,
         overdue_accounts.account_key,
-        overdue_accounts.owner_id,
+        overdue_accounts.task_owner_id as owner_id,
         {{ dbt.concat(["'Overdue visit: '", 'overdue_accounts.account_name']) }} as subject,
         {{ as_of_date() }} as due_date,
         overdue_accounts.days_overdue,
@@ -45,7 +50,7 @@ to_create as (
     left join accounts_with_open_task
         on overdue_accounts.account_key = accounts_with_open_task.account_key
     where accounts_with_open_task.account_key is null
-        and overdue_accounts.owner_id is not null
+        and overdue_accounts.task_owner_id is not null
         and coalesce(
             overdue_accounts.next_planned_visit_date
                 > {{ add_days(var('planned_visit_grace_days'), as_of_date()) }},
