@@ -5,10 +5,11 @@ HubSpot client uses it directly). Before each request it applies the API budget 
 a token of the request's endpoint class; after each response it counts the call and reads what the
 CRM says about its limits and its clock. `with_retries` is the one retry/backoff loop: the clients turn
 an attempt's failure into `Transient` (retry) or a one-line CadenceError (stop), and it honours
-Retry-After. Both clients treat 429, 5xx and a dropped connection (`DROPPED`) as transient; a dropped
-connection is safe to retry for reads (pages, describes, searches, association reads). The writeback's
-create batches still retry it too, relying on the writeback's lookup of the batch's task keys;
-upsert by External ID / create-only-the-missing is issue 17's writeback part, not done here.
+Retry-After. Both clients treat 429, 5xx and a dropped connection (`DROPPED`) as transient, with one
+exception the caller states per call (`idempotent=False`, never guessed from the method): a request
+that is not safe to repeat (a create) is never resent once it may have reached the CRM. `dropped()`
+turns such a failure into `AnswerLost`, and the caller (the writeback) asks the CRM what it holds.
+Reads, searches (POSTs too), updates by id and upserts by External ID are idempotent and resent.
 
 Vendor limits modelled here:
 - HubSpot: search endpoints allow 5 requests/second per portal (they do not send rate-limit headers);
@@ -36,6 +37,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from ingest.errors import CadenceError
 
@@ -53,6 +55,9 @@ DROPPED = (
     requests.exceptions.ContentDecodingError,
 )
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# A gateway answering for an upstream that did not answer in time (502 Bad Gateway, 504 Gateway Timeout,
+# RFC 9110 §15.6.3/§15.6.5) says nothing about whether the CRM applied the request.
+GATEWAY_STATUS = frozenset({502, 504})
 
 
 # ---- retry policy ---------------------------------------------------------------------------------
@@ -98,6 +103,34 @@ def with_retries(
             logger.info("CRM call failed (%s); retry %d in %.2f s", transient.reason, number, wait)
             sleep(wait)
     raise AssertionError("unreachable: policy.tries >= 1")
+
+
+# ---- requests that must not be resent ----------------------------------------------------------
+class AnswerLost(CadenceError):
+    """A request that is not safe to repeat (a create) failed after it may have reached the CRM.
+
+    It may have been applied: this layer does not resend it; the caller looks up what the CRM holds.
+    """
+
+
+def may_have_arrived(error: BaseException) -> bool:
+    """Whether a request that failed with `error` may have reached the server.
+
+    A refused connection, a failed DNS lookup or a connect timeout never sent a byte of the request;
+    a reset, a read timeout or an answer cut short happened after it was sent.
+    """
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return False
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return not isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def lost_answer(reason: str, may_be_applied: bool, idempotent: bool, what: str) -> AnswerLost | None:
+    """`AnswerLost` when a request that is not safe to repeat failed in a way that may have applied
+    it (the connection dropped after sending, a gateway's 502/504); None: retry it as usual."""
+    if idempotent or not may_be_applied:
+        return None
+    return AnswerLost(f"{what}: {reason} after the request was sent, so it may have been applied; not resent")
 
 
 def retry_after_seconds(response: requests.Response | None) -> float | None:

@@ -63,6 +63,7 @@ class RunSummary:
                 f"  {crm:<11}{self.rows_synced.get(crm, 0):>12,}{self.overdue_accounts.get(crm, 0):>9,}"
                 f"{created:>9,}{wb.get('closed', 0):>8,}{wb.get('failed', 0):>8,}"
             )
+        lines += _writeback_notes(self.writeback)
         if any(wb.get("dry_run") for wb in self.writeback.values()):
             lines.append("  dry run: nothing was written to the CRMs ('created' is what would be)")
         if self.error:
@@ -71,6 +72,23 @@ class RunSummary:
         if self.report is not None:
             lines.append(f"report: {self.report}")
         return "\n".join(lines)
+
+
+def _writeback_notes(writeback: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per CRM whose writeback healed duplicates or settled lost answers (see writeback/run.py)."""
+    notes = []
+    for crm in CRMS:
+        wb = writeback.get(crm, {})
+        if wb.get("healed"):
+            notes.append(
+                f"  {crm}: closed {wb['healed']:,} duplicate open pipeline task(s), kept the oldest per key"
+            )
+        if wb.get("recovered"):
+            notes.append(
+                f"  {crm}: {wb['recovered']:,} created task(s) whose answer was lost were found in the CRM, "
+                "not created twice"
+            )
+    return notes
 
 
 def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:

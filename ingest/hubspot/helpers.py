@@ -23,11 +23,14 @@ from ingest.config import HubSpotConfig
 from ingest.errors import CadenceError, CrmAuthError, CrmRateLimitError, CrmSchemaError, CrmUnreachableError
 from ingest.http import (
     DROPPED,
+    GATEWAY_STATUS,
     BudgetGovernor,
     RetryPolicy,
     TokenBucket,
     Transient,
+    lost_answer,
     make_session,
+    may_have_arrived,
     retry_after_seconds,
     with_retries,
 )
@@ -131,20 +134,24 @@ class HubSpotClient:
         path: str,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         """The decoded JSON answer; retries 429 (honouring Retry-After), 5xx and dropped connections.
 
-        Raises a one-line CadenceError subclass otherwise; the message never contains the token.
+        `idempotent=False` (a create) is never resent once it may have reached HubSpot (a dropped
+        connection, a cut-off answer, a gateway's 502/504): that raises `AnswerLost`. Raises a one-line
+        CadenceError subclass otherwise; the message never contains the token.
         """
         payload = orjson.dumps(json) if json is not None else None
         token = self._token()
         try:
-            return self._send(method, path, payload, params, token)
+            return self._send(method, path, payload, params, token, idempotent)
         except _OAuthTokenRejected:
             # An OAuth access token lives 30 minutes: refresh once and send again; a second 401 is final.
             fresh = self._refresh(token)
             try:
-                return self._send(method, path, payload, params, fresh)
+                return self._send(method, path, payload, params, fresh, idempotent)
             except _OAuthTokenRejected as again:
                 raise CrmAuthError(
                     f"HubSpot rejected a freshly refreshed OAuth token ({again}): {_OAUTH_FIX}"
@@ -157,6 +164,7 @@ class HubSpotClient:
         payload: bytes | None,
         params: Mapping[str, Any] | None,
         token: str | None,
+        idempotent: bool,
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"}
 
@@ -173,8 +181,10 @@ class HubSpotClient:
                 if response.status_code < 300:
                     return orjson.loads(response.content) if response.content else {}
             except (*DROPPED, orjson.JSONDecodeError) as exc:  # a truncated page decodes badly too
-                raise Transient(type(exc).__name__) from exc
-            raise self._classify(response, method, path)
+                sent = isinstance(exc, orjson.JSONDecodeError) or may_have_arrived(exc)
+                lost = lost_answer(type(exc).__name__, sent, idempotent, f"HubSpot {method} {path}")
+                raise lost or Transient(type(exc).__name__) from exc
+            raise self._classify(response, method, path, idempotent)
 
         return with_retries(attempt, self.retry, lambda last: self._exhausted(last, method, path))
 
@@ -193,9 +203,15 @@ class HubSpotClient:
                 "check SOURCES__HUBSPOT__BASE_URL and the network"
             ) from None
 
-    def _classify(self, response: requests.Response, method: str, path: str) -> Exception:
-        """A Transient for 429 and 5xx; a one-line CadenceError for everything else."""
+    def _classify(
+        self, response: requests.Response, method: str, path: str, idempotent: bool = True
+    ) -> Exception:
+        """A Transient for 429 and 5xx (AnswerLost for a gateway's 502/504 to a request not safe to
+        repeat); a one-line CadenceError for everything else."""
         status = response.status_code
+        lost = lost_answer(f"HTTP {status}", status in GATEWAY_STATUS, idempotent, f"HubSpot {method} {path}")
+        if lost is not None:
+            return lost
         if status == 429:
             return Transient("HTTP 429", rate_limited=True, retry_after=retry_after_seconds(response) or 1.0)
         if status >= 500:
@@ -242,7 +258,8 @@ class HubSpotClient:
                 return
 
     def search(self, object_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body)
+        # A search POST reads: resending it is safe.
+        return self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body, idempotent=True)
 
 
 def _error_message(response: requests.Response) -> str:

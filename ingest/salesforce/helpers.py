@@ -40,11 +40,14 @@ from ingest.config import SalesforceConfig
 from ingest.errors import CadenceError, CrmAuthError, CrmRateLimitError, CrmSchemaError, CrmUnreachableError
 from ingest.http import (
     DROPPED,
+    GATEWAY_STATUS,
     RETRYABLE_STATUS,
     BudgetGovernor,
     RetryPolicy,
     Transient,
+    lost_answer,
     make_session,
+    may_have_arrived,
     retry_after_seconds,
     with_retries,
 )
@@ -186,32 +189,38 @@ class SalesforceClient:
         )
 
     # ---- calls ---------------------------------------------------------------------------------
-    def call(self, fn: Callable[[Salesforce], T]) -> T:
+    def call(self, fn: Callable[[Salesforce], T], *, idempotent: bool = True) -> T:
         """Run `fn(sf)` with re-auth on an expired session and backoff on transient failures.
 
-        `fn` is re-run after a failure, so it must be safe to repeat: a query page, a describe, an
-        update or delete; a create only when it carries its own idempotency key (the writeback's task key).
+        `fn` is re-run after a failure, so it must be safe to repeat (a query page, a describe, an update
+        or delete, an upsert by External ID) unless the caller says `idempotent=False` (a create): then
+        it is re-run only when it surely never reached Salesforce (a refused connection, an expired
+        session, 429/503), and a failure that may have applied it raises `AnswerLost` instead.
         """
-        return self._with_retries(lambda: self._call_once(fn), where=self.config.login_url)
+        return self._with_retries(lambda: self._call_once(fn, idempotent), where=self.config.login_url)
 
-    def _call_once(self, fn: Callable[[Salesforce], T]) -> T:
+    def _call_once(self, fn: Callable[[Salesforce], T], idempotent: bool) -> T:
         sf = self.sf
         try:
-            return self._send(lambda: fn(sf))
+            return self._send(lambda: fn(sf), idempotent)
         except SalesforceExpiredSession as error:
             with self._auth_lock:
                 if self._sf is sf:  # not already renewed by the other thread
                     self.authenticate()
             raise Transient("session expired; logged in again", retry_after=0.0) from error
         except SalesforceError as error:
-            raise self._classify(error) from error
+            raise self._classify(error, idempotent) from error
 
-    def _classify(self, error: SalesforceError) -> Exception:
+    def _classify(self, error: SalesforceError, idempotent: bool = True) -> Exception:
         code = _error_code(error)
+        reason = f"HTTP {error.status} {code}".strip()
+        lost = lost_answer(reason, error.status in GATEWAY_STATUS, idempotent, "a Salesforce write")
+        if lost is not None:
+            return lost
         if error.status in RETRYABLE_STATUS or code in ("REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"):
             rate_limited = error.status == 429 or code == "REQUEST_LIMIT_EXCEEDED"
             return Transient(
-                f"HTTP {error.status} {code}".strip(),
+                reason,
                 rate_limited,
                 retry_after_seconds(self.session.last_response()),
             )
@@ -226,8 +235,9 @@ class SalesforceClient:
             "check the integration user's permissions"
         )
 
-    def _send(self, request: Callable[[], T]) -> T:
-        """One HTTP attempt; network failures become transient (a dropped page is simply re-fetched)."""
+    def _send(self, request: Callable[[], T], idempotent: bool = True) -> T:
+        """One HTTP attempt; network failures become transient (a dropped page is simply re-fetched),
+        except after a request not safe to repeat may have reached Salesforce (`AnswerLost`)."""
         try:
             return request()
         except requests.exceptions.SSLError as error:
@@ -236,7 +246,9 @@ class SalesforceClient:
                 "SOURCES__SALESFORCE__CA_BUNDLE (the CA that signed the server's certificate)"
             ) from error
         except DROPPED as error:
-            raise Transient(f"connection failed ({type(error).__name__})") from error
+            reason = f"connection failed ({type(error).__name__})"
+            lost = lost_answer(reason, may_have_arrived(error), idempotent, "a Salesforce write")
+            raise lost or Transient(reason) from error
 
     def _with_retries(self, attempt: Callable[[], T], where: str) -> T:
         return with_retries(attempt, self.retry, lambda last: self._exhausted(last, where))

@@ -12,7 +12,7 @@ TASK_KEY_MARKER = "cadence-task-key:"
 
 _QUEUE_SQL = """
 select q.task_key, q.action, q.crm, q.crm_account_id, q.account_key, q.owner_id, q.subject,
-       q.due_date, q.days_overdue, q.priority, q.crm_task_id,
+       q.due_date, q.days_overdue, q.priority, q.crm_task_id, q.is_duplicate,
        c.account_name, c.last_visit_date, c.cadence_days, c.next_visit_due
 from marts.overdue_visit_tasks q
 left join marts.account_cadence c using (account_key)
@@ -38,6 +38,7 @@ class TaskAction:
     last_visit_date: date | None = None
     cadence_days: int | None = None
     next_visit_due: date | None = None
+    is_duplicate: bool = False  # "close" of a second open task with the same key (the oldest is kept)
 
     def description(self) -> str:
         """Why the rep is nagged, ending with the key that marks the task as the pipeline's own."""

@@ -1,4 +1,12 @@
-"""HubSpot tasks through tasks/batch/create and batch/update: up to 100 inputs a call."""
+"""HubSpot tasks through tasks/batch/create and batch/update: up to 100 inputs a call.
+
+A batch create is never resent after a lost answer (`idempotent=False`): the writeback looks the batch's
+keys up and creates only the missing. The lookup reads the companies' task associations and the tasks
+by id, never search: search trails writes by seconds ("if you wait for an arbitrary amount of time and
+then search it does return" the record, https://github.com/HubSpot/hubspot-api-php/issues/59), so a
+task created a moment ago would look missing and be created twice; associations and batch read answer
+from the object store.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +40,9 @@ class HubSpotTaskWriter:
 
     def create(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
         body = {"inputs": [self._new_task(action) for action in batch]}
-        response = self.client.request("POST", "/crm/v3/objects/tasks/batch/create", json=body)
+        response = self.client.request(
+            "POST", "/crm/v3/objects/tasks/batch/create", json=body, idempotent=False
+        )
         created = {self._key_of(result): result["id"] for result in response.get("results", [])}
         error = _errors_text(response)
         return [
@@ -44,7 +54,9 @@ class HubSpotTaskWriter:
 
     def close(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
         inputs = [{"id": a.crm_task_id, "properties": {"hs_task_status": CLOSED_STATUS}} for a in batch]
-        response = self.client.request("POST", "/crm/v3/objects/tasks/batch/update", json={"inputs": inputs})
+        response = self.client.request(  # an update by id: safe to resend
+            "POST", "/crm/v3/objects/tasks/batch/update", json={"inputs": inputs}, idempotent=True
+        )
         closed = {result["id"] for result in response.get("results", [])}
         error = _errors_text(response)
         return [
@@ -55,34 +67,25 @@ class HubSpotTaskWriter:
         ]
 
     def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
+        """Read the tasks of the keys' companies (association read, then batch reads: no search lag)."""
         if not task_keys:
             return {}
-        if self.task_key_property:
-            filters = [{"propertyName": self.task_key_property, "operator": "IN", "values": list(task_keys)}]
-            body = {
-                "filterGroups": [{"filters": filters}],
-                "properties": [self.task_key_property],
-                "limit": 200,
-            }
-            results = self.client.request("POST", "/crm/v3/objects/tasks/search", json=body)["results"]
-        else:
-            # No key property to search on: read the tasks of those companies and look at their bodies.
-            companies = sorted({key.split(":")[1] for key in task_keys})
-            inputs = [{"id": company} for company in companies]
-            links = self.client.request(
-                "POST", "/crm/v4/associations/companies/tasks/batch/read", json={"inputs": inputs}
-            )["results"]
-            task_ids = [str(to["toObjectId"]) for link in links for to in link["to"]]
-            results = self._read_task_bodies(task_ids)
+        companies = sorted({key.split(":")[1] for key in task_keys})
+        inputs = [{"id": company} for company in companies]
+        links = self.client.request(
+            "POST", "/crm/v4/associations/companies/tasks/batch/read", json={"inputs": inputs}
+        )["results"]
+        task_ids = [str(to["toObjectId"]) for link in links for to in link["to"]]
         wanted = set(task_keys)
-        return {key: r["id"] for r in results if (key := self._key_of(r)) in wanted}
+        return {key: r["id"] for r in self._read_tasks(task_ids) if (key := self._key_of(r)) in wanted}
 
-    def _read_task_bodies(self, task_ids: Sequence[str]) -> list[dict[str, Any]]:
+    def _read_tasks(self, task_ids: Sequence[str]) -> list[dict[str, Any]]:
         """batch/read takes at most 100 ids; the companies' tasks (people's too) can be many more."""
+        properties = ["hs_task_body", *([self.task_key_property] if self.task_key_property else [])]
         results: list[dict[str, Any]] = []
         for start in range(0, len(task_ids), BATCH_LIMIT):
             inputs = [{"id": task_id} for task_id in task_ids[start : start + BATCH_LIMIT]]
-            body = {"inputs": inputs, "properties": ["hs_task_body"]}
+            body = {"inputs": inputs, "properties": properties}
             results += self.client.request("POST", "/crm/v3/objects/tasks/batch/read", json=body)["results"]
         return results
 

@@ -1,4 +1,10 @@
-"""The writeback algorithm, the same for every CRM: guard, reconcile, batch, record."""
+"""The writeback algorithm, the same for every CRM: guard, reconcile, batch, record.
+
+A create is never sent twice blindly. A writer whose creates are idempotent (Salesforce upsert by the
+External ID key) lets the HTTP layer resend them; otherwise a create batch whose answer was lost
+(`AnswerLost`: the connection dropped after sending) is settled by looking its keys up in the CRM, and
+only the keys not found are sent again.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ingest.errors import CadenceError
+from ingest.errors import CadenceError, CrmUnreachableError
+from ingest.http import AnswerLost
 from orchestration.writeback.actions import TaskAction
 from orchestration.writeback.ledger import Ledger, LedgerEntry
+
+# Create batches in a row whose answer is lost before the run gives up (the next run reconciles them).
+MAX_LOST_ANSWERS = 3
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,7 @@ class WriteOutcome:
     crm_task_id: str | None
     ok: bool
     error: str | None = None
+    found: bool = False  # a create the CRM already held (found by key after a lost answer, or upserted)
 
 
 class TaskWriter(Protocol):
@@ -48,6 +59,8 @@ class WritebackSummary:
     closed: int = 0
     failed: int = 0
     reconciled: int = 0
+    recovered: int = 0  # creates whose answer was lost, found in the CRM: settled as created, not resent
+    healed: int = 0  # duplicate open tasks (same key) closed, the oldest kept
     write_calls: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -104,13 +117,42 @@ def write_back(
     if dry_run:
         ledger.record(_entry(a, a.crm_task_id, "dry_run") for a in [*creates, *closes])
         return summary
-    for action_name, actions, call in (("create", creates, writer.create), ("close", closes, writer.close)):
-        for batch in _batches(actions, writer.batch_size):
-            ledger.record(_entry(a, a.crm_task_id, "pending") for a in batch)  # write-ahead
-            outcomes = call(batch)
-            summary.write_calls += 1
-            _settle(ledger, summary, action_name, batch, outcomes)
+    for batch in _batches(creates, writer.batch_size):
+        ledger.record(_entry(a, a.crm_task_id, "pending") for a in batch)  # write-ahead
+        _settle(ledger, summary, "create", batch, _create(writer, batch, summary))
+    for batch in _batches(closes, writer.batch_size):
+        ledger.record(_entry(a, a.crm_task_id, "pending") for a in batch)
+        summary.write_calls += 1
+        _settle(ledger, summary, "close", batch, writer.close(batch))
     return summary
+
+
+def _create(writer: TaskWriter, batch: Sequence[TaskAction], summary: WritebackSummary) -> list[WriteOutcome]:
+    """Create a batch; after a lost answer the CRM's tasks settle it and only the missing are resent."""
+    settled: dict[str, WriteOutcome] = {}
+    missing = list(batch)
+    for lost_in_a_row in range(MAX_LOST_ANSWERS + 1):
+        summary.write_calls += 1
+        try:
+            settled.update((outcome.task_key, outcome) for outcome in writer.create(missing))
+            break
+        except AnswerLost as lost:
+            if lost_in_a_row == MAX_LOST_ANSWERS:
+                raise _gave_up(writer.crm, lost) from lost
+            found = writer.find_tasks_by_key([a.task_key for a in missing])
+            settled.update((key, WriteOutcome(key, found[key], True, found=True)) for key in found)
+            missing = [a for a in missing if a.task_key not in found]
+            if not missing:
+                break
+    return [settled[action.task_key] for action in batch]
+
+
+def _gave_up(crm: str, lost: AnswerLost) -> CrmUnreachableError:
+    return CrmUnreachableError(
+        f"{crm} writeback stopped: {MAX_LOST_ANSWERS + 1} create calls in a row lost their answer "
+        f"({lost}); the next run looks those tasks up before writing: check the network or proxy between "
+        "this host and the CRM"
+    )
 
 
 def _settle(
@@ -126,6 +168,8 @@ def _settle(
         entries.append(_entry(action, outcome.crm_task_id, done if outcome.ok else "failed", outcome.error))
         if outcome.ok:
             setattr(summary, done, getattr(summary, done) + 1)
+            summary.recovered += int(outcome.found)
+            summary.healed += int(action.is_duplicate)
         else:
             summary.failed += 1
             summary.errors.append(f"{action.task_key}: {outcome.error}")

@@ -1,11 +1,19 @@
-"""Salesforce tasks through composite/sobjects: up to 200 records a call, allOrNone false."""
+"""Salesforce tasks through composite/sobjects: up to 200 records a call, allOrNone false.
+
+With the key field as an External ID, creates are upserts on it
+(`PATCH composite/sobjects/Task/Cadence_Task_Key__c`, "create or update (upsert) up to 200 records based
+on an external ID field", answering one UpsertResult {id, success, errors, created} per record in order:
+https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-sobjects-collections-upsert.html).
+Resending one after a lost answer updates the task it made instead of making a second: the HTTP layer
+resends it. Without the field a create is a plain POST, never resent (the writeback looks it up).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from ingest.salesforce.helpers import SalesforceClient
+from ingest.salesforce.helpers import TIMEOUT, SalesforceClient
 from orchestration.writeback.actions import TASK_KEY_MARKER, TaskAction
 from orchestration.writeback.run import WriteOutcome
 
@@ -22,19 +30,25 @@ class SalesforceTaskWriter:
 
     def __init__(self, client: SalesforceClient, task_key_field: str = "Cadence_Task_Key__c") -> None:
         self.client = client
-        # Without the external-id field an admin can add, the key rides in the Description's last line.
-        self.task_key_field = task_key_field if task_key_field in client.field_names("Task") else None
+        fields = _task_fields(client)
+        # Without the field an admin can add, the key rides in the Description's last line.
+        self.task_key_field = task_key_field if task_key_field in fields else None
+        # Upsert needs the field marked External ID ("Only external ids are supported", doc above).
+        self.upserts = bool(self.task_key_field and fields[task_key_field].get("externalId"))
 
     def create(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
         records = [self._new_task(action) for action in batch]
-        results = self._composite("POST", records)
+        if self.upserts:
+            results = self._composite("PATCH", records, f"composite/sobjects/Task/{self.task_key_field}")
+        else:
+            results = self._composite("POST", records, idempotent=False)
         return [_outcome(action, result) for action, result in zip(batch, results, strict=True)]
 
     def close(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]:
         records = [
             {"attributes": {"type": "Task"}, "Id": a.crm_task_id, "Status": CLOSED_STATUS} for a in batch
         ]
-        results = self._composite("PATCH", records)
+        results = self._composite("PATCH", records)  # an update by id: safe to resend
         return [_outcome(action, result) for action, result in zip(batch, results, strict=True)]
 
     def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
@@ -71,14 +85,30 @@ class SalesforceTaskWriter:
             record[self.task_key_field] = action.task_key
         return record
 
-    def _composite(self, method: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _composite(
+        self,
+        method: str,
+        records: list[dict[str, Any]],
+        path: str = "composite/sobjects",
+        idempotent: bool = True,
+    ) -> list[dict[str, Any]]:
         body = {"allOrNone": False, "records": records}
-        return self.client.call(lambda sf: sf.restful("composite/sobjects", method=method, json=body))
+        return self.client.call(
+            lambda sf: sf.restful(path, method=method, json=body, timeout=TIMEOUT), idempotent=idempotent
+        )
+
+
+def _task_fields(client: SalesforceClient) -> dict[str, dict[str, Any]]:
+    """Task's fields by name, with their describe flags (one describe call)."""
+    description = client.call(lambda sf: sf.restful("sobjects/Task/describe"))
+    return {field["name"]: field for field in description.get("fields", [])}
 
 
 def _outcome(action: TaskAction, result: dict[str, Any]) -> WriteOutcome:
     if result.get("success"):
-        return WriteOutcome(action.task_key, result.get("id") or action.crm_task_id, True)
+        # An upsert that matched (created false) found the task a lost answer had made: not a new one.
+        found = result.get("created") is False
+        return WriteOutcome(action.task_key, result.get("id") or action.crm_task_id, True, found=found)
     errors = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors", []))
     return WriteOutcome(action.task_key, action.crm_task_id, False, errors or "rejected")
 

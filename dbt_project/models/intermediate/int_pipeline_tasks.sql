@@ -19,6 +19,7 @@ keyed as (
         owner_id,
         subject,
         activity_date as due_date,
+        created_at,
         not is_closed and not is_deleted as is_open
     from salesforce_tasks
 
@@ -32,6 +33,7 @@ keyed as (
         owner_id,
         subject,
         due_date,
+        created_at,
         coalesce(status, '') <> 'COMPLETED' and not is_deleted as is_open
     from hubspot_tasks
 ),
@@ -55,6 +57,7 @@ final as (
         owner_id,
         subject,
         due_date,
+        created_at,
         is_open
     from with_account
 )

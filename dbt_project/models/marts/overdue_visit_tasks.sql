@@ -2,7 +2,9 @@
     the rules' fallback owner; a task needs someone to nag, and accounts without one are reported by the
     quality suite), without a planned visit within the grace
     period and without an open task of this pipeline. 'close': an open task of this pipeline whose
-    account is no longer overdue (visited, or out of scope). Other tasks are never touched. -#}
+    account is no longer overdue (visited, or out of scope), or a duplicate: a second open task with
+    the same key (an earlier version resent a create, or someone copied the task), of which the oldest
+    is kept. Other tasks are never touched. -#}
 with
 
 accounts as (
@@ -10,7 +12,13 @@ accounts as (
 ),
 
 open_pipeline_tasks as (
-    select * from {{ ref('int_pipeline_tasks') }}
+    select
+        *,
+        row_number() over (
+            partition by crm, task_key
+            order by created_at nulls last, length(crm_task_id), crm_task_id
+        ) > 1 as is_duplicate
+    from {{ ref('int_pipeline_tasks') }}
     where is_open
 ),
 
@@ -45,7 +53,8 @@ to_create as (
             when overdue_accounts.days_overdue >= overdue_accounts.cadence_days then 'High'
             else 'Normal'
         end as priority,
-        cast(null as {{ dbt.type_string() }}) as crm_task_id
+        cast(null as {{ dbt.type_string() }}) as crm_task_id,
+        false as is_duplicate
     from overdue_accounts
     left join accounts_with_open_task
         on overdue_accounts.account_key = accounts_with_open_task.account_key
@@ -70,10 +79,11 @@ to_close as (
         {{ as_of_date() }} as due_date,
         accounts.days_overdue,
         'Normal' as priority,
-        open_pipeline_tasks.crm_task_id
+        open_pipeline_tasks.crm_task_id,
+        open_pipeline_tasks.is_duplicate
     from open_pipeline_tasks
     left join accounts on open_pipeline_tasks.account_key = accounts.account_key
-    where not coalesce(accounts.is_overdue, false)
+    where not coalesce(accounts.is_overdue, false) or open_pipeline_tasks.is_duplicate
 ),
 
 final as (
