@@ -181,8 +181,10 @@ class HubSpotClient:
                 if response.status_code < 300:
                     return orjson.loads(response.content) if response.content else {}
             except (*DROPPED, orjson.JSONDecodeError) as exc:  # a truncated page decodes badly too
-                sent = isinstance(exc, orjson.JSONDecodeError) or may_have_arrived(exc)
-                lost = lost_answer(type(exc).__name__, sent, idempotent, f"HubSpot {method} {path}")
+                cut_short = isinstance(exc, orjson.JSONDecodeError)  # the request arrived, its answer broke
+                how = f"{'answer cut short' if cut_short else 'connection failed'} ({type(exc).__name__})"
+                sent = cut_short or may_have_arrived(exc)
+                lost = lost_answer(how, sent, idempotent, f"HubSpot {method} {path}")
                 raise lost or Transient(type(exc).__name__) from exc
             raise self._classify(response, method, path, idempotent)
 
