@@ -19,18 +19,18 @@
     {{ dbt.concat([crm_column, "':'", account_id_column]) }}
 {%- endmacro %}
 
-{#- The task key this pipeline stamps on the last line of a task's text:
-    'cadence-task-key: <task_key>' (null when absent). -#}
+{#- The task key this pipeline stamps on a line of a task's text, 'cadence-task-key: <task_key>'
+    (null when absent). It is written as the last line, but a rep may add a note below it. -#}
 {% macro task_key_from_text(text_column) -%}
     {{ return(adapter.dispatch('task_key_from_text', 'cadence')(text_column)) }}
 {%- endmacro %}
 
 {% macro default__task_key_from_text(text_column) -%}
-    nullif(substring({{ text_column }} from '(?:^|\n)\s*cadence-task-key:\s*(\S+)\s*$'), '')
+    nullif(substring({{ text_column }} from '(?:^|\n)\s*cadence-task-key:\s*(\S+)'), '')
 {%- endmacro %}
 
 {% macro duckdb__task_key_from_text(text_column) -%}
-    nullif(regexp_extract({{ text_column }}, '(?:^|\n)\s*cadence-task-key:\s*(\S+)\s*$', 1), '')
+    nullif(regexp_extract({{ text_column }}, '(?:^|\n)\s*cadence-task-key:\s*(\S+)', 1), '')
 {%- endmacro %}
 
 {#- Salesforce: the account of an Event/Task is AccountId, else WhatId when it is an Account id. -#}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -9,6 +10,15 @@ from pathlib import Path
 import duckdb
 
 TASK_KEY_MARKER = "cadence-task-key:"
+# The key line is written last, but a rep may add a note below it: any line carries it (the same
+# pattern as dbt's task_key_from_text macro).
+_KEY_LINE = re.compile(r"(?:^|\n)\s*" + re.escape(TASK_KEY_MARKER) + r"\s*(\S+)")
+
+
+def key_in_text(text: str | None) -> str | None:
+    """The pipeline's task key on a line of a task's text, or None."""
+    found = _KEY_LINE.search(text or "")
+    return found.group(1) if found else None
 
 _QUEUE_SQL = """
 select q.task_key, q.action, q.crm, q.crm_account_id, q.account_key, q.owner_id, q.subject,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from ingest.hubspot.helpers import HubSpotClient
-from orchestration.writeback.actions import TASK_KEY_MARKER, TaskAction
+from orchestration.writeback.actions import TaskAction, key_in_text
 from orchestration.writeback.run import WriteOutcome
 
 BATCH_LIMIT = 100
@@ -111,10 +111,7 @@ class HubSpotTaskWriter:
         properties = result.get("properties") or {}
         if self.task_key_property and properties.get(self.task_key_property):
             return properties[self.task_key_property]
-        last_line = (properties.get("hs_task_body") or "").rstrip().rsplit("\n", 1)[-1]
-        return (
-            last_line.removeprefix(TASK_KEY_MARKER).strip() if last_line.startswith(TASK_KEY_MARKER) else None
-        )
+        return key_in_text(properties.get("hs_task_body"))
 
 
 def _errors_text(response: dict[str, Any]) -> str | None:

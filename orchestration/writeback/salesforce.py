@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.salesforce.helpers import TIMEOUT, SalesforceClient
-from orchestration.writeback.actions import TASK_KEY_MARKER, TaskAction
+from orchestration.writeback.actions import TaskAction, key_in_text
 from orchestration.writeback.run import WriteOutcome
 
 COMPOSITE_LIMIT = 200
@@ -67,7 +67,7 @@ class SalesforceTaskWriter:
         )
         records = self.client.call(lambda sf: sf.query_all(soql))["records"]
         wanted = set(task_keys)
-        found = {_key_in_description(r.get("Description")): r["Id"] for r in records}
+        found = {key_in_text(r.get("Description")): r["Id"] for r in records}
         return {key: task_id for key, task_id in found.items() if key in wanted}
 
     def _new_task(self, action: TaskAction) -> dict[str, Any]:
@@ -116,7 +116,3 @@ def _outcome(action: TaskAction, result: dict[str, Any]) -> WriteOutcome:
 def _soql_list(values: Sequence[str]) -> str:
     return ", ".join("'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'" for value in values)
 
-
-def _key_in_description(description: str | None) -> str | None:
-    last_line = (description or "").rstrip().rsplit("\n", 1)[-1]
-    return last_line.removeprefix(TASK_KEY_MARKER).strip() if last_line.startswith(TASK_KEY_MARKER) else None

@@ -20,7 +20,7 @@ from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.rules import Rules
 from orchestration.runtime import RunOptions, RunSummary, run_nightly_audit
-from orchestration.writeback.actions import TASK_KEY_MARKER
+from orchestration.writeback.actions import key_in_text
 
 FAST = 0.01  # retry backoff base: fault tests must not sleep
 SF_WRITES = "salesforce.composite_sobjects"
@@ -73,17 +73,12 @@ def run_audit(
 
 
 # ---- tasks in the sandbox -----------------------------------------------------------------------
-def _key_in_text(text: str | None) -> str | None:
-    last_line = (text or "").rstrip().rsplit("\n", 1)[-1]
-    return last_line.removeprefix(TASK_KEY_MARKER).strip() if last_line.startswith(TASK_KEY_MARKER) else None
-
-
 def task_key(crm: str, task: Record) -> str | None:
     """The pipeline's key on a task, or None for a person's task."""
     if crm == "salesforce":
-        return task.get("Cadence_Task_Key__c") or _key_in_text(task.get("Description"))
+        return task.get("Cadence_Task_Key__c") or key_in_text(task.get("Description"))
     properties = task["properties"]
-    return properties.get("cadence_task_key") or _key_in_text(properties.get("hs_task_body"))
+    return properties.get("cadence_task_key") or key_in_text(properties.get("hs_task_body"))
 
 
 def tasks_of(running: RunningSandbox, crm: str) -> list[Record]:

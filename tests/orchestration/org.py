@@ -13,8 +13,9 @@ As of 2026-11-27, default cadence 30 days, grace for planned visits 14 days (so 
 | 7 | prospect, never  | created 2026-09-01 |    | 2026-10-01 | 57           | create, High        |
 | 8 | active           | 2026-09-28 | 2026-12-12 | 2026-10-28 | 30           | create, High        |
 
-People's tasks (no key) sit on accounts 1 (subject exactly like ours), 7 (a key line that is not the
-last line) and 4 (an on-track account, subject like ours): the pipeline must never touch them.
+People's tasks (no key) sit on accounts 1 (subject exactly like ours), 7 (our key quoted in prose,
+without the key marker) and 4 (an on-track account, subject like ours): the pipeline must never touch
+them.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def _sf_people_tasks() -> list[dict[str, Any]]:
         _sf_person_task("00T000000009001AAA", 1, "Overdue visit: Mercy General", "Bring the flu samples."),
         _sf_person_task(
             "00T000000009007AAA", 7, "Call the office manager",
-            f"cadence-task-key: salesforce:{sf_account_id(7)}:2026-10-01\nasked by Dana, not the pipeline",
+            f"re salesforce:{sf_account_id(7)}:2026-10-01 - asked by Dana, not the pipeline",
         ),
         _sf_person_task("00T000000009004AAA", 4, "Overdue visit: On-Track Orthopedics", None),
     ]  # fmt: skip
@@ -205,7 +206,7 @@ def _hs_people_tasks() -> list[dict[str, Any]]:
         _hs_person_task("30001", 1, "Overdue visit: Mercy General", "Bring the flu samples."),
         _hs_person_task(
             "30007", 7, "Call the office manager",
-            f"cadence-task-key: hubspot:{hs_company_id(7)}:2026-10-01\nasked by Dana, not the pipeline",
+            f"re hubspot:{hs_company_id(7)}:2026-10-01 - asked by Dana, not the pipeline",
         ),
         _hs_person_task("30004", 4, "Overdue visit: On-Track Orthopedics", None),
     ]  # fmt: skip

@@ -1,0 +1,29 @@
+{#- The tasks the pipeline created, by CRM task id (the ledger's latest settled create of each). -#}
+with
+
+source as (
+    select * from {{ source_or_empty('cadence_ops', 'writeback_ledger') }}
+),
+
+settled_creates as (
+    select
+        crm,
+        crm_task_id,
+        task_key,
+        recorded_at
+    from source
+    where action = 'create'
+        and outcome in ('created', 'reconciled')
+        and crm_task_id is not null
+),
+
+final as (
+    select
+        crm,
+        crm_task_id,
+        task_key
+    from settled_creates
+    qualify row_number() over (partition by crm, crm_task_id order by recorded_at desc, task_key) = 1
+)
+
+select * from final
