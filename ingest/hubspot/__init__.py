@@ -13,11 +13,16 @@ same incremental filter. Archiving is the record's latest change, so an archived
 `hs_lastmodifieddate` is the later of that property and `archivedAt` (HubSpot does not always bump the
 property on archive); archivals already loaded are therefore not reloaded. Listing archived records
 before searching keeps the cursor from jumping past changes the search has not read yet.
+
+Associations: an association change does not move a record's modstamp on a real portal, so every
+incremental sync then re-reads the companies of the stored rows whose company link decides a mart
+(ingest/hubspot/associations.py) and merges the changed ones through the same load.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,7 @@ from ingest.config import HubSpotConfig, NoInjectedArguments
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
 from ingest.http import governor
+from ingest.hubspot.associations import CompanyReread, meetings_reread_start
 from ingest.hubspot.helpers import (
     OWNERS_SCHEMA,
     ChangedRecords,
@@ -62,10 +68,13 @@ def hubspot_source(
     client: HubSpotClient | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
+    reread_meetings_since: date | None = None,  # None: the CRM's clock − the default share window
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
 
     `client` lets a caller share one client (and its call counter) with the source.
+    `reread_meetings_since`: meetings with a visit date from then on get their companies re-read
+    every incremental sync (ingest/hubspot/associations.py).
     """
     selected = list(objects or DEFAULT_OBJECTS)
     unknown = sorted(set(selected) - set(DEFAULT_OBJECTS))
@@ -75,13 +84,17 @@ def hubspot_source(
     return [
         _owners_resource(client)
         if name == OWNERS
-        else _object_resource(client, OBJECTS[name], config, lookback_seconds)
+        else _object_resource(client, OBJECTS[name], config, lookback_seconds, reread_meetings_since)
         for name in selected
     ]
 
 
 def _object_resource(
-    client: HubSpotClient, spec: ObjectSpec, config: HubSpotConfig, lookback_seconds: float
+    client: HubSpotClient,
+    spec: ObjectSpec,
+    config: HubSpotConfig,
+    lookback_seconds: float,
+    reread_meetings_since: date | None,
 ) -> Any:
     schema = object_schema(spec)
     property_of_column = {"cadence_task_key": config.task_key_property, **spec.property_of_column}
@@ -93,6 +106,11 @@ def _object_resource(
         # The properties call just answered: its Date is HubSpot's clock before the searches.
         since = cursor.start(client.server_now())
         since_ms = to_epoch_ms(since) if since is not None else None
+        # A first sync has just read every association: only incremental syncs re-read them.
+        reread = None
+        if cursor.saved_at is not None:
+            meetings_from = meetings_reread_start(reread_meetings_since, client.server_now())
+            reread = CompanyReread.of(client, spec, schema, meetings_from)
         # Archived first: see the module doc on why that order keeps the cursor honest.
         pages_by_flag = (
             (True, archived_pages(client, spec.name, properties, since_ms, cursor_property)),
@@ -105,7 +123,11 @@ def _object_resource(
                 table = records_to_table(batch, schema, property_of_column, archived)
                 table = cursor.new_rows(_archival_as_modstamp(table, batch) if archived else table)
                 if table.num_rows:
+                    if reread is not None:
+                        reread.note(table)
                     yield _with_company_ids(client, spec, table)
+        if reread is not None:
+            yield from reread.rows()
         cursor.save()
 
     return dlt.resource(
@@ -165,6 +187,7 @@ def sync_hubspot(
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
+    reread_meetings_since: date | None = None,  # see hubspot_source
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 
@@ -172,7 +195,12 @@ def sync_hubspot(
     """
     client = HubSpotClient(config, retry_base_seconds, budget=governor(CRM, api_budget_reserve))
     source = hubspot_source(
-        config, objects, retry_base_seconds, client=client, lookback_seconds=lookback_seconds
+        config,
+        objects,
+        retry_base_seconds,
+        client=client,
+        lookback_seconds=lookback_seconds,
+        reread_meetings_since=reread_meetings_since,
     )
     try:
         return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)
