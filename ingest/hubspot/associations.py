@@ -65,7 +65,7 @@ def meetings_reread_start(since: date | None, crm_now: datetime | None) -> datet
     return (crm_now or datetime.now(UTC)) - timedelta(days=DEFAULT_MEETING_REREAD_DAYS)
 
 
-def _scope(object_type: str, meetings_from: datetime) -> tuple[str, list[Any]] | None:
+def reread_scope(object_type: str, meetings_from: datetime) -> tuple[str, list[Any]] | None:
     """The raw-table predicate (and its parameters) of the rows whose companies are re-read."""
     if object_type == "meetings":
         return f"{_LIVE} and {_MEETING_VISIT_AT} >= ?", [meetings_from]
@@ -89,7 +89,7 @@ class CompanyReread:
         cls, client: HubSpotClient, spec: ObjectSpec, schema: pa.Schema, meetings_from: datetime
     ) -> CompanyReread | None:
         """The re-read of `spec`, or None when its companies decide no mart."""
-        if _scope(spec.name, meetings_from) is None:
+        if reread_scope(spec.name, meetings_from) is None:
             return None
         return cls(client, spec, schema, meetings_from)
 
@@ -99,7 +99,7 @@ class CompanyReread:
 
     def rows(self) -> Iterator[pa.Table]:
         """The stored rows whose companies changed, with the companies the CRM answers now."""
-        scope = _scope(self.spec.name, self.meetings_from)
+        scope = reread_scope(self.spec.name, self.meetings_from)
         assert scope is not None  # `of` built it
         stored = {i: c for i, c in _stored_companies(self.spec.name, *scope).items() if i not in self.loaded}
         if not stored:

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from hubspot import HubSpot
 
 from ingest.hubspot import sync_hubspot
 from ingest.hubspot.associations import DEFAULT_MEETING_REREAD_DAYS
@@ -263,3 +264,56 @@ def test_meeting_associated_next_morning_counts_as_a_visit_and_closes_its_task(
             "where object_type = 'contact' and object_id = ?",
             [CONTACT_ID],
         ).fetchall() == [(hs_company_id(2),)]
+
+
+# ---- the first sync through the list endpoints -----------------------------------------------------
+def _many_companies_org(companies: int) -> dict[str, Any]:
+    document = _org()
+    hubspot = document["hubspot"]
+    hubspot["companies"] += [
+        _record(str(9100 + n), None, name=f"Clinic {n}", lifecyclestage="lead") for n in range(companies)
+    ]
+    # Ann works with every clinic: more companies than a listed record carries inline (100).
+    hubspot["contacts"][0]["associations"]["companies"] += [str(9100 + n) for n in range(companies)]
+    return document
+
+
+def test_first_sync_lists_records_with_their_companies_inline(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    running = start_sandbox(_many_companies_org(100))
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    first = _sync(running, warehouse)
+
+    assert first.rows_by_table == {"companies": 102, "contacts": 2, "meetings": 2, "deals": 1}
+    searches = {k: n for k, n in running.counters.items() if k.startswith("hubspot.search.")}
+    assert searches == {}  # no search: 5/s and its 10,000-result cap do not bind a first sync
+    lists = {k: running.counters[f"hubspot.list.{k}"] for k in ("companies", "contacts", "meetings", "deals")}
+    # Live and archived listings (100 a page): companies 102 live → 2 pages + 1 archived page; others 1 + 1.
+    assert lists == {"companies": 3, "contacts": 2, "meetings": 2, "deals": 2}
+    # Only Ann's 101 companies continue past the inline page: one v4 batch read for her alone.
+    assert _association_reads(running) == {"contacts": 1, "meetings": 0, "tasks": 0, "deals": 0}
+    everyone = ",".join(["9001", *(str(9100 + n) for n in range(100))])
+    assert _companies(warehouse, "contacts") == {"501": everyone, "502": "9001"}
+    assert _companies(warehouse, "deals") == {"601": "9001"}
+
+    # The cursor was saved from the listing: the next night is an unchanged incremental one.
+    running.counters.clear()
+    assert _sync(running, warehouse).rows_by_table == {}
+    # One search and one archived listing per object, as every unchanged night.
+    assert running.counters["hubspot.search.contacts"] == 1 and running.counters["hubspot.list.contacts"] == 1
+
+
+def test_listed_associations_past_100_continue_on_the_v4_list(start_sandbox: StartSandbox) -> None:
+    """The sandbox side, through hubspot-api-client: 100 inline, then `after` continues on v4."""
+    running = start_sandbox(_many_companies_org(100))
+    config = hubspot_config(running)
+    client = HubSpot(access_token=config.access_token, host=config.base_url)
+
+    (ann,) = client.crm.contacts.basic_api.get_page(limit=1, associations=["companies"]).results
+    inline = ann.associations["companies"]
+    assert len(inline.results) == 100 and inline.paging.next.after == "9199"
+    rest = client.crm.associations.v4.basic_api.get_page("contacts", ann.id, "companies", after="9199")
+    assert [str(link.to_object_id) for link in rest.results] == ["9199"]
+    assert rest.paging is None
