@@ -8,7 +8,7 @@ the variable's name, never its value, in its run and snapshot storage.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -134,13 +134,11 @@ class AuditSettings(dg.ConfigurableResource):
         return {"lookback_seconds": self.lookback_seconds, "api_budget_reserve": self.api_budget_reserve}
 
     def hubspot_source_options(self) -> dict[str, Any]:
-        """The HubSpot source's association re-read window (ingest/hubspot/associations.py): meetings
-        that can still count for a share or decide whether an account on a default cadence is overdue,
-        plus one day of time-zone margin."""
-        rules = self.rules()
-        cadences = (rules.default_cadence_days_active, rules.default_cadence_days_prospect)
-        days = max(rules.share_window_days, *cadences)
-        return {"reread_meetings_since": self.as_of_date() - timedelta(days=days + 1)}
+        """The HubSpot source's association re-read window (ingest/hubspot/associations.py)."""
+        from ingest.hubspot.associations import meetings_reread_since
+
+        since = meetings_reread_since(self.as_of_date(), self.rules().visit_window_days())
+        return {"reread_meetings_since": since}
 
     def as_of_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else datetime.now(UTC).date()

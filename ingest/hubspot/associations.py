@@ -8,9 +8,10 @@ morning, and the visit counts for nobody. So every incremental night, after the 
 objects whose company link feeds a mart re-read their companies for the rows the warehouse holds:
 
 - meetings → companies: live meetings whose visit date (start time, else `hs_timestamp`, as in
-  int_visits) is on or after `meetings_since`. The nightly job passes as-of − (the longest of the
-  rules' share window and default cadences, 180 days by default) − 1 day of time-zone margin; a sync
-  without an as-of (`cadence ingest`) uses the CRM's clock − DEFAULT_MEETING_REREAD_DAYS. Older
+  int_visits) is on or after `meetings_since`. The nightly job (and the bench) pass as-of − the
+  rules' visit window (the longest of the share window and the default cadences, 180 days by default)
+  − 1 day of time-zone margin; a sync without an as-of (`cadence ingest`) uses the CRM's clock −
+  DEFAULT_MEETING_REREAD_DAYS. Older
   meetings decide neither `visits_180d` nor whether an account on such a cadence is overdue; planned
   (future) meetings are in. Limit: a meeting older than the window that gets associated late moves an
   already-overdue account's `last_visit_date` only when the meeting itself next changes.
@@ -55,6 +56,12 @@ _ROWS_PER_CHUNK = 10_000  # stored rows fetched per Arrow batch
 _LIVE = "not coalesce(archived, false)"
 # The visit date of a meeting (int_visits: start date, else activity date), as stamps.
 _MEETING_VISIT_AT = "coalesce(hs_meeting_start_time, hs_timestamp)"
+
+
+def meetings_reread_since(as_of: date, window_days: int) -> date:
+    """The first visit date whose meetings are re-read: the window before `as_of`, and one more day
+    (visit dates are local dates of UTC stamps)."""
+    return as_of - timedelta(days=window_days + 1)
 
 
 def meetings_reread_start(since: date | None, crm_now: datetime | None) -> datetime:

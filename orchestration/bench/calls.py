@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -157,12 +157,12 @@ def rows_at_cursor(
 
 
 def rows_reread(
-    warehouse: Path, crm_now: datetime, excluding: Mapping[str, list[str]] | None = None
+    warehouse: Path, meetings_since: date, excluding: Mapping[str, list[str]] | None = None
 ) -> dict[str, int]:
     """Per HubSpot object, the stored rows whose companies the next incremental sync re-reads
-    (ingest/hubspot/associations.py, default window from `crm_now`), less `excluding` ids (records
-    changed since: their companies come with them)."""
-    meetings_from = meetings_reread_start(None, crm_now)
+    (ingest/hubspot/associations.py), less `excluding` ids (records changed since: their companies
+    come with them)."""
+    meetings_from = meetings_reread_start(meetings_since, None)
     counts = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for name in OBJECTS:

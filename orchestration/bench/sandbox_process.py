@@ -74,11 +74,6 @@ class SandboxProcess:
             self.process.join()
 
 
-def sandbox_clock(anchor: date) -> datetime:
-    """The bench sandbox's clock: fixed at 01:00 UTC the day after the org's anchor date."""
-    return datetime.combine(anchor + timedelta(days=1), time(1), UTC)
-
-
 @contextmanager
 def sandbox_process(org_path: Path, anchor: date, ca_dir: Path) -> Iterator[SandboxProcess]:
     context = multiprocessing.get_context("spawn")
@@ -97,7 +92,7 @@ def _serve(org_path: Path, anchor: date, ca_dir: Path, conn: Connection) -> None
 
     try:
         store = OrgStore(orjson.loads(org_path.read_bytes()))  # no path: never persisted
-        fixed = sandbox_clock(anchor)
+        fixed = datetime.combine(anchor + timedelta(days=1), time(1), UTC)
         store.set_clock(lambda: fixed)  # the store adds 1 ms per write: strictly increasing
         with serve_sandbox(store, ca_dir=ca_dir) as running:
             conn.send(SandboxEndpoints(running.https_url, running.http_url, str(running.ca_path)))

@@ -6,7 +6,7 @@ modstamp, so only the re-read (ingest/hubspot/associations.py) can see it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from hubspot import HubSpot
 
 from ingest.hubspot import sync_hubspot
-from ingest.hubspot.associations import DEFAULT_MEETING_REREAD_DAYS
+from ingest.hubspot.associations import DEFAULT_MEETING_REREAD_DAYS, meetings_reread_since
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import hubspot_config
@@ -191,8 +191,10 @@ def test_a_record_changed_and_reassociated_the_same_day_is_loaded_once(
     assert running.counters["hubspot.associations.contacts.companies"] == 2
 
 
-def test_default_window_is_the_rules_share_window_and_a_day() -> None:
-    assert Rules().share_window_days + 1 == DEFAULT_MEETING_REREAD_DAYS
+def test_default_window_is_the_rules_visit_window_and_a_day() -> None:
+    assert Rules().visit_window_days() == Rules().share_window_days == 180  # the longest default
+    assert Rules().visit_window_days() + 1 == DEFAULT_MEETING_REREAD_DAYS
+    assert meetings_reread_since(AS_OF, Rules().visit_window_days()) == date(2026, 5, 30)
 
 
 # ---- the nightly job ----------------------------------------------------------------------------
