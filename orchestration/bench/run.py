@@ -133,9 +133,8 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
         at_cursor = calls.rows_at_cursor(warehouse, crm)
         reread = _reread(warehouse, crm)
         minimum = calls.min_read_calls(crm, census, changed={}, at_cursor=at_cursor, reread=reread)
-        bench.measure(
-            endpoints, ("unchanged sync", crm), phases.sync, endpoints, crm, warehouse, ANCHOR, minimum=minimum
-        )
+        label = ("unchanged sync", crm)
+        bench.measure(endpoints, label, phases.sync, endpoints, crm, warehouse, ANCHOR, minimum=minimum)
     ids = {
         crm: objects
         for crm, objects in sandbox.ids_to_change(options.changed_pct).items()
