@@ -133,6 +133,13 @@ class AuditSettings(dg.ConfigurableResource):
         """The keywords of the CRM sources that come from the run settings."""
         return {"lookback_seconds": self.lookback_seconds, "api_budget_reserve": self.api_budget_reserve}
 
+    def hubspot_source_options(self) -> dict[str, Any]:
+        """The HubSpot source's association re-read window (ingest/hubspot/associations.py)."""
+        from ingest.hubspot.associations import meetings_reread_since
+
+        since = meetings_reread_since(self.as_of_date(), self.rules().visit_window_days())
+        return {"reread_meetings_since": since}
+
     def as_of_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else datetime.now(UTC).date()
 

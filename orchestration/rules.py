@@ -79,6 +79,12 @@ class Rules(BaseModel):
             raise ValueError("not an IANA time zone (e.g. 'America/Chicago')") from exc
         return value
 
+    def visit_window_days(self) -> int:
+        """How old a visit can be and still count: for a share, or against a default cadence. The
+        HubSpot sync re-reads the companies of meetings this recent (ingest/hubspot/associations.py)."""
+        cadences = (self.default_cadence_days_active, self.default_cadence_days_prospect)
+        return max(self.share_window_days, *cadences)
+
     def dbt_vars(self) -> dict[str, Any]:
         """The rules as dbt vars (the names are the same). as_of is not one: it travels as env
         CADENCE_AS_OF so that dbt's partial parse survives from one night to the next."""

@@ -1,11 +1,12 @@
 """HubSpot → DuckDB raw layer (`raw_hubspot`), incremental through the CRM search API.
 
 One resource per raw table (companies, contacts, meetings, tasks, deals, owners), merged on `id`.
-CRM objects are read with the search API, sorted by each object's cursor property
-(`ObjectSpec.cursor_property`: `lastmodifieddate` for contacts, `hs_lastmodifieddate` otherwise) and
-filtered GTE the cursor minus the lookback (ingest/cursor.py: search lags writes); the cursor drops
-row versions already loaded, so an unchanged sync loads nothing. Search windows are restarted before
-the 10,000-result cap.
+The first sync of an object lists every record with its companies inline (ingest/hubspot/full_sync.py:
+no 5/s search limit, no 10,000-result cap). After it, CRM objects are read with the search API,
+sorted by each object's cursor property (`ObjectSpec.cursor_property`: `lastmodifieddate` for
+contacts, `hs_lastmodifieddate` otherwise) and filtered GTE the cursor minus the lookback
+(ingest/cursor.py: search lags writes); the cursor drops row versions already loaded, so an unchanged
+sync loads nothing. Search windows are restarted before the 10,000-result cap.
 
 Archived records: the search API never returns them, so every sync first lists
 `GET /crm/v3/objects/{type}?archived=true` and merges those records with `archived = true` through the
@@ -13,11 +14,16 @@ same incremental filter. Archiving is the record's latest change, so an archived
 `hs_lastmodifieddate` is the later of that property and `archivedAt` (HubSpot does not always bump the
 property on archive); archivals already loaded are therefore not reloaded. Listing archived records
 before searching keeps the cursor from jumping past changes the search has not read yet.
+
+Associations: an association change does not move a record's modstamp on a real portal, so every
+incremental sync then re-reads the companies of the stored rows whose company link decides a mart
+(ingest/hubspot/associations.py) and merges the changed ones through the same load.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +35,8 @@ from ingest.config import HubSpotConfig, NoInjectedArguments
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
 from ingest.http import governor
+from ingest.hubspot.associations import CompanyReread, meetings_reread_start
+from ingest.hubspot.full_sync import inline_company_ids, listed_pages
 from ingest.hubspot.helpers import (
     OWNERS_SCHEMA,
     ChangedRecords,
@@ -62,10 +70,13 @@ def hubspot_source(
     client: HubSpotClient | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
+    reread_meetings_since: date | None = None,  # None: the CRM's clock − the default share window
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
 
     `client` lets a caller share one client (and its call counter) with the source.
+    `reread_meetings_since`: meetings with a visit date from then on get their companies re-read
+    every incremental sync (ingest/hubspot/associations.py).
     """
     selected = list(objects or DEFAULT_OBJECTS)
     unknown = sorted(set(selected) - set(DEFAULT_OBJECTS))
@@ -75,13 +86,17 @@ def hubspot_source(
     return [
         _owners_resource(client)
         if name == OWNERS
-        else _object_resource(client, OBJECTS[name], config, lookback_seconds)
+        else _object_resource(client, OBJECTS[name], config, lookback_seconds, reread_meetings_since)
         for name in selected
     ]
 
 
 def _object_resource(
-    client: HubSpotClient, spec: ObjectSpec, config: HubSpotConfig, lookback_seconds: float
+    client: HubSpotClient,
+    spec: ObjectSpec,
+    config: HubSpotConfig,
+    lookback_seconds: float,
+    reread_meetings_since: date | None,
 ) -> Any:
     schema = object_schema(spec)
     property_of_column = {"cadence_task_key": config.task_key_property, **spec.property_of_column}
@@ -93,19 +108,35 @@ def _object_resource(
         # The properties call just answered: its Date is HubSpot's clock before the searches.
         since = cursor.start(client.server_now())
         since_ms = to_epoch_ms(since) if since is not None else None
+        first = cursor.saved_at is None
+        # A first sync reads every association: only incremental syncs re-read them.
+        reread = None
+        if not first:
+            meetings_from = meetings_reread_start(reread_meetings_since, client.server_now())
+            reread = CompanyReread.of(client, spec, schema, meetings_from)
+        live = (
+            listed_pages(client, spec.name, properties, spec.with_company_ids)
+            if first
+            else ChangedRecords(client, spec.name, properties, cursor_property).pages(since_ms)
+        )
         # Archived first: see the module doc on why that order keeps the cursor honest.
         pages_by_flag = (
             (True, archived_pages(client, spec.name, properties, since_ms, cursor_property)),
-            (False, ChangedRecords(client, spec.name, properties, cursor_property).pages(since_ms)),
+            (False, live),
         )
         # The search re-reads the lookback margin; drop row versions loaded before, ahead of the
         # association lookup, so an unchanged sync costs one search per object and nothing more.
         for archived, pages in pages_by_flag:
+            inline = first and not archived  # listed with their companies
             for batch in batched(prefetched(pages)):
                 table = records_to_table(batch, schema, property_of_column, archived)
                 table = cursor.new_rows(_archival_as_modstamp(table, batch) if archived else table)
                 if table.num_rows:
-                    yield _with_company_ids(client, spec, table)
+                    if reread is not None:
+                        reread.note(table)
+                    yield _with_company_ids(client, spec, table, batch if inline else None)
+        if reread is not None:
+            yield from reread.rows()
         cursor.save()
 
     return dlt.resource(
@@ -113,12 +144,18 @@ def _object_resource(
     )
 
 
-def _with_company_ids(client: HubSpotClient, spec: ObjectSpec, table: pa.Table) -> pa.Table:
-    """Fill `company_ids` from the associations API (one call per page batch of up to 1,000 ids)."""
+def _with_company_ids(
+    client: HubSpotClient, spec: ObjectSpec, table: pa.Table, listed: list[Record] | None = None
+) -> pa.Table:
+    """Fill `company_ids` from the `listed` records' inline associations, else from the associations
+    API (one call per page batch of up to 1,000 ids)."""
     if not spec.with_company_ids:
         return table
     ids = table["id"].to_pylist()
-    companies = company_ids(client, spec.name, ids)
+    if listed is not None:
+        companies = inline_company_ids(client, spec.name, listed)
+    else:
+        companies = company_ids(client, spec.name, ids)
     column = pa.array([companies.get(record_id, "") for record_id in ids], pa.string())
     return table.set_column(table.schema.get_field_index("company_ids"), "company_ids", column)
 
@@ -165,6 +202,7 @@ def sync_hubspot(
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
+    reread_meetings_since: date | None = None,  # see hubspot_source
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 
@@ -172,7 +210,12 @@ def sync_hubspot(
     """
     client = HubSpotClient(config, retry_base_seconds, budget=governor(CRM, api_budget_reserve))
     source = hubspot_source(
-        config, objects, retry_base_seconds, client=client, lookback_seconds=lookback_seconds
+        config,
+        objects,
+        retry_base_seconds,
+        client=client,
+        lookback_seconds=lookback_seconds,
+        reread_meetings_since=reread_meetings_since,
     )
     try:
         return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)

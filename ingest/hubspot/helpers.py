@@ -290,7 +290,7 @@ def _stamp_ms(stamp: str) -> int:
     return to_epoch_ms(datetime.fromisoformat(stamp.replace("Z", "+00:00")))
 
 
-def _id_order(record_id: str) -> tuple[int, str]:
+def id_order(record_id: str) -> tuple[int, str]:
     """HubSpot ids are numbers in strings: order them numerically."""
     return (len(record_id), record_id)
 
@@ -350,7 +350,7 @@ class ChangedRecords:
                 lower, operator, skip = last_ms, "GTE", window.ids_at_last_stamp
                 continue
             # The whole window shared one modstamp: walk it by id, then move strictly past it.
-            first_id = max(window.ids_at_last_stamp | skip, key=_id_order)
+            first_id = max(window.ids_at_last_stamp | skip, key=id_order)
             yield from self._walk_one_stamp(last_ms, first_id)
             operator, skip = "GT", set()
 
@@ -460,7 +460,7 @@ def company_ids(client: HubSpotClient, object_type: str, ids: list[str]) -> dict
         answer = client.request("POST", path, json={"inputs": inputs})
         for result in answer.get("results", []):
             companies = {str(target["toObjectId"]) for target in result.get("to", [])}
-            found[str(result["from"]["id"])] = ",".join(sorted(companies, key=_id_order))
+            found[str(result["from"]["id"])] = ",".join(sorted(companies, key=id_order))
     return found
 
 

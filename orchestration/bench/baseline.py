@@ -18,7 +18,8 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from ingest.config import HubSpotConfig, SalesforceConfig
-from ingest.hubspot.helpers import ChangedRecords, HubSpotClient, archived_pages, batched, company_ids
+from ingest.hubspot.full_sync import inline_company_ids, listed_pages
+from ingest.hubspot.helpers import HubSpotClient, archived_pages, batched, company_ids
 from ingest.hubspot.settings import OBJECTS, OWNERS, ObjectSpec
 from ingest.salesforce.helpers import SalesforceClient
 from ingest.salesforce.settings import CURSOR_FIELD, MAX_PAGE_SIZE, SalesforceObject, resolve_objects
@@ -57,16 +58,25 @@ def _hubspot_resource(client: HubSpotClient, spec: ObjectSpec) -> DltResource:
     def records() -> Iterator[Record]:
         for archived, pages in (
             (True, archived_pages(client, spec.name, properties, None)),
-            (False, ChangedRecords(client, spec.name, properties).pages(None)),
+            (False, listed_pages(client, spec.name, properties, spec.with_company_ids)),
         ):
             for batch in batched(pages):
-                companies = (
-                    company_ids(client, spec.name, [r["id"] for r in batch]) if spec.with_company_ids else {}
-                )
+                companies = _companies(client, spec, batch, archived)
                 for record in batch:
                     yield _flat(record, archived, companies)
 
     return dlt.resource(records, name=spec.name, primary_key="id", write_disposition="merge")
+
+
+def _companies(
+    client: HubSpotClient, spec: ObjectSpec, batch: list[Record], archived: bool
+) -> dict[str, str]:
+    """As our source: live records listed with their companies inline, archived ones looked up."""
+    if not spec.with_company_ids:
+        return {}
+    if archived:
+        return company_ids(client, spec.name, [r["id"] for r in batch])
+    return inline_company_ids(client, spec.name, batch)
 
 
 def _flat(record: Record, archived: bool, companies: dict[str, str]) -> Record:

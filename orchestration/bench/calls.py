@@ -1,21 +1,24 @@
 """API calls per step, from the sandbox's own counters, and the fewest calls the APIs allow.
 
 Read calls are the data-carrying ones: Salesforce query + queryMore pages (≤2000 records); HubSpot
-search pages (≤200), list pages (archived records and owners, ≤100) and association batch reads
-(≤1000). Write calls are Salesforce composite/sobjects (≤200) and HubSpot tasks batch create/update
-(≤100). Logins, describes and property lists are counted in `api_calls` only.
+search pages (≤200, incrementals), list pages (≤100: a first sync's live records with their companies
+inline, archived records, owners) and association batch reads (≤1000: the records changed since the
+last sync and the nightly re-read, ingest/hubspot/associations.py). Write calls are Salesforce
+composite/sobjects (≤200) and HubSpot tasks batch create/update (≤100). Logins, describes and property
+lists are counted in `api_calls` only.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
+from ingest.hubspot.associations import meetings_reread_start, reread_scope
 from ingest.hubspot.settings import (
     ASSOCIATION_BATCH_SIZE,
     LIST_PAGE_SIZE,
@@ -69,12 +72,14 @@ def min_read_calls(
     census: Census,
     changed: Mapping[str, int] | None = None,
     at_cursor: Mapping[str, int] | None = None,
+    reread: Mapping[str, int] | None = None,
 ) -> int:
     """The fewest read calls for a full sync (`changed` None) or an incremental one (`changed` per object).
 
     An incremental read asks for modstamps >= the cursor minus the lookback, so the `at_cursor` rows
     already loaded in that margin come again (a record that became readable late must not be missed);
-    they cost query/search pages, never association reads.
+    they cost query/search pages, never association reads. `reread`: the stored HubSpot rows whose
+    companies an incremental sync re-reads (`rows_reread`), 1,000 a call.
     """
     if changed is not None and at_cursor:
         paged = {name: changed.get(name, 0) + at_cursor.get(name, 0) for name in {*changed, *at_cursor}}
@@ -82,7 +87,8 @@ def min_read_calls(
         paged = changed
     if crm == "salesforce":
         return _salesforce_reads(census, paged)
-    return _hubspot_reads(census, paged, changed)
+    rereads = sum(math.ceil(rows / ASSOCIATION_BATCH_SIZE) for rows in (reread or {}).values())
+    return _hubspot_reads(census, paged, changed) + rereads
 
 
 def _salesforce_reads(census: Census, changed: Mapping[str, int] | None) -> int:
@@ -100,16 +106,15 @@ def _hubspot_reads(census: Census, paged: Mapping[str, int] | None, changed: Map
     total = 0
     for name, spec in OBJECTS.items():
         counts = objects.get(name, {"live": 0, "gone": 0})
-        searched = counts["live"] if paged is None else paged.get(name, 0)
-        live = counts["live"] if changed is None else changed.get(name, 0)
-        archived_new = counts["gone"] if changed is None else 0
-        total += _pages(searched, SEARCH_PAGE_SIZE) + _pages(
-            counts["gone"], LIST_PAGE_SIZE
-        )  # archived: listed whole
+        total += _pages(counts["gone"], LIST_PAGE_SIZE)  # archived: listed whole
+        if paged is None:  # a first sync lists the live records, their companies inline
+            total += _pages(counts["live"], LIST_PAGE_SIZE)
+            looked_up = counts["gone"]
+        else:
+            total += _pages(paged.get(name, 0), SEARCH_PAGE_SIZE)
+            looked_up = (changed or {}).get(name, 0)
         if spec.with_company_ids:
-            total += math.ceil(live / ASSOCIATION_BATCH_SIZE) + math.ceil(
-                archived_new / ASSOCIATION_BATCH_SIZE
-            )
+            total += math.ceil(looked_up / ASSOCIATION_BATCH_SIZE)
     owners = objects.get("owners", {"live": 0, "gone": 0})
     return total + _pages(owners["live"], LIST_PAGE_SIZE) + _pages(owners["gone"], LIST_PAGE_SIZE)
 
@@ -147,6 +152,28 @@ def rows_at_cursor(
             counts[name] = con.execute(
                 f"select count(*) from {table} where {live} and not list_contains(?, id) and {stamp} >= ?",
                 [ids, at - timedelta(seconds=lookback_seconds)],
+            ).fetchone()[0]
+    return counts
+
+
+def rows_reread(
+    warehouse: Path, meetings_since: date, excluding: Mapping[str, list[str]] | None = None
+) -> dict[str, int]:
+    """Per HubSpot object, the stored rows whose companies the next incremental sync re-reads
+    (ingest/hubspot/associations.py), less `excluding` ids (records changed since: their companies
+    come with them)."""
+    meetings_from = meetings_reread_start(meetings_since, None)
+    counts = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for name in OBJECTS:
+            scope = reread_scope(name, meetings_from)
+            if scope is None:
+                continue
+            where, params = scope
+            ids = list((excluding or {}).get(name, [])) or [""]
+            counts[name] = con.execute(
+                f"select count(*) from raw_hubspot.{name} where {where} and not list_contains(?, id)",
+                [*params, ids],
             ).fetchone()[0]
     return counts
 

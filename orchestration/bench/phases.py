@@ -61,17 +61,28 @@ def _config(endpoints: SandboxEndpoints, crm: str) -> Any:
 
 
 # ---- ingest ------------------------------------------------------------------------------------
-def sync(endpoints: SandboxEndpoints, crm: str, warehouse: Path) -> Measured:
-    """Our ingest (full on a fresh warehouse, incremental after)."""
+def sync(endpoints: SandboxEndpoints, crm: str, warehouse: Path, as_of: date) -> Measured:
+    """Our ingest (full on a fresh warehouse, incremental after), as the nightly job of `as_of` runs it."""
     # Not through orchestration.runtime: importing it loads the Dagster definitions (and may parse dbt).
     if crm == "salesforce":
-        from ingest.salesforce import sync_salesforce as sync_one
+        from ingest.salesforce import sync_salesforce
+
+        result = sync_salesforce(_config(endpoints, crm), warehouse)
     else:
-        from ingest.hubspot import sync_hubspot as sync_one
-    result = sync_one(_config(endpoints, crm), warehouse)
+        from ingest.hubspot import sync_hubspot
+
+        result = sync_hubspot(_config(endpoints, crm), warehouse, reread_meetings_since=reread_since(as_of))
     return Measured(
         result.seconds, sum(result.rows_by_table.values()), {"rows_by_table": result.rows_by_table}
     )
+
+
+def reread_since(as_of: date) -> date:
+    """The nightly job's association re-read window on the default rules (the bench has no cadence.yml)."""
+    from ingest.hubspot.associations import meetings_reread_since
+    from orchestration.rules import Rules
+
+    return meetings_reread_since(as_of, Rules().visit_window_days())
 
 
 def sync_per_record(endpoints: SandboxEndpoints, crm: str, warehouse: Path) -> Measured:

@@ -37,6 +37,7 @@ def _sync(
     source_factory: Callable[..., Any],
     warehouse: WarehouseResource,
     audit: AuditSettings,
+    **source_options: Any,  # the CRM's own source keywords
 ) -> Iterator[Any]:
     config = crm_resource.crm_config()
     if config is None:
@@ -48,7 +49,7 @@ def _sync(
     with all_or_nothing(pipeline):
         yield from dlt.run(
             context=context,
-            dlt_source=source_factory(config, **audit.sync_limits()),
+            dlt_source=source_factory(config, **audit.sync_limits(), **source_options),
             dlt_pipeline=pipeline,
             dagster_dlt_translator=CrmTableTranslator(),
         )
@@ -83,7 +84,8 @@ def hubspot_raw(
     warehouse: WarehouseResource,
     audit: AuditSettings,
 ) -> Iterator[Any]:
-    yield from _sync(context, dlt, "hubspot", hubspot, hubspot_source, warehouse, audit)
+    options = audit.hubspot_source_options()
+    yield from _sync(context, dlt, "hubspot", hubspot, hubspot_source, warehouse, audit, **options)
 
 
 defs = dg.Definitions(assets=[salesforce_raw, hubspot_raw], resources={"dlt": DagsterDltResource()})

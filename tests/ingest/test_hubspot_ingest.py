@@ -321,16 +321,21 @@ def _crowded_org(total: int, crowded: int) -> dict[str, Any]:
 
 
 def test_25000_changed_companies_land_past_the_search_cap(start_sandbox: StartSandbox, tmp_path: Path):
-    # 10,500 share one modstamp, so both the modstamp windows and the walk by id are needed.
-    sandbox = start_sandbox(_crowded_org(25_000, crowded=10_500))
+    # A first sync lists (no cap); the search windows are the incrementals'. So the warehouse is first
+    # synced from a portal holding one older company, then from one where 25,000 companies changed
+    # since; 10,500 share one modstamp, so both the modstamp windows and the walk by id are needed.
+    older = _obj("99", "2025-12-31T00:00:00.000Z", name="Older Practice", lifecyclestage="lead")
+    first = start_sandbox({"hubspot": {"companies": [older]}}, name="first.json")
     warehouse = tmp_path / "warehouse.duckdb"
+    sync_hubspot(hubspot_config(first), warehouse, objects=["companies"], retry_base_seconds=FAST)
+    sandbox = start_sandbox(_crowded_org(25_000, crowded=10_500))
 
     result = sync_hubspot(hubspot_config(sandbox), warehouse, objects=["companies"], retry_base_seconds=FAST)
 
     assert result.rows_by_table == {"companies": 25_000}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.sql("select count(*), count(distinct id) from raw_hubspot.companies").fetchall() == [
-            (25_000, 25_000)
+            (25_001, 25_001)
         ]
     # No search crossed the cap (the sandbox answers 400, failing the sync). Calls, hand-counted:
     # window 1 reads 3,000 + 7,000 crowded (50 pages); window 2 (GTE the crowded stamp) re-reads those
@@ -343,21 +348,28 @@ def test_429_storm_503s_and_dropped_connections_end_with_identical_data(
     start_sandbox: StartSandbox, tmp_path: Path
 ):
     clean = start_sandbox(small_org(), name="clean.json")
-    sync_hubspot(hubspot_config(clean), tmp_path / "clean.duckdb", retry_base_seconds=FAST)
+    for _ in range(2):  # the first sync lists, the second searches and re-reads associations
+        sync_hubspot(hubspot_config(clean), tmp_path / "clean.duckdb", retry_base_seconds=FAST)
 
     stormy = start_sandbox(small_org(), name="stormy.json")
-    for fault in (
-        Fault(kind="status_429", endpoint="hubspot.search.*", times=5, retry_after=0),
-        Fault(kind="status_503", endpoint="hubspot.associations.*", times=3),
+    first_sync = (
+        Fault(kind="status_429", endpoint="hubspot.list.*", times=5, retry_after=0),
         Fault(kind="drop_connection", endpoint="hubspot.list.*", times=2),
         Fault(kind="status_503", endpoint="hubspot.owners", times=1),
-    ):
-        stormy.sandbox.faults.add(fault)
-    result = sync_hubspot(hubspot_config(stormy), tmp_path / "stormy.duckdb", retry_base_seconds=FAST)
+    )
+    second_sync = (
+        Fault(kind="status_429", endpoint="hubspot.search.*", times=5, retry_after=0),
+        Fault(kind="status_503", endpoint="hubspot.associations.*", times=3),
+    )
+    for faults in (first_sync, second_sync):
+        for fault in faults:
+            stormy.sandbox.faults.add(fault)
+        result = sync_hubspot(hubspot_config(stormy), tmp_path / "stormy.duckdb", retry_base_seconds=FAST)
+        assert result.api_calls == stormy.counters["hubspot.total"]
+        stormy.counters.clear()
 
-    assert [f["fired"] for f in stormy.sandbox.faults.list()] == [5, 3, 2, 1]
+    assert [f["fired"] for f in stormy.sandbox.faults.list()] == [5, 2, 1, 5, 3]
     assert snapshot(tmp_path / "stormy.duckdb") == snapshot(tmp_path / "clean.duckdb")
-    assert result.api_calls == stormy.counters["hubspot.total"]
 
 
 def test_bad_token_is_one_line_secret_free_and_leaves_the_warehouse_unchanged(

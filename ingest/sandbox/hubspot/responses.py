@@ -69,6 +69,12 @@ BATCH_MAX_INPUTS = 100
 ASSOCIATION_READ_MAX_INPUTS = 1000
 OWNERS_MAX_LIMIT = 500
 HISTORY_MAX_LIMIT = 50
+# A record's associations inline (list/get `associations=`) are paginated past 100: "if your request
+# returns more than 100 associations, you will need to use the value of the after field returned in
+# the response to get the next set" (https://developers.hubspot.com/changelog/announcing-a-change-to-how-
+# v3-crm-apis-return-association-data). The sandbox's `after` is the next id, which the v4 per-object
+# association list (`GET /crm/v4/objects/{type}/{id}/associations/{to}?after=`) accepts.
+INLINE_ASSOCIATIONS_MAX = 100
 QUERY_CACHE_SIZE = 32  # distinct cached queries per object type
 Wire = dict[str, Any]
 Writer = Callable[[str, Mapping[str, PropertySpec], Any], tuple[Record, Wire]]
@@ -771,7 +777,10 @@ class HubSpotApi:
             linked = self.associated_ids(object_type, record, target)
             if linked:
                 label = association_label(object_type, target)
-                links[target] = {"results": [{"id": i, "type": label} for i in linked]}
+                page = linked[:INLINE_ASSOCIATIONS_MAX]
+                links[target] = {"results": [{"id": i, "type": label} for i in page]}
+                if len(linked) > INLINE_ASSOCIATIONS_MAX:
+                    links[target]["paging"] = {"next": {"after": linked[INLINE_ASSOCIATIONS_MAX]}}
         if links:
             wire["associations"] = links
         if history:
