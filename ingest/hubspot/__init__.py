@@ -12,12 +12,15 @@ Archived records: the search API never returns them, so every sync first lists
 same incremental filter. Archiving is the record's latest change, so an archived row's
 `hs_lastmodifieddate` is the later of that property and `archivedAt` (HubSpot does not always bump the
 property on archive); archivals already loaded are therefore not reloaded. Listing archived records
-before searching keeps the cursor from jumping past changes the search has not read yet.
+before searching keeps the cursor from jumping past changes the search has not read yet. Records
+gone from both lists (permanently deleted, or archived past HubSpot's retention) are found by the key
+scan after the read (ingest/hubspot/deletes.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ from ingest.config import HubSpotConfig, NoInjectedArguments
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
 from ingest.http import governor
+from ingest.hubspot import deletes
 from ingest.hubspot.helpers import (
     OWNERS_SCHEMA,
     ChangedRecords,
@@ -46,6 +50,7 @@ from ingest.hubspot.helpers import (
     to_epoch_ms,
 )
 from ingest.hubspot.settings import DEFAULT_OBJECTS, MODSTAMP, OBJECTS, OWNERS, OWNERS_CURSOR, ObjectSpec
+from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS, ReadIds
 from ingest.pipeline import make_pipeline, run_sync
 from ingest.sync_result import SyncResult
 
@@ -62,6 +67,7 @@ def hubspot_source(
     client: HubSpotClient | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
+    key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
 
@@ -75,13 +81,17 @@ def hubspot_source(
     return [
         _owners_resource(client)
         if name == OWNERS
-        else _object_resource(client, OBJECTS[name], config, lookback_seconds)
+        else _object_resource(client, OBJECTS[name], config, lookback_seconds, key_scan_days)
         for name in selected
     ]
 
 
 def _object_resource(
-    client: HubSpotClient, spec: ObjectSpec, config: HubSpotConfig, lookback_seconds: float
+    client: HubSpotClient,
+    spec: ObjectSpec,
+    config: HubSpotConfig,
+    lookback_seconds: float,
+    key_scan_days: float,
 ) -> Any:
     schema = object_schema(spec)
     property_of_column = {"cadence_task_key": config.task_key_property, **spec.property_of_column}
@@ -89,9 +99,14 @@ def _object_resource(
 
     def read() -> Iterator[pa.Table]:
         properties = _requested_properties(client, spec, property_of_column)
-        cursor = Cursor(dlt.current.resource_state(), MODSTAMP, "id", lookback_seconds)
+        state = dlt.current.resource_state()
+        cursor = Cursor(state, MODSTAMP, "id", lookback_seconds)
         # The properties call just answered: its Date is HubSpot's clock before the searches.
-        since = cursor.start(client.server_now())
+        server_now = client.server_now()
+        since = cursor.start(server_now)
+        crm_now = server_now or datetime.now(UTC)
+        check = deletes.plan(spec, state, crm_now, key_scan_days)  # before the cursor moves
+        read = ReadIds(wanted=check.needed)
         since_ms = to_epoch_ms(since) if since is not None else None
         # Archived first: see the module doc on why that order keeps the cursor honest.
         pages_by_flag = (
@@ -104,8 +119,9 @@ def _object_resource(
             for batch in batched(prefetched(pages)):
                 table = records_to_table(batch, schema, property_of_column, archived)
                 table = cursor.new_rows(_archival_as_modstamp(table, batch) if archived else table)
-                if table.num_rows:
+                if read.note(table).num_rows:
                     yield _with_company_ids(client, spec, table)
+        yield from deletes.marked_deletes(client, spec, schema, check, state, crm_now, read)
         cursor.save()
 
     return dlt.resource(
@@ -165,6 +181,7 @@ def sync_hubspot(
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
+    key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 
@@ -172,7 +189,12 @@ def sync_hubspot(
     """
     client = HubSpotClient(config, retry_base_seconds, budget=governor(CRM, api_budget_reserve))
     source = hubspot_source(
-        config, objects, retry_base_seconds, client=client, lookback_seconds=lookback_seconds
+        config,
+        objects,
+        retry_base_seconds,
+        client=client,
+        lookback_seconds=lookback_seconds,
+        key_scan_days=key_scan_days,
     )
     try:
         return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)
