@@ -20,13 +20,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
+from ingest.cursor import DEFAULT_LOOKBACK_SECONDS
 from ingest.key_scan import (
     DeleteCheck,
     DeleteState,
@@ -46,6 +47,8 @@ NIGHTLY = frozenset({"Account"})  # cheap (ids only) and it decides who is nagge
 # getDeleted's answers for a window it will not or cannot serve: scan the keys instead.
 _UNSERVED = frozenset({"INVALID_REPLICATION_DATE", "EXCEEDED_ID_LIMIT"})
 DELETE_FLAG = "is_deleted"
+# How long a delete transaction may stay uncommitted: the same margin as the cursor's lookback.
+IN_FLIGHT = timedelta(seconds=DEFAULT_LOOKBACK_SECONDS)
 
 
 def has_deletes(sobject: SalesforceObject) -> bool:
@@ -110,7 +113,10 @@ def deleted_since(client: SalesforceClient, name: str, since: datetime) -> tuple
     if answer is None or _stamp(answer.get("earliestDateAvailable"), since) > since:
         return None
     ids = id_array(str(record["id"]) for record in answer.get("deletedRecords") or [])
-    return ids, _stamp(answer.get("latestDateCovered"), end)
+    # The next window starts at latestDateCovered, but never more than IN_FLIGHT before this one's end:
+    # a delete still uncommitted after that is left to the key scan (period: cadence.key_scan_days).
+    # (It also keeps the window on the clock `end` came from, the `Date` header.)
+    return ids, max(_stamp(answer.get("latestDateCovered"), end), end - IN_FLIGHT)
 
 
 def _get_deleted(sf: Salesforce, name: str, start: datetime, end: datetime) -> dict[str, Any] | None:
