@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ingest.config import CrmConfig, HubSpotConfig, SalesforceConfig
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS
+from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS
 from ingest.sync_result import SyncResult
 
 CrmConfigs = Mapping[str, SalesforceConfig | HubSpotConfig | CrmConfig | None]  # None: not audited
@@ -19,8 +20,13 @@ def sync_crm(
     progress: bool = False,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: reads are not governed
+    key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
 ) -> SyncResult:
-    limits = {"lookback_seconds": lookback_seconds, "api_budget_reserve": api_budget_reserve}
+    limits = {
+        "lookback_seconds": lookback_seconds,
+        "api_budget_reserve": api_budget_reserve,
+        "key_scan_days": key_scan_days,
+    }
     if isinstance(config, SalesforceConfig):
         from ingest.salesforce import sync_salesforce
 

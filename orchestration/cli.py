@@ -51,6 +51,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         progress=True,
         lookback_seconds=settings.run.lookback_seconds,
         api_budget_reserve=settings.run.api_budget_reserve,
+        key_scan_days=settings.run.key_scan_days,
     )
     rows = ", ".join(f"{table} {count:,}" for table, count in result.rows_by_table.items())
     print(f"{args.crm}: {rows} in {result.seconds:.1f} s ({result.api_calls} API calls)")
@@ -74,6 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         RunOptions,
         lookback_seconds=settings.run.lookback_seconds,
         api_budget_reserve=settings.run.api_budget_reserve,
+        key_scan_days=settings.run.key_scan_days,
     )
     summary = run_nightly_audit(settings.crms, options)
     print(summary.render())

@@ -11,3 +11,6 @@ WAREHOUSE = "var/warehouse.duckdb"  # the DuckDB file, relative to the working d
 LOOKBACK_SECONDS = 300.0
 # Share of the CRM's remaining daily API allowance a run leaves for the org's other integrations.
 API_BUDGET_RESERVE = 0.2
+# Days between key scans (ids only) of the objects other than accounts/companies (those: nightly): how
+# long a record purged unseen can stay in the warehouse (= ingest.key_scan.DEFAULT_KEY_SCAN_DAYS).
+KEY_SCAN_DAYS = 7.0

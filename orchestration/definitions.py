@@ -48,6 +48,7 @@ def code_location_definitions(settings: Settings | None = None) -> dg.Definition
                 max_tasks_per_run=settings.run.max_tasks_per_run,
                 lookback_seconds=settings.run.lookback_seconds,
                 api_budget_reserve=settings.run.api_budget_reserve,
+                key_scan_days=settings.run.key_scan_days,
             ),
         )
     except SettingsError as error:

@@ -128,10 +128,15 @@ class AuditSettings(dg.ConfigurableResource):
     rules_file: str | None = None  # the business rules (cadence.yml); None: $CADENCE_RULES, ./cadence.yml
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
     api_budget_reserve: float = defaults.API_BUDGET_RESERVE
+    key_scan_days: float = defaults.KEY_SCAN_DAYS
 
     def sync_limits(self) -> dict[str, float]:
         """The keywords of the CRM sources that come from the run settings."""
-        return {"lookback_seconds": self.lookback_seconds, "api_budget_reserve": self.api_budget_reserve}
+        return {
+            "lookback_seconds": self.lookback_seconds,
+            "api_budget_reserve": self.api_budget_reserve,
+            "key_scan_days": self.key_scan_days,
+        }
 
     def hubspot_source_options(self) -> dict[str, Any]:
         """The HubSpot source's association re-read window (ingest/hubspot/associations.py)."""

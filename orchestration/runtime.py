@@ -35,6 +35,7 @@ class RunOptions:
     rules_file: str | None = None  # cadence.yml; None: $CADENCE_RULES, ./cadence.yml, the defaults
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
     api_budget_reserve: float = defaults.API_BUDGET_RESERVE
+    key_scan_days: float = defaults.KEY_SCAN_DAYS
 
 
 @dataclass
@@ -112,6 +113,7 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
             rules_file=options.rules_file,
             lookback_seconds=options.lookback_seconds,
             api_budget_reserve=options.api_budget_reserve,
+            key_scan_days=options.key_scan_days,
         ),
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})

@@ -59,6 +59,8 @@ class RunSettings(BaseConfiguration):
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
     # Share of the CRM's remaining daily API allowance a run leaves for the org's other integrations.
     api_budget_reserve: float = defaults.API_BUDGET_RESERVE
+    # Days between key scans of the objects other than accounts (ingest/key_scan.py); 0: every night.
+    key_scan_days: float = defaults.KEY_SCAN_DAYS
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,10 @@ def _check_run_settings(run: RunSettings) -> None:
         )
     if run.lookback_seconds < 0:
         raise SettingsError(f"cadence.lookback_seconds is {run.lookback_seconds}: set 0 or more seconds")
+    if run.key_scan_days < 0:
+        raise SettingsError(
+            f"cadence.key_scan_days is {run.key_scan_days}: set 0 (every night) or more days, e.g. 7"
+        )
 
 
 def no_crm_error() -> SettingsError:

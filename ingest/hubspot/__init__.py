@@ -13,7 +13,9 @@ Archived records: the search API never returns them, so every sync first lists
 same incremental filter. Archiving is the record's latest change, so an archived row's
 `hs_lastmodifieddate` is the later of that property and `archivedAt` (HubSpot does not always bump the
 property on archive); archivals already loaded are therefore not reloaded. Listing archived records
-before searching keeps the cursor from jumping past changes the search has not read yet.
+before searching keeps the cursor from jumping past changes the search has not read yet. Records
+gone from both lists (permanently deleted, or archived past HubSpot's retention) are found by the key
+scan after the read (ingest/hubspot/deletes.py).
 
 Associations: an association change does not move a record's modstamp on a real portal, so every
 incremental sync then re-reads the companies of the stored rows whose company link decides a mart
@@ -23,7 +25,7 @@ incremental sync then re-reads the companies of the stored rows whose company li
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from ingest.config import HubSpotConfig, NoInjectedArguments
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
 from ingest.http import governor
+from ingest.hubspot import deletes
 from ingest.hubspot.associations import CompanyReread, meetings_reread_start
 from ingest.hubspot.full_sync import inline_company_ids, listed_pages
 from ingest.hubspot.helpers import (
@@ -54,6 +57,7 @@ from ingest.hubspot.helpers import (
     to_epoch_ms,
 )
 from ingest.hubspot.settings import DEFAULT_OBJECTS, MODSTAMP, OBJECTS, OWNERS, OWNERS_CURSOR, ObjectSpec
+from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS, ReadIds
 from ingest.pipeline import make_pipeline, run_sync
 from ingest.sync_result import SyncResult
 
@@ -71,6 +75,7 @@ def hubspot_source(
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
     reread_meetings_since: date | None = None,  # None: the CRM's clock − the default share window
+    key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
 
@@ -86,7 +91,9 @@ def hubspot_source(
     return [
         _owners_resource(client)
         if name == OWNERS
-        else _object_resource(client, OBJECTS[name], config, lookback_seconds, reread_meetings_since)
+        else _object_resource(
+            client, OBJECTS[name], config, lookback_seconds, reread_meetings_since, key_scan_days
+        )
         for name in selected
     ]
 
@@ -97,6 +104,7 @@ def _object_resource(
     config: HubSpotConfig,
     lookback_seconds: float,
     reread_meetings_since: date | None,
+    key_scan_days: float,
 ) -> Any:
     schema = object_schema(spec)
     property_of_column = {"cadence_task_key": config.task_key_property, **spec.property_of_column}
@@ -104,9 +112,14 @@ def _object_resource(
 
     def read() -> Iterator[pa.Table]:
         properties = _requested_properties(client, spec, property_of_column)
-        cursor = Cursor(dlt.current.resource_state(), MODSTAMP, "id", lookback_seconds)
+        state = dlt.current.resource_state()
+        cursor = Cursor(state, MODSTAMP, "id", lookback_seconds)
         # The properties call just answered: its Date is HubSpot's clock before the searches.
-        since = cursor.start(client.server_now())
+        server_now = client.server_now()
+        since = cursor.start(server_now)
+        crm_now = server_now or datetime.now(UTC)
+        check = deletes.plan(spec, state, crm_now, key_scan_days)  # before the cursor moves
+        read = ReadIds(wanted=check.needed)
         since_ms = to_epoch_ms(since) if since is not None else None
         first = cursor.saved_at is None
         # A first sync reads every association: only incremental syncs re-read them.
@@ -131,12 +144,13 @@ def _object_resource(
             for batch in batched(prefetched(pages)):
                 table = records_to_table(batch, schema, property_of_column, archived)
                 table = cursor.new_rows(_archival_as_modstamp(table, batch) if archived else table)
-                if table.num_rows:
+                if read.note(table).num_rows:
                     if reread is not None:
                         reread.note(table)
                     yield _with_company_ids(client, spec, table, batch if inline else None)
         if reread is not None:
             yield from reread.rows()
+        yield from deletes.marked_deletes(client, spec, schema, check, state, crm_now, read)
         cursor.save()
 
     return dlt.resource(
@@ -203,6 +217,7 @@ def sync_hubspot(
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
     reread_meetings_since: date | None = None,  # see hubspot_source
+    key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 
@@ -216,6 +231,7 @@ def sync_hubspot(
         client=client,
         lookback_seconds=lookback_seconds,
         reread_meetings_since=reread_meetings_since,
+        key_scan_days=key_scan_days,
     )
     try:
         return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)

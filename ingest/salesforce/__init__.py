@@ -3,7 +3,9 @@
 Each object is one merge resource on `id`, incremental on `system_modstamp`. The SOQL filter is
 `SystemModstamp >= <cursor − lookback>` (ingest/cursor.py: a transaction's modstamp is its start, so a
 record may commit after the cursor passed it) and the cursor drops the row versions already loaded.
-`queryAll` brings deleted records as `is_deleted = true`. Every API page becomes one Arrow table.
+`queryAll` brings deleted records as `is_deleted = true`; deletes it can no longer see (purged from
+the Recycle Bin) are found by getDeleted or a key scan after the read (ingest/salesforce/deletes.py).
+Every API page becomes one Arrow table.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,9 @@ from ingest.config import NoInjectedArguments, SalesforceConfig
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
 from ingest.http import governor
+from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS, ReadIds
 from ingest.pipeline import make_pipeline, run_sync
+from ingest.salesforce import deletes
 from ingest.salesforce.helpers import (
     RetryPolicy,
     SalesforceClient,
@@ -58,13 +63,14 @@ def salesforce_source(
     client: SalesforceClient | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
+    key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
 ) -> list[DltResource]:
     """One resource per object (named after its table). Logs in lazily, at the first extracted page."""
     client = client or SalesforceClient(
         config, _retry(config, retry_base_seconds), governor("salesforce", api_budget_reserve)
     )
     specs = resolve_objects(objects, extra_fields, config.task_key_field)
-    return [_object_resource(client, spec, page_size, lookback_seconds) for spec in specs]
+    return [_object_resource(client, spec, page_size, lookback_seconds, key_scan_days) for spec in specs]
 
 
 def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
@@ -72,18 +78,30 @@ def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
 
 
 def _object_resource(
-    client: SalesforceClient, sobject: SalesforceObject, page_size: int, lookback_seconds: float
+    client: SalesforceClient,
+    sobject: SalesforceObject,
+    page_size: int,
+    lookback_seconds: float,
+    key_scan_days: float,
 ) -> DltResource:
     def pages() -> Iterator[pa.Table]:
         present = _readable_fields(client, sobject)
-        cursor = Cursor(dlt.current.resource_state(), CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds)
+        state = dlt.current.resource_state()
+        cursor = Cursor(state, CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds)
         # The describe just answered: its Date is Salesforce's clock before the query.
-        soql = build_soql(sobject, present, cursor.start(client.server_now()))
+        server_now = client.server_now()
+        soql = build_soql(sobject, present, cursor.start(server_now))
+        crm_now = server_now or datetime.now(UTC)
+        check = deletes.plan(sobject, state, crm_now, key_scan_days)  # before the cursor moves
+        read = ReadIds(wanted=check.needed)
         started, rows = time.perf_counter(), 0
-        new_rows = (cursor.new_rows(page) for page in client.query_tables(soql, sobject, page_size))
+        new_rows = (
+            read.note(cursor.new_rows(page)) for page in client.query_tables(soql, sobject, page_size)
+        )
         for table in batched(new_rows, ROWS_PER_ITEM):
             rows += table.num_rows
             yield table
+        yield from deletes.marked_deletes(client, sobject, check, state, crm_now, read)
         cursor.save()
         logger.info(
             "salesforce %s: %d rows read in %.1f s", sobject.table, rows, time.perf_counter() - started
@@ -136,6 +154,7 @@ def sync_salesforce(
     extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
+    key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
 ) -> SyncResult:
     """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
     client = SalesforceClient(
@@ -149,6 +168,7 @@ def sync_salesforce(
         extra_fields,
         client=client,
         lookback_seconds=lookback_seconds,
+        key_scan_days=key_scan_days,
     )
     pipeline = make_pipeline("salesforce", warehouse)
     result = run_sync("salesforce", pipeline, source, lambda: client.api_calls, progress)

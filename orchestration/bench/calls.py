@@ -85,10 +85,18 @@ def min_read_calls(
         paged = {name: changed.get(name, 0) + at_cursor.get(name, 0) for name in {*changed, *at_cursor}}
     else:
         paged = changed
+    scan = key_scan_reads(crm, census) if changed is not None else 0  # a first sync scans nothing
     if crm == "salesforce":
-        return _salesforce_reads(census, paged)
+        return _salesforce_reads(census, paged) + scan
     rereads = sum(math.ceil(rows / ASSOCIATION_BATCH_SIZE) for rows in (reread or {}).values())
-    return _hubspot_reads(census, paged, changed) + rereads
+    return _hubspot_reads(census, paged, changed) + rereads + scan
+
+
+def key_scan_reads(crm: str, census: Census) -> int:
+    """The nightly key scan of accounts / companies (ingest/key_scan.py): their live ids, 2,000 a
+    Salesforce query page, 100 a HubSpot list page. (Salesforce's getDeleted calls are not reads.)"""
+    name, size = ("Account", MAX_PAGE_SIZE) if crm == "salesforce" else ("companies", LIST_PAGE_SIZE)
+    return _pages(census.get(crm, {}).get(name, {"live": 0})["live"], size)
 
 
 def _salesforce_reads(census: Census, changed: Mapping[str, int] | None) -> int:

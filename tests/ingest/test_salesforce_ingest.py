@@ -158,7 +158,7 @@ def test_full_sync_lands_every_record_once_with_the_contract_types(start_sandbox
     assert [r[3] for r in rows["user"]] == [True, False]
 
 
-def test_unchanged_second_sync_makes_one_query_per_object_and_changes_nothing(
+def test_unchanged_second_sync_makes_one_query_per_object_plus_the_delete_checks_and_changes_nothing(
     start_sandbox, warehouse: Path
 ) -> None:
     running = start_sandbox(hand_made_org())
@@ -168,7 +168,10 @@ def test_unchanged_second_sync_makes_one_query_per_object_and_changes_nothing(
 
     result = sync(running, warehouse)
 
-    assert running.counters["salesforce.query"] == 6
+    # One query per object, the nightly Account key scan (one page), getDeleted for the other objects
+    # that can be deleted (Contact, Event, Task, Opportunity; not User): ingest/key_scan.py.
+    assert running.counters["salesforce.query"] == 6 + 1
+    assert running.counters["salesforce.get_deleted"] == 4
     assert running.counters["salesforce.query_more"] == 0
     assert set(result.rows_by_table.values()) == {0}
     assert snapshot(warehouse) == before

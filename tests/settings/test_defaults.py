@@ -8,6 +8,7 @@ from pathlib import Path
 
 from expectations.suites import SuiteParams
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS
+from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS
 from orchestration import defaults
 from orchestration.cli import build_parser
 from orchestration.resources import AuditSettings, WarehouseResource
@@ -29,6 +30,7 @@ def test_every_layer_defaults_to_the_one_home() -> None:
     for name, value in (
         ("lookback_seconds", defaults.LOOKBACK_SECONDS),
         ("api_budget_reserve", defaults.API_BUDGET_RESERVE),
+        ("key_scan_days", defaults.KEY_SCAN_DAYS),
     ):
         assert (
             getattr(RunSettings(), name)
@@ -39,6 +41,7 @@ def test_every_layer_defaults_to_the_one_home() -> None:
     assert (
         defaults.LOOKBACK_SECONDS == DEFAULT_LOOKBACK_SECONDS
     )  # the sources' own default, for direct callers
+    assert defaults.KEY_SCAN_DAYS == DEFAULT_KEY_SCAN_DAYS
 
 
 def _literals(value: object) -> list[str]:
