@@ -17,6 +17,7 @@ before searching keeps the cursor from jumping past changes the search has not r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,13 @@ from ingest.hubspot.helpers import (
 )
 from ingest.hubspot.settings import DEFAULT_OBJECTS, MODSTAMP, OBJECTS, OWNERS, OWNERS_CURSOR, ObjectSpec
 from ingest.pipeline import make_pipeline, run_sync
+from ingest.quarantine import Rejections, as_rejected_records, rejected_items, without_future
 from ingest.sync_result import SyncResult
 
 __all__ = ["HubSpotClient", "hubspot_source", "sync_hubspot"]
 
 CRM = "hubspot"
+logger = logging.getLogger(__name__)
 
 
 @dlt.source(name=CRM, max_table_nesting=0, spec=NoInjectedArguments)
@@ -91,21 +94,30 @@ def _object_resource(
         properties = _requested_properties(client, spec, property_of_column)
         cursor = Cursor(dlt.current.resource_state(), MODSTAMP, "id", lookback_seconds)
         # The properties call just answered: its Date is HubSpot's clock before the searches.
-        since = cursor.start(client.server_now())
+        crm_now = client.server_now()
+        since = cursor.start(crm_now)
         since_ms = to_epoch_ms(since) if since is not None else None
         # Archived first: see the module doc on why that order keeps the cursor honest.
         pages_by_flag = (
             (True, archived_pages(client, spec.name, properties, since_ms, cursor_property)),
             (False, ChangedRecords(client, spec.name, properties, cursor_property).pages(since_ms)),
         )
+        rejected: list[pa.Table | None] = []
         # The search re-reads the lookback margin; drop row versions loaded before, ahead of the
         # association lookup, so an unchanged sync costs one search per object and nothing more.
         for archived, pages in pages_by_flag:
             for batch in batched(prefetched(pages)):
-                table = records_to_table(batch, schema, property_of_column, archived)
-                table = cursor.new_rows(_archival_as_modstamp(table, batch) if archived else table)
+                rejections = Rejections(spec.name, crm_now)
+                table = records_to_table(batch, schema, property_of_column, archived, rejections)
+                table = _archival_as_modstamp(table, batch) if archived else table
+                table = cursor.new_rows(without_future(table, MODSTAMP, crm_now, rejections))
+                rejected.append(rejections.table())
                 if table.num_rows:
                     yield _with_company_ids(client, spec, table)
+        quarantined = rejected_items(rejected)
+        if quarantined is not None:
+            logger.warning("hubspot %s: %d values rejected", spec.name, quarantined.num_rows)
+            yield as_rejected_records(quarantined)
         cursor.save()
 
     return dlt.resource(

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
 from ingest.http import governor
 from ingest.pipeline import make_pipeline, run_sync
+from ingest.quarantine import Rejections, as_rejected_records, rejected_items, without_future
 from ingest.salesforce.helpers import (
+    QueryPage,
     RetryPolicy,
     SalesforceClient,
     batched,
@@ -74,16 +77,21 @@ def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
 def _object_resource(
     client: SalesforceClient, sobject: SalesforceObject, page_size: int, lookback_seconds: float
 ) -> DltResource:
-    def pages() -> Iterator[pa.Table]:
+    def pages() -> Iterator[Any]:
         present = _readable_fields(client, sobject)
         cursor = Cursor(dlt.current.resource_state(), CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds)
         # The describe just answered: its Date is Salesforce's clock before the query.
-        soql = build_soql(sobject, present, cursor.start(client.server_now()))
-        started, rows = time.perf_counter(), 0
-        new_rows = (cursor.new_rows(page) for page in client.query_tables(soql, sobject, page_size))
-        for table in batched(new_rows, ROWS_PER_ITEM):
+        crm_now = client.server_now()
+        soql = build_soql(sobject, present, cursor.start(crm_now))
+        started, rows, rejected = time.perf_counter(), 0, []
+        pages = client.query_tables(soql, sobject, page_size, seen_at=crm_now)
+        for table in batched(_kept_rows(pages, sobject, crm_now, cursor, rejected), ROWS_PER_ITEM):
             rows += table.num_rows
             yield table
+        quarantined = rejected_items(rejected)
+        if quarantined is not None:
+            logger.warning("salesforce %s: %d values rejected", sobject.table, quarantined.num_rows)
+            yield as_rejected_records(quarantined)
         cursor.save()
         logger.info(
             "salesforce %s: %d rows read in %.1f s", sobject.table, rows, time.perf_counter() - started
@@ -96,6 +104,22 @@ def _object_resource(
         write_disposition="merge",
         columns=column_hints(sobject),
     )
+
+
+def _kept_rows(
+    pages: Iterator[QueryPage],
+    sobject: SalesforceObject,
+    crm_now: datetime | None,
+    cursor: Cursor,
+    rejected: list[pa.Table | None],
+) -> Iterator[pa.Table]:
+    """The rows to load: not stamped in the future (quarantined, see ingest/quarantine.py), not loaded
+    before; every rejection goes to `rejected`."""
+    for page in pages:
+        future = Rejections(sobject.name, crm_now)
+        table = without_future(page.table, CURSOR_COLUMN, crm_now, future, PRIMARY_KEY)
+        rejected += [page.rejected, future.table()]
+        yield cursor.new_rows(table)
 
 
 def _readable_fields(client: SalesforceClient, sobject: SalesforceObject) -> set[str]:
