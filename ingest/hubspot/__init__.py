@@ -65,6 +65,7 @@ def hubspot_source(
     client: HubSpotClient | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
+    passed_loads: frozenset[str] | None = None,  # gated cursors (ingest/cursor.py); None: ungated
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
 
@@ -78,13 +79,17 @@ def hubspot_source(
     return [
         _owners_resource(client)
         if name == OWNERS
-        else _object_resource(client, OBJECTS[name], config, lookback_seconds)
+        else _object_resource(client, OBJECTS[name], config, lookback_seconds, passed_loads)
         for name in selected
     ]
 
 
 def _object_resource(
-    client: HubSpotClient, spec: ObjectSpec, config: HubSpotConfig, lookback_seconds: float
+    client: HubSpotClient,
+    spec: ObjectSpec,
+    config: HubSpotConfig,
+    lookback_seconds: float,
+    passed_loads: frozenset[str] | None,
 ) -> Any:
     schema = object_schema(spec)
     property_of_column = {"cadence_task_key": config.task_key_property, **spec.property_of_column}
@@ -92,7 +97,7 @@ def _object_resource(
 
     def read() -> Iterator[pa.Table]:
         properties = _requested_properties(client, spec, property_of_column)
-        cursor = Cursor(dlt.current.resource_state(), MODSTAMP, "id", lookback_seconds)
+        cursor = Cursor(dlt.current.resource_state(), MODSTAMP, "id", lookback_seconds, passed_loads)
         # The properties call just answered: its Date is HubSpot's clock before the searches.
         crm_now = client.server_now()
         since = cursor.start(crm_now)
@@ -162,11 +167,25 @@ def _owners_resource(client: HubSpotClient) -> Any:
         for archived in (False, True):
             params = {"archived": "true"} if archived else {}
             for page in client.list_pages("/crm/v3/owners/", params):
-                yield owners_to_table(page, archived)
+                # Not past the portal's clock: dlt's incremental would never load an older stamp again.
+                yield _owners_not_in_future(client, owners_to_table(page, archived))
 
     return dlt.resource(
         read, name=OWNERS, primary_key="id", write_disposition="merge", columns=column_hints(OWNERS_SCHEMA)
     )
+
+
+def _owners_not_in_future(client: HubSpotClient, table: pa.Table) -> pa.Table:
+    """Owners stamped after the portal's clock are left out and logged (their own resource carries
+    dlt's incremental, which cannot take the rejected-records variant: it has no `updated_at`)."""
+    future = Rejections(OWNERS, client.server_now())
+    kept = without_future(table, OWNERS_CURSOR, client.server_now(), future)
+    rejected = future.table()
+    for row in rejected.to_pylist() if rejected is not None else []:
+        logger.warning(
+            "hubspot owner %s quarantined: its updatedAt %s is in the future", row["id"], row["value"]
+        )
+    return kept
 
 
 def sync_hubspot(
@@ -177,6 +196,7 @@ def sync_hubspot(
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
+    passed_loads: frozenset[str] | None = None,
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 
@@ -184,7 +204,12 @@ def sync_hubspot(
     """
     client = HubSpotClient(config, retry_base_seconds, budget=governor(CRM, api_budget_reserve))
     source = hubspot_source(
-        config, objects, retry_base_seconds, client=client, lookback_seconds=lookback_seconds
+        config,
+        objects,
+        retry_base_seconds,
+        client=client,
+        lookback_seconds=lookback_seconds,
+        passed_loads=passed_loads,
     )
     try:
         return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)

@@ -61,13 +61,14 @@ def salesforce_source(
     client: SalesforceClient | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
+    passed_loads: frozenset[str] | None = None,  # gated cursors (ingest/cursor.py); None: ungated
 ) -> list[DltResource]:
     """One resource per object (named after its table). Logs in lazily, at the first extracted page."""
     client = client or SalesforceClient(
         config, _retry(config, retry_base_seconds), governor("salesforce", api_budget_reserve)
     )
     specs = resolve_objects(objects, extra_fields, config.task_key_field)
-    return [_object_resource(client, spec, page_size, lookback_seconds) for spec in specs]
+    return [_object_resource(client, spec, page_size, lookback_seconds, passed_loads) for spec in specs]
 
 
 def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
@@ -75,11 +76,16 @@ def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
 
 
 def _object_resource(
-    client: SalesforceClient, sobject: SalesforceObject, page_size: int, lookback_seconds: float
+    client: SalesforceClient,
+    sobject: SalesforceObject,
+    page_size: int,
+    lookback_seconds: float,
+    passed_loads: frozenset[str] | None,
 ) -> DltResource:
     def pages() -> Iterator[Any]:
         present = _readable_fields(client, sobject)
-        cursor = Cursor(dlt.current.resource_state(), CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds)
+        state = dlt.current.resource_state()
+        cursor = Cursor(state, CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds, passed_loads)
         # The describe just answered: its Date is Salesforce's clock before the query.
         crm_now = client.server_now()
         soql = build_soql(sobject, present, cursor.start(crm_now))
@@ -160,6 +166,7 @@ def sync_salesforce(
     extra_fields: Mapping[str, Sequence[str | SalesforceField]] | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
+    passed_loads: frozenset[str] | None = None,
 ) -> SyncResult:
     """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
     client = SalesforceClient(
@@ -173,6 +180,7 @@ def sync_salesforce(
         extra_fields,
         client=client,
         lookback_seconds=lookback_seconds,
+        passed_loads=passed_loads,
     )
     pipeline = make_pipeline("salesforce", warehouse)
     result = run_sync("salesforce", pipeline, source, lambda: client.api_calls, progress)
