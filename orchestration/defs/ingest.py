@@ -12,6 +12,7 @@ from ingest.hubspot import hubspot_source
 from ingest.pipeline import all_or_nothing, make_pipeline
 from ingest.salesforce import salesforce_source
 from orchestration import defaults
+from orchestration.load_gate import passed_loads
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
 # Building a dlt source makes no network call, so the asset graph is defined from placeholder
@@ -45,10 +46,12 @@ def _sync(
             yield dg.MaterializeResult(asset_key=key, metadata={"skipped": "CRM not audited"})
         return
     pipeline = make_pipeline(crm, warehouse.file)
+    # Cursors move only with a load whose raw checks passed (orchestration/load_gate.py).
+    passed = passed_loads(warehouse.file, crm)
     with all_or_nothing(pipeline):
         yield from dlt.run(
             context=context,
-            dlt_source=source_factory(config, **audit.sync_limits()),
+            dlt_source=source_factory(config, **audit.sync_limits(), passed_loads=passed),
             dlt_pipeline=pipeline,
             dagster_dlt_translator=CrmTableTranslator(),
         )

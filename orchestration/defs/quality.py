@@ -28,6 +28,7 @@ from expectations.suites import (
 )
 from orchestration.defs.dbt import cadence_dbt_models
 from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
+from orchestration.load_gate import record_passed_load
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
 OVERRIDE_HINT = (
@@ -158,7 +159,12 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
                 )
             return
         run = _quality_run(context, warehouse, audit)
-        yield from _report(context, run, run.validate(specs, _params(audit)), audit)
+        outcomes = run.validate(specs, _params(audit))
+        if audit.override_quality_gate or not any(o.critical_failures for o in outcomes):
+            # This load is good (or accepted): the next sync may move its cursors past it.
+            load_id = record_passed_load(warehouse.file, crm, context.run.run_id)
+            context.log.info(f"{crm} raw load {load_id} passed its checks: its cursors commit next sync")
+        yield from _report(context, run, outcomes, audit)
 
     return raw_quality
 
