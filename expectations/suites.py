@@ -232,7 +232,9 @@ with visits as (
       and type in ({{visit_task_types}}) and status in ({{visit_task_statuses}})
       and id not in {{salesforce_quarantined}}
 )
-select visits.*, account.id is not null as account_known,
+select visits.*,
+       -- an account in quarantine (stamped in the future) is known, just not loaded
+       account.id is not null or visits.account_id in {{salesforce_quarantined}} as account_known,
        coalesce(completed and visit_date > {{as_of}}, false) as completed_after_as_of
 from visits left join {_SF}.account on account.id = visits.account_id
 """
@@ -251,7 +253,9 @@ with visits as (
 select id, company_ids, visit_date, modstamp,
        coalesce(hs_meeting_outcome = 'COMPLETED' and visit_date > {{as_of}}, false) as completed_after_as_of,
        exists (select 1 from {_HS}.companies c
-               where list_contains(string_split(visits.company_ids, ','), c.id)) as account_known
+               where list_contains(string_split(visits.company_ids, ','), c.id))
+       or exists (select 1 from {{hubspot_quarantined}} q
+                  where list_contains(string_split(visits.company_ids, ','), q.id)) as account_known
 from visits
 """
 
