@@ -1,9 +1,12 @@
 """The quality gate: GX suites as blocking Dagster asset checks, and the run-over-run baseline.
 
-Raw checks run after each CRM's sync and before dbt; mart checks run after dbt and before the
-writeback. A failed critical expectation fails its check with ERROR severity, so Dagster skips
-everything downstream (no CRM write) and the run fails with the check's description. With
-`override_quality_gate` the same checks run and report, with WARN severity, and the writeback proceeds.
+Raw checks run after each CRM's sync (ahead of every step that waits, by priority); mart checks run
+after dbt and before the writeback. A failed critical expectation fails its check with ERROR severity
+and the run fails with the check's description. A raw check blocks only its own CRM (issue 18: each CRM
+stands alone): it is not a Dagster-blocking check, which would skip the shared dbt build and the other
+CRM's writeback; it records the block (orchestration/crm_blocks.py) and that CRM's writeback fails.
+A mart check blocks Dagster's downstream, both writebacks. With `override_quality_gate` the same checks
+run and report, with WARN severity, and the writeback proceeds.
 """
 
 from collections.abc import Iterator, Sequence
@@ -26,6 +29,7 @@ from expectations.suites import (
     SuiteParams,
     SuiteSpec,
 )
+from orchestration.crm_blocks import block_crm
 from orchestration.defs.dbt import cadence_dbt_models
 from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
 from orchestration.load_gate import record_passed_load
@@ -46,13 +50,16 @@ def _asset_key(spec: SuiteSpec) -> dg.AssetKey:
     return dg.AssetKey(list(spec.asset))
 
 
-def _check_specs(specs: Sequence[SuiteSpec]) -> list[dg.AssetCheckSpec]:
+def _check_specs(specs: Sequence[SuiteSpec], blocking: bool = True) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(
-            spec.name, asset=_asset_key(spec), blocking=True, description=f"GX suite on {spec.table}"
+            spec.name, asset=_asset_key(spec), blocking=blocking, description=f"GX suite on {spec.table}"
         )
         for spec in specs
     ]
+
+
+RAW_CHECK_PRIORITY = {"dagster/priority": "10"}  # before any ready step: the writeback reads its verdict
 
 
 def _configured(salesforce: SalesforceResource, hubspot: HubSpotResource) -> list[str]:
@@ -141,7 +148,12 @@ def _report(
 def _raw_check(crm: str) -> dg.AssetChecksDefinition:
     specs = RAW_SUITES[crm]
 
-    @dg.multi_asset_check(specs=_check_specs(specs), name=f"{crm}_raw_quality", pool="warehouse")
+    @dg.multi_asset_check(
+        specs=_check_specs(specs, blocking=False),
+        name=f"{crm}_raw_quality",
+        pool="warehouse",
+        op_tags=RAW_CHECK_PRIORITY,
+    )
     def raw_quality(
         context: dg.AssetCheckExecutionContext,
         salesforce: SalesforceResource,
@@ -160,10 +172,14 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
             return
         run = _quality_run(context, warehouse, audit)
         outcomes = run.validate(specs, _params(audit))
-        if audit.override_quality_gate or not any(o.critical_failures for o in outcomes):
+        blocked = [o for o in outcomes if o.critical_failures]
+        if audit.override_quality_gate or not blocked:
             # This load is good (or accepted): the next sync may move its cursors past it.
             load_id = record_passed_load(warehouse.file, crm, context.run.run_id)
             context.log.info(f"{crm} raw load {load_id} passed its checks: its cursors commit next sync")
+        else:
+            failure = blocked[0].critical_failures[0].describe()
+            block_crm(warehouse.file, context.run.run_id, crm, "raw quality gate", failure)
         yield from _report(context, run, outcomes, audit)
 
     return raw_quality
