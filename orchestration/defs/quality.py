@@ -29,7 +29,7 @@ from expectations.suites import (
     SuiteParams,
     SuiteSpec,
 )
-from orchestration.crm_blocks import block_crm
+from orchestration.crm_blocks import block_crm, blocks
 from orchestration.defs.dbt import cadence_dbt_models
 from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
 from orchestration.load_gate import record_passed_load
@@ -161,13 +161,20 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
         warehouse: WarehouseResource,
         audit: AuditSettings,
     ) -> Iterator[dg.AssetCheckResult]:
-        if crm not in _configured(salesforce, hubspot):
+        skipped = (
+            f"{crm} is not audited"
+            if crm not in _configured(salesforce, hubspot)
+            else f"{crm}'s sync failed: its raw layer is last night's"
+            if blocks(warehouse.file, context.run.run_id, crm)
+            else None
+        )
+        if skipped:
             for spec in specs:
                 yield dg.AssetCheckResult(
                     check_name=spec.name,
                     asset_key=_asset_key(spec),
                     passed=True,
-                    metadata={"skipped": f"{crm} is not audited"},
+                    metadata={"skipped": skipped},
                 )
             return
         run = _quality_run(context, warehouse, audit)
