@@ -128,6 +128,7 @@ def test_clean_org_passes_every_suite_and_writes_back(scenario: Scenario) -> Non
         "marts_account_cadence",
         "marts_task_creates",
         "marts_open_tasks_after_writeback",
+        "records_in_quarantine",
         "rules_match_the_data",
         "run_over_run_volume",
     }
