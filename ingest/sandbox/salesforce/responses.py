@@ -282,7 +282,6 @@ class SalesforceApi:
             raise ApiError(400, salesforce_error(error.code, error.message)) from error
         records = [{"attributes": {"type": "AggregateResult"}, **row} for row in rows]
         return Response(200, {"totalSize": len(records), "done": True, "records": records})
-
     def _records(self, sobject: str) -> list[Record]:
         """The records of `sobject`; the Organization object is the org itself, one read-only record."""
         records = list(self.store.salesforce.get(sobject, {}).values())
