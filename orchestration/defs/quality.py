@@ -145,6 +145,34 @@ def _report(
         yield _result(outcome, audit, page, (hints or {}).get(outcome.spec.name) or [OVERRIDE_HINT])
 
 
+def _raw_skip_reason(
+    crm: str, configured: list[str], warehouse: WarehouseResource, run_id: str
+) -> str | None:
+    if crm not in configured:
+        return f"{crm} is not audited"
+    if blocks(warehouse.file, run_id, crm):
+        return f"{crm}'s sync failed: its raw layer is last night's"
+    return None
+
+
+def _settle_raw_load(
+    context: dg.AssetCheckExecutionContext,
+    crm: str,
+    outcomes: list[SuiteOutcome],
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> None:
+    """A good (or accepted) load lets the next sync move its cursors past it; a blocked one blocks
+    only this CRM's writeback (orchestration/crm_blocks.py)."""
+    blocked = [o for o in outcomes if o.critical_failures]
+    if audit.override_quality_gate or not blocked:
+        load_id = record_passed_load(warehouse.file, crm, context.run.run_id)
+        context.log.info(f"{crm} raw load {load_id} passed its checks: its cursors commit next sync")
+        return
+    failure = blocked[0].critical_failures[0].describe()
+    block_crm(warehouse.file, context.run.run_id, crm, "raw quality gate", failure)
+
+
 def _raw_check(crm: str) -> dg.AssetChecksDefinition:
     specs = RAW_SUITES[crm]
 
@@ -161,13 +189,7 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
         warehouse: WarehouseResource,
         audit: AuditSettings,
     ) -> Iterator[dg.AssetCheckResult]:
-        skipped = (
-            f"{crm} is not audited"
-            if crm not in _configured(salesforce, hubspot)
-            else f"{crm}'s sync failed: its raw layer is last night's"
-            if blocks(warehouse.file, context.run.run_id, crm)
-            else None
-        )
+        skipped = _raw_skip_reason(crm, _configured(salesforce, hubspot), warehouse, context.run.run_id)
         if skipped:
             for spec in specs:
                 yield dg.AssetCheckResult(
@@ -179,14 +201,7 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
             return
         run = _quality_run(context, warehouse, audit)
         outcomes = run.validate(specs, _params(audit))
-        blocked = [o for o in outcomes if o.critical_failures]
-        if audit.override_quality_gate or not blocked:
-            # This load is good (or accepted): the next sync may move its cursors past it.
-            load_id = record_passed_load(warehouse.file, crm, context.run.run_id)
-            context.log.info(f"{crm} raw load {load_id} passed its checks: its cursors commit next sync")
-        else:
-            failure = blocked[0].critical_failures[0].describe()
-            block_crm(warehouse.file, context.run.run_id, crm, "raw quality gate", failure)
+        _settle_raw_load(context, crm, outcomes, warehouse, audit)
         yield from _report(context, run, outcomes, audit)
 
     return raw_quality
