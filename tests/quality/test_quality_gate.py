@@ -276,7 +276,7 @@ def test_data_docs_one_page_per_run_open_in_headless_chromium(scenario: Scenario
     page = scenario.pages["blocked"]
     html = page.read_text()
     assert "<td class='critical'>CRITICAL</td>" in html and "account_ratio" in html
-    assert html.count("<tr>") == 1 + 17  # header + every suite of the run
+    assert html.count("<tr>") == 1 + 18  # header + every suite of the run
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
