@@ -113,7 +113,7 @@ class QualityRun:
                 if missing:
                     frames.append((spec, None, f"no table {', '.join(missing)} (CRM not configured?)"))
                 else:
-                    frames.append((spec, con.execute(spec.query(params)).df(), None))
+                    frames.append((spec, con.execute(spec.query(params, existing)).df(), None))
         return [
             SuiteOutcome(spec, skipped=why) if frame is None else self.validate_frame(spec, frame, params)
             for spec, frame, why in frames

@@ -56,8 +56,9 @@ class SuiteSpec:
     example_columns: list[str] = field(default_factory=lambda: ["id"])
     needs: tuple[str, ...] = ()  # tables that must exist, else the suite is skipped
 
-    def query(self, params: SuiteParams) -> str:
-        return self.sql.format(**sql_values(params))
+    def query(self, params: SuiteParams, tables: frozenset[str] | set[str] = frozenset()) -> str:
+        """The SQL to read, given the warehouse's `tables` (schema.table)."""
+        return self.sql.format(**sql_values(params), **quarantine_values(tables))
 
     def suite(self, params: SuiteParams) -> gx.ExpectationSuite:
         import great_expectations as gx
@@ -100,6 +101,19 @@ def _fallback_owner_sql(rules: Rules) -> str:
         if owner
     ]
     return f"crm in ({sql_list(crms)})" if crms else "false"
+
+
+def quarantine_values(tables: frozenset[str] | set[str]) -> dict[str, str]:
+    """`{<crm>_quarantined}`: the ids the CRM's sync rejected (raw_<crm>.rejected_records), or none
+    while that table does not exist. Their nulls are junk the sync quarantined: the rejected-records
+    suite warns about them, the raw suites must not count them as a broken load."""
+    values = {}
+    for crm in ("salesforce", "hubspot"):
+        table = f"raw_{crm}.rejected_records"
+        values[f"{crm}_quarantined"] = (
+            f"(select id from {table})" if table in tables else "(select null as id where false)"
+        )
+    return values
 
 
 def _expectation(name: str, severity: str, why: str, **kwargs: Any) -> gxe.Expectation:
@@ -209,14 +223,18 @@ with visits as (
            false as completed, timezone('UTC', system_modstamp) as modstamp
     from {_SF}.event
     where not coalesce(is_deleted, false) and type in ({{visit_event_types}})
+      and id not in {{salesforce_quarantined}}
     union all
     select id, coalesce(account_id, case when what_id like {{account_id_like}} then what_id end),
            activity_date, true, timezone('UTC', system_modstamp)
     from {_SF}.task
     where not coalesce(is_deleted, false)
       and type in ({{visit_task_types}}) and status in ({{visit_task_statuses}})
+      and id not in {{salesforce_quarantined}}
 )
-select visits.*, account.id is not null as account_known,
+select visits.*,
+       -- an account in quarantine (stamped in the future) is known, just not loaded
+       account.id is not null or visits.account_id in {{salesforce_quarantined}} as account_known,
        coalesce(completed and visit_date > {{as_of}}, false) as completed_after_as_of
 from visits left join {_SF}.account on account.id = visits.account_id
 """
@@ -230,11 +248,14 @@ with visits as (
     from {_HS}.meetings
     where not coalesce(archived, false)
       and coalesce(hs_meeting_outcome, '') not in ({{excluded_meeting_outcomes}})
+      and id not in {{hubspot_quarantined}}
 )
 select id, company_ids, visit_date, modstamp,
        coalesce(hs_meeting_outcome = 'COMPLETED' and visit_date > {{as_of}}, false) as completed_after_as_of,
        exists (select 1 from {_HS}.companies c
-               where list_contains(string_split(visits.company_ids, ','), c.id)) as account_known
+               where list_contains(string_split(visits.company_ids, ','), c.id))
+       or exists (select 1 from {{hubspot_quarantined}} q
+                  where list_contains(string_split(visits.company_ids, ','), q.id)) as account_known
 from visits
 """
 
@@ -396,6 +417,19 @@ def _volume(params: SuiteParams) -> list[gxe.Expectation]:
     ]
 
 
+def _rejected(params: SuiteParams) -> list[gxe.Expectation]:
+    return [
+        warning(
+            "ExpectColumnValuesToBeNull",
+            "no record is in quarantine (a value that cannot be typed, a modstamp after the CRM's clock, "
+            f"or out of the range of {params.rules_label}): its account gets no task until the CRM's copy "
+            "is fixed",
+            column="reason",
+        )
+    ]
+
+
+REJECTED = "intermediate.int_rejected_records"
 QUEUE = f"{MARTS}.overdue_visit_tasks"
 CADENCE = f"{MARTS}.account_cadence"
 
@@ -432,6 +466,14 @@ MART_SUITES: list[SuiteSpec] = [
         ) group by account_key""",
         _open_tasks,
         ["account_key"],
+    ),
+    SuiteSpec(
+        "records_in_quarantine",
+        REJECTED,
+        ("int_rejected_records",),
+        f"select * from {REJECTED}",
+        _rejected,
+        ["crm", "object_name", "record_id", "column_name", "value"],
     ),
 ]
 

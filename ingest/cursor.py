@@ -17,6 +17,16 @@ fit in the one query/search page an unchanged object costs anyway).
 
 The state lives in the dlt resource state (`cursor`: `at`, `seen`), committed with the load: a failed
 sync leaves it as it was.
+
+A cursor moves only with a load that passed its raw quality checks (issue 18): a gated sync (the nightly
+job passes `passed_loads`, the dlt load ids whose raw checks passed) saves its cursor as `pending`, with
+the id of the load that carries it. The next gated sync promotes that cursor when its load passed, and
+otherwise drops it and reads from the last committed cursor again: a night whose raw checks blocked is
+read again the next night. An ungated sync (`cadence ingest`, the tests) commits at once.
+
+And no saved cursor is trusted past the CRM's clock: a cursor after "now − lookback" (a state written
+before the ceiling existed, or edited) is pulled back to it, so one far-future modstamp cannot freeze a
+resource for good.
 """
 
 from __future__ import annotations
@@ -35,11 +45,21 @@ class Cursor:
     """One resource's cursor: where to read from, which rows are new, what to save."""
 
     STATE_KEY = "cursor"
+    PENDING_KEY = "cursor_pending"  # a gated sync's cursor, until its load's raw checks passed
     LEGACY_KEY = "cursor_boundary"  # before the lookback: {"at", "ids"} at the cursor instant
 
-    def __init__(self, state: dict[str, Any], column: str, key: str, lookback_seconds: float) -> None:
+    def __init__(
+        self,
+        state: dict[str, Any],
+        column: str,
+        key: str,
+        lookback_seconds: float,
+        passed_loads: frozenset[str] | None = None,  # None: ungated, the cursor commits with the load
+    ) -> None:
         self.state, self.column, self.key = state, column, key
         self.lookback = timedelta(seconds=lookback_seconds)
+        self.gated = passed_loads is not None
+        _settle_pending(state, passed_loads)
         saved = state.get(self.STATE_KEY) or _legacy(state.get(self.LEGACY_KEY))
         self.saved_at: datetime | None = datetime.fromisoformat(saved["at"]) if saved else None
         self.seen = pa.array(saved.get("seen", []) if saved else [], pa.string())
@@ -51,6 +71,8 @@ class Cursor:
     def start(self, crm_now: datetime | None) -> datetime | None:
         """The instant to read from (None: everything); `crm_now` is the CRM's clock before the read."""
         self.ceiling = crm_now - self.lookback if crm_now is not None else None
+        if self.saved_at is not None and self.ceiling is not None and self.saved_at > self.ceiling:
+            self.saved_at = self.ceiling  # a cursor past the CRM's clock would never read again
         return self.saved_at - self.lookback if self.saved_at is not None else None
 
     def new_rows(self, table: pa.Table) -> pa.Table:
@@ -70,7 +92,11 @@ class Cursor:
             return
         tracked = self._tracked_table()
         fresh = tracked.filter(pc.greater_equal(tracked["stamp"], _scalar(at - self.lookback, tracked)))
-        self.state[self.STATE_KEY] = {"at": at.isoformat(), "seen": pc.unique(fresh["key"]).to_pylist()}
+        saved = {"at": at.isoformat(), "seen": pc.unique(fresh["key"]).to_pylist()}
+        if self.gated:
+            self.state[self.PENDING_KEY] = {**saved, "load": _load_id()}
+            return
+        self.state[self.STATE_KEY] = saved
         self.state.pop(self.LEGACY_KEY, None)
 
     # ---- internals -------------------------------------------------------------------------------
@@ -106,6 +132,22 @@ class Cursor:
                 {"key": pa.array([], pa.string()), "stamp": pa.array([], pa.timestamp("us", "UTC"))}
             )
         return pa.concat_tables(self._tracked, promote_options="permissive").combine_chunks()
+
+
+def _settle_pending(state: dict[str, Any], passed_loads: frozenset[str] | None) -> None:
+    """Promote the pending cursor if its load passed the raw checks; otherwise forget it (re-read)."""
+    pending = state.pop(Cursor.PENDING_KEY, None)
+    if pending is None or passed_loads is None or pending.get("load") not in passed_loads:
+        return
+    state[Cursor.STATE_KEY] = {"at": pending["at"], "seen": pending["seen"]}
+    state.pop(Cursor.LEGACY_KEY, None)
+
+
+def _load_id() -> str:
+    """The dlt load package being extracted: the one that carries this state."""
+    import dlt
+
+    return str(dlt.current.load_package_state()["load_id"])
 
 
 def _version_keys(table: pa.Table, key: str, column: str) -> pa.Array:

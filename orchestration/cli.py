@@ -65,9 +65,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()  # every setting checked before the slow imports and any work
     args.warehouse = args.warehouse or Path(settings.run.warehouse)
     args.max_tasks_per_run = args.max_tasks_per_run or settings.run.max_tasks_per_run
-    from orchestration.preflight import check_crms
+    from orchestration.preflight import failing_crms
 
-    check_crms(settings.crms)  # an unreachable CRM or rejected login: one line, before the job starts
+    # An unreachable CRM or rejected login: one line. Every audited CRM: before the job starts (exit 2);
+    # some: the others run, and the run fails naming the ones left out (each CRM stands alone).
+    failures = failing_crms(settings.crms)
+    if failures and len(failures) == len(settings.crms):
+        raise next(iter(failures.values()))
     from orchestration.runtime import RunOptions, run_nightly_audit
 
     options = _run_options(
@@ -77,7 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         api_budget_reserve=settings.run.api_budget_reserve,
         key_scan_days=settings.run.key_scan_days,
     )
-    summary = run_nightly_audit(settings.crms, options)
+    configs = {crm: config for crm, config in settings.crms.items() if crm not in failures}
+    summary = run_nightly_audit(configs, options, {crm: str(error) for crm, error in failures.items()})
     print(summary.render())
     return 0 if summary.succeeded else 1
 

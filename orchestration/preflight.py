@@ -11,12 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ingest.config import CrmConfig, HubSpotConfig, SalesforceConfig
+from ingest.errors import CadenceError
 
 
 def check_crms(crms: Mapping[str, CrmConfig]) -> None:
     """Raise the first CRM's one-line CadenceError when it cannot be reached or refuses our login."""
     for crm, config in crms.items():
         _CHECKS[crm](config)
+
+
+def failing_crms(crms: Mapping[str, CrmConfig]) -> dict[str, CadenceError]:
+    """Each CRM that cannot be reached or refuses our login, with its one-line error.
+
+    Each CRM stands alone (issue 18): `cadence run` stops before the job only when every audited CRM
+    fails here; otherwise the others run and the failing ones are reported (exit 1).
+    """
+    failures: dict[str, CadenceError] = {}
+    for crm, config in crms.items():
+        try:
+            _CHECKS[crm](config)
+        except CadenceError as error:
+            failures[crm] = error
+    return failures
 
 
 def _log_in_to_salesforce(config: SalesforceConfig) -> None:

@@ -69,6 +69,11 @@ class Rules(BaseModel):
     # task is written; the account is reported (quality warning, report) for reassignment in the CRM.
     salesforce_fallback_owner_id: str | None = Field(None, min_length=15, max_length=18)
     hubspot_fallback_owner_id: str | None = Field(None, min_length=1)
+    # Quarantine (issue 18): a record with a value outside these bounds goes to
+    # intermediate.int_rejected_records, warns in the quality suite and gets no task.
+    max_cadence_days: Days = 3650
+    earliest_visit_year: Annotated[int, Field(ge=1900, le=2100)] = 2000
+    max_visit_days_ahead: Days = 730
 
     @field_validator("timezone")
     @classmethod

@@ -49,6 +49,7 @@ class RunSummary:
     overdue_accounts: dict[str, int] = field(default_factory=dict)
     writeback: dict[str, dict[str, Any]] = field(default_factory=dict)
     report: Path | None = None
+    blocked: dict[str, str] = field(default_factory=dict)  # CRMs left out of the run, and why
 
     def render(self) -> str:
         lines = [f"nightly cadence audit as of {self.as_of}: {'succeeded' if self.succeeded else 'FAILED'}"]
@@ -56,6 +57,9 @@ class RunSummary:
         lines.append(header)
         for crm in CRMS:
             wb = self.writeback.get(crm, {})
+            if crm in self.blocked:
+                lines.append(f"  {crm:<11}{'BLOCKED: not synced, no task written (see error)':>54}")
+                continue
             if crm not in self.audited or wb.get("skipped"):
                 lines.append(f"  {crm:<11}{'not audited (cadence.crms)':>54}")
                 continue
@@ -92,11 +96,14 @@ def _writeback_notes(writeback: dict[str, dict[str, Any]]) -> list[str]:
     return notes
 
 
-def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
+def run_nightly_audit(
+    configs: CrmConfigs, options: RunOptions, blocked: dict[str, str] | None = None
+) -> RunSummary:
     """Execute the Dagster job `nightly_cadence_audit` in this process and summarise it.
 
     `configs` names the audited CRMs' settings (a CRM missing or None is not audited); these settings
-    are all the run uses: nothing is read from dlt's config here.
+    are all the run uses: nothing is read from dlt's config here. `blocked`: audited CRMs left out
+    before the job (their preflight failed), with the reason; the run then fails, naming them.
     """
     if not any(configs.values()):
         raise no_crm_error()  # before any work: with no CRM the marts have nothing to join
@@ -122,14 +129,18 @@ def run_nightly_audit(configs: CrmConfigs, options: RunOptions) -> RunSummary:
     # dbt's own log lines go to the run log; the terminal shows one line per step.
     with dg.DagsterInstance.ephemeral() as instance, log_path.open("w") as log, redirect_stdout(log):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_PROGRESS_ONLY)
+    blocked = blocked or {}
     summary = RunSummary(
-        succeeded=result.success,
+        succeeded=result.success and not blocked,
         as_of=options.as_of,
         warehouse=Path(options.warehouse),
-        audited=tuple(crm for crm in CRMS if configs.get(crm)),
+        audited=tuple(crm for crm in CRMS if configs.get(crm) or crm in blocked),
+        blocked=dict(blocked),
     )
     # A blocked quality gate says which expectation failed and how to override; prefer that message.
-    summary.error = None if result.success else gate_failure_message(result) or _failure_message(result)
+    job_error = None if result.success else gate_failure_message(result) or _failure_message(result)
+    left_out = [f"{crm} not synced, no task written: {reason}" for crm, reason in blocked.items()]
+    summary.error = "\n".join([*left_out, *([job_error] if job_error else [])]) or None
     _collect_materializations(result, summary)
     summary.overdue_accounts = _overdue_accounts(Path(options.warehouse))
     return summary

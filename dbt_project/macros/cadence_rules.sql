@@ -62,3 +62,22 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+{#- Quarantine (issue 18): why a cadence override is rejected, null when it is acceptable.
+    Zero or less keeps meaning "no override" (the status default applies). -#}
+{% macro cadence_override_rejection(column) -%}
+    case
+        when {{ column }} > {{ var('max_cadence_days') }}
+            then 'cadence days above max_cadence_days ({{ var("max_cadence_days") }})'
+    end
+{%- endmacro %}
+
+{#- Why a visit date is rejected (outside the sane window of the rules), null when it is acceptable. -#}
+{% macro visit_date_rejection(date_column) -%}
+    case
+        when {{ date_column }} < cast('{{ var("earliest_visit_year") }}-01-01' as date)
+            then 'visit date before {{ var("earliest_visit_year") }} (earliest_visit_year)'
+        when {{ date_column }} > {{ add_days(var('max_visit_days_ahead'), as_of_date()) }}
+            then 'visit date more than {{ var("max_visit_days_ahead") }} days after the as-of date (max_visit_days_ahead)'
+    end
+{%- endmacro %}

@@ -24,6 +24,7 @@ incremental sync then re-reads the companies of the stored rows whose company li
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -59,11 +60,13 @@ from ingest.hubspot.helpers import (
 from ingest.hubspot.settings import DEFAULT_OBJECTS, MODSTAMP, OBJECTS, OWNERS, OWNERS_CURSOR, ObjectSpec
 from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS, ReadIds
 from ingest.pipeline import make_pipeline, run_sync
+from ingest.quarantine import Rejections, as_rejected_records, rejected_items, without_future
 from ingest.sync_result import SyncResult
 
 __all__ = ["HubSpotClient", "hubspot_source", "sync_hubspot"]
 
 CRM = "hubspot"
+logger = logging.getLogger(__name__)
 
 
 @dlt.source(name=CRM, max_table_nesting=0, spec=NoInjectedArguments)
@@ -76,6 +79,7 @@ def hubspot_source(
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
     reread_meetings_since: date | None = None,  # None: the CRM's clock − the default share window
     key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
+    passed_loads: frozenset[str] | None = None,  # gated cursors (ingest/cursor.py); None: ungated
 ) -> Any:
     """Resources for `objects` (default: all tables). Building the source makes no network call.
 
@@ -92,7 +96,13 @@ def hubspot_source(
         _owners_resource(client)
         if name == OWNERS
         else _object_resource(
-            client, OBJECTS[name], config, lookback_seconds, reread_meetings_since, key_scan_days
+            client,
+            OBJECTS[name],
+            config,
+            lookback_seconds,
+            reread_meetings_since,
+            key_scan_days,
+            passed_loads,
         )
         for name in selected
     ]
@@ -105,6 +115,7 @@ def _object_resource(
     lookback_seconds: float,
     reread_meetings_since: date | None,
     key_scan_days: float,
+    passed_loads: frozenset[str] | None,
 ) -> Any:
     schema = object_schema(spec)
     property_of_column = {"cadence_task_key": config.task_key_property, **spec.property_of_column}
@@ -113,7 +124,7 @@ def _object_resource(
     def read() -> Iterator[pa.Table]:
         properties = _requested_properties(client, spec, property_of_column)
         state = dlt.current.resource_state()
-        cursor = Cursor(state, MODSTAMP, "id", lookback_seconds)
+        cursor = Cursor(state, MODSTAMP, "id", lookback_seconds, passed_loads)
         # The properties call just answered: its Date is HubSpot's clock before the searches.
         server_now = client.server_now()
         since = cursor.start(server_now)
@@ -137,13 +148,17 @@ def _object_resource(
             (True, archived_pages(client, spec.name, properties, since_ms, cursor_property)),
             (False, live),
         )
+        rejected: list[pa.Table | None] = []
         # The search re-reads the lookback margin; drop row versions loaded before, ahead of the
         # association lookup, so an unchanged sync costs one search per object and nothing more.
         for archived, pages in pages_by_flag:
             inline = first and not archived  # listed with their companies
             for batch in batched(prefetched(pages)):
-                table = records_to_table(batch, schema, property_of_column, archived)
-                table = cursor.new_rows(_archival_as_modstamp(table, batch) if archived else table)
+                rejections = Rejections(spec.name, crm_now)
+                table = records_to_table(batch, schema, property_of_column, archived, rejections)
+                table = _archival_as_modstamp(table, batch) if archived else table
+                table = cursor.new_rows(without_future(table, MODSTAMP, crm_now, rejections))
+                rejected.append(rejections.table())
                 if read.note(table).num_rows:
                     if reread is not None:
                         reread.note(table)
@@ -151,6 +166,10 @@ def _object_resource(
         if reread is not None:
             yield from reread.rows()
         yield from deletes.marked_deletes(client, spec, schema, check, state, crm_now, read)
+        quarantined = rejected_items(rejected)
+        if quarantined is not None:
+            logger.warning("hubspot %s: %d values rejected", spec.name, quarantined.num_rows)
+            yield as_rejected_records(quarantined)
         cursor.save()
 
     return dlt.resource(
@@ -201,11 +220,25 @@ def _owners_resource(client: HubSpotClient) -> Any:
         for archived in (False, True):
             params = {"archived": "true"} if archived else {}
             for page in client.list_pages("/crm/v3/owners/", params):
-                yield owners_to_table(page, archived)
+                # Not past the portal's clock: dlt's incremental would never load an older stamp again.
+                yield _owners_not_in_future(client, owners_to_table(page, archived))
 
     return dlt.resource(
         read, name=OWNERS, primary_key="id", write_disposition="merge", columns=column_hints(OWNERS_SCHEMA)
     )
+
+
+def _owners_not_in_future(client: HubSpotClient, table: pa.Table) -> pa.Table:
+    """Owners stamped after the portal's clock are left out and logged (their own resource carries
+    dlt's incremental, which cannot take the rejected-records variant: it has no `updated_at`)."""
+    future = Rejections(OWNERS, client.server_now())
+    kept = without_future(table, OWNERS_CURSOR, client.server_now(), future)
+    rejected = future.table()
+    for row in rejected.to_pylist() if rejected is not None else []:
+        logger.warning(
+            "hubspot owner %s quarantined: its updatedAt %s is in the future", row["id"], row["value"]
+        )
+    return kept
 
 
 def sync_hubspot(
@@ -218,6 +251,7 @@ def sync_hubspot(
     api_budget_reserve: float | None = None,
     reread_meetings_since: date | None = None,  # see hubspot_source
     key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
+    passed_loads: frozenset[str] | None = None,
 ) -> SyncResult:
     """Load the portal into `raw_hubspot` of `warehouse`; on any error the warehouse is unchanged.
 
@@ -232,6 +266,7 @@ def sync_hubspot(
         lookback_seconds=lookback_seconds,
         reread_meetings_since=reread_meetings_since,
         key_scan_days=key_scan_days,
+        passed_loads=passed_loads,
     )
     try:
         return run_sync(CRM, make_pipeline(CRM, warehouse), source, lambda: client.calls, progress)

@@ -50,6 +50,7 @@ from ingest.hubspot.settings import (
     ColumnKind,
     ObjectSpec,
 )
+from ingest.quarantine import Rejections, cast_or_null, untyped_reason
 
 Record = dict[str, Any]
 
@@ -490,10 +491,12 @@ def records_to_table(
     schema: pa.Schema,
     property_of_column: Mapping[str, str],
     archived: bool,
+    rejections: Rejections | None = None,
 ) -> pa.Table:
     """One page of CRM records as a table: properties flattened to typed columns.
 
     `company_ids` comes out empty; the source fills it from the associations API for the rows it keeps.
+    A value that cannot be typed comes null and, with `rejections`, is rejected (ingest/quarantine.py).
     """
     ids = [str(record["id"]) for record in records]
     property_names = [
@@ -505,6 +508,7 @@ def records_to_table(
         type=pa.struct([(name, pa.string()) for name in dict.fromkeys(property_names)]),
     )
     columns: list[pa.Array] = []
+    untyped: list[tuple[str, pa.Array, pa.Array]] = []
     for schema_field in schema:
         name = schema_field.name
         if name == "id":
@@ -514,10 +518,18 @@ def records_to_table(
         elif name == "company_ids":
             values = pa.array([""] * len(ids), pa.string())
         else:
-            prop = property_of_column.get(name, name)
-            values = convert(properties.field(prop), schema_field.type)
+            wire = properties.field(property_of_column.get(name, name))
+            values, bad = convert_or_reject(wire, schema_field.type)
+            if bad is not None:
+                untyped.append((name, wire, bad))
         columns.append(values)
-    return pa.Table.from_arrays(columns, schema=schema)
+    table = pa.Table.from_arrays(columns, schema=schema)
+    for name, wire, bad in untyped:
+        if rejections is None:
+            raise ValueError(f"{name} values that cannot be read as {schema.field(name).type}")
+        reason = untyped_reason(schema.field(name).type)
+        rejections.add(table["id"], name, wire, table[MODSTAMP], bad, reason)
+    return table
 
 
 OWNERS_SCHEMA = pa.schema(
@@ -562,22 +574,45 @@ def column_hints(schema: pa.Schema) -> list[dict[str, Any]]:
 
 
 def convert(values: pa.Array, target: pa.DataType) -> pa.Array:
-    """Cast the API's string values to the column's type, vectorised; empty strings become null."""
+    """Cast the API's string values to the column's type, vectorised; empty strings become null.
+
+    A value that cannot be typed raises; the sources use `convert_or_reject` instead."""
+    if not pa.types.is_string(target):
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    typed, bad = convert_or_reject(values, target)
+    if bad is not None and pc.any(bad).as_py():
+        raise ValueError(f"values that cannot be read as {target}")
+    return typed
+
+
+def convert_or_reject(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, pa.Array | None]:
+    """`values` cast to the column's type, and the mask of those that cannot be (they come null).
+
+    An empty string is null for numbers (HubSpot answers "" for a cleared number property) but junk
+    for a timestamp: a meeting or task without its time is a record the models cannot place.
+    """
     if pa.types.is_string(target):
-        return values
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    if pa.types.is_timestamp(target):
-        try:
-            return pc.cast(values, target)
-        except pa.ArrowInvalid:  # epoch millis or zone-less stamps: rare, parse one by one
-            return pa.array([_parse_timestamp(v) for v in values.to_pylist()], target)
-    return pc.cast(values, target)
+        return values, None
+    if not pa.types.is_timestamp(target):
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        return cast_or_null(values, target)
+    try:
+        return pc.cast(values, target), None
+    except pa.ArrowInvalid:  # epoch millis, zone-less stamps or junk: rare, parse one by one
+        parsed = [_parse_timestamp(value) for value in values.to_pylist()]
+    wire = values.to_pylist()
+    bad = [value is not None and moment is None for value, moment in zip(wire, parsed, strict=True)]
+    return pa.array(parsed, target), pa.array(bad, pa.bool_())
 
 
 def _parse_timestamp(value: str | None) -> datetime | None:
+    """An ISO-8601 stamp (zone-less: UTC) or epoch milliseconds; None when it is neither."""
     if value is None:
         return None
     if value.isdigit():
         return datetime.fromtimestamp(int(value) / 1000, UTC)
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

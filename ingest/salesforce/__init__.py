@@ -29,8 +29,10 @@ from ingest.errors import CrmSchemaError
 from ingest.http import governor
 from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS, ReadIds
 from ingest.pipeline import make_pipeline, run_sync
+from ingest.quarantine import Rejections, as_rejected_records, rejected_items, without_future
 from ingest.salesforce import deletes
 from ingest.salesforce.helpers import (
+    QueryPage,
     RetryPolicy,
     SalesforceClient,
     batched,
@@ -64,13 +66,17 @@ def salesforce_source(
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,  # None: no governor (see ingest/http.py BudgetGovernor)
     key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
+    passed_loads: frozenset[str] | None = None,  # gated cursors (ingest/cursor.py); None: ungated
 ) -> list[DltResource]:
     """One resource per object (named after its table). Logs in lazily, at the first extracted page."""
     client = client or SalesforceClient(
         config, _retry(config, retry_base_seconds), governor("salesforce", api_budget_reserve)
     )
     specs = resolve_objects(objects, extra_fields, config.task_key_field)
-    return [_object_resource(client, spec, page_size, lookback_seconds, key_scan_days) for spec in specs]
+    return [
+        _object_resource(client, spec, page_size, lookback_seconds, key_scan_days, passed_loads)
+        for spec in specs
+    ]
 
 
 def _retry(config: SalesforceConfig, base_seconds: float | None) -> RetryPolicy:
@@ -83,25 +89,29 @@ def _object_resource(
     page_size: int,
     lookback_seconds: float,
     key_scan_days: float,
+    passed_loads: frozenset[str] | None,
 ) -> DltResource:
-    def pages() -> Iterator[pa.Table]:
+    def pages() -> Iterator[Any]:
         present = _readable_fields(client, sobject)
         state = dlt.current.resource_state()
-        cursor = Cursor(state, CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds)
+        cursor = Cursor(state, CURSOR_COLUMN, PRIMARY_KEY, lookback_seconds, passed_loads)
         # The describe just answered: its Date is Salesforce's clock before the query.
         server_now = client.server_now()
         soql = build_soql(sobject, present, cursor.start(server_now))
         crm_now = server_now or datetime.now(UTC)
         check = deletes.plan(sobject, state, crm_now, key_scan_days)  # before the cursor moves
         read = ReadIds(wanted=check.needed)
-        started, rows = time.perf_counter(), 0
-        new_rows = (
-            read.note(cursor.new_rows(page)) for page in client.query_tables(soql, sobject, page_size)
-        )
-        for table in batched(new_rows, ROWS_PER_ITEM):
+        started, rows, rejected = time.perf_counter(), 0, []
+        pages = client.query_tables(soql, sobject, page_size, seen_at=crm_now)
+        kept = (read.note(table) for table in _kept_rows(pages, sobject, crm_now, cursor, rejected))
+        for table in batched(kept, ROWS_PER_ITEM):
             rows += table.num_rows
             yield table
         yield from deletes.marked_deletes(client, sobject, check, state, crm_now, read)
+        quarantined = rejected_items(rejected)
+        if quarantined is not None:
+            logger.warning("salesforce %s: %d values rejected", sobject.table, quarantined.num_rows)
+            yield as_rejected_records(quarantined)
         cursor.save()
         logger.info(
             "salesforce %s: %d rows read in %.1f s", sobject.table, rows, time.perf_counter() - started
@@ -114,6 +124,22 @@ def _object_resource(
         write_disposition="merge",
         columns=column_hints(sobject),
     )
+
+
+def _kept_rows(
+    pages: Iterator[QueryPage],
+    sobject: SalesforceObject,
+    crm_now: datetime | None,
+    cursor: Cursor,
+    rejected: list[pa.Table | None],
+) -> Iterator[pa.Table]:
+    """The rows to load: not stamped in the future (quarantined, see ingest/quarantine.py), not loaded
+    before; every rejection goes to `rejected`."""
+    for page in pages:
+        future = Rejections(sobject.name, crm_now)
+        table = without_future(page.table, CURSOR_COLUMN, crm_now, future, PRIMARY_KEY)
+        rejected += [page.rejected, future.table()]
+        yield cursor.new_rows(table)
 
 
 def _readable_fields(client: SalesforceClient, sobject: SalesforceObject) -> set[str]:
@@ -155,6 +181,7 @@ def sync_salesforce(
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
     api_budget_reserve: float | None = None,
     key_scan_days: float = DEFAULT_KEY_SCAN_DAYS,
+    passed_loads: frozenset[str] | None = None,
 ) -> SyncResult:
     """Load the org into `raw_salesforce` of `warehouse`; all or nothing, errors as one-line CadenceErrors."""
     client = SalesforceClient(
@@ -169,6 +196,7 @@ def sync_salesforce(
         client=client,
         lookback_seconds=lookback_seconds,
         key_scan_days=key_scan_days,
+        passed_loads=passed_loads,
     )
     pipeline = make_pipeline("salesforce", warehouse)
     result = run_sync("salesforce", pipeline, source, lambda: client.api_calls, progress)

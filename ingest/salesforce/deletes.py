@@ -99,7 +99,7 @@ def live_ids(client: SalesforceClient, sobject: SalesforceObject) -> pa.Array:
     """Every live (not deleted) id of the object, archived activities included."""
     keys = SalesforceObject(sobject.name, (SalesforceField("Id"),))
     soql = f"SELECT Id FROM {sobject.name} WHERE IsDeleted = false"
-    chunks = [table["id"].combine_chunks() for table in client.query_tables(soql, keys, MAX_PAGE_SIZE)]
+    chunks = [page.table["id"].combine_chunks() for page in client.query_tables(soql, keys, MAX_PAGE_SIZE)]
     return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
 
 

@@ -51,7 +51,9 @@ from ingest.http import (
     retry_after_seconds,
     with_retries,
 )
+from ingest.quarantine import Rejections, cast_or_null, untyped_reason
 from ingest.salesforce.settings import (
+    CURSOR_COLUMN,
     MAX_PAGE_SIZE,
     MIN_PAGE_SIZE,
     PRIMARY_KEY,
@@ -275,16 +277,21 @@ class SalesforceClient:
         return {f["name"] for f in description.get("fields", [])}
 
     def query_tables(
-        self, soql: str, sobject: SalesforceObject, page_size: int = MAX_PAGE_SIZE
-    ) -> Iterator[pa.Table]:
+        self,
+        soql: str,
+        sobject: SalesforceObject,
+        page_size: int = MAX_PAGE_SIZE,
+        seen_at: datetime | None = None,  # the CRM's clock at the read, stamped on rejected values
+    ) -> Iterator[QueryPage]:
         """Each page of `soql` as one Arrow table, via queryAll: deleted rows arrive with IsDeleted.
+        Values that do not fit their declared type come null, and in the page's `rejected` table.
 
         The next page is fetched and decoded on a worker thread while the caller (dlt) writes the
         current one: socket reads and Arrow's JSON parsing release the GIL, so the two overlap.
         """
         page_size = max(MIN_PAGE_SIZE, min(MAX_PAGE_SIZE, page_size))
         headers = {"Sforce-Query-Options": f"batchSize={page_size}"}
-        decode = PageDecoder(sobject)
+        decode = PageDecoder(sobject, seen_at)
 
         def first_page() -> QueryPage:
             return decode(
@@ -303,7 +310,7 @@ class SalesforceClient:
                 upcoming = None
                 if not page.done and page.next_records_url:
                     upcoming = prefetch.submit(next_page, page.next_records_url)
-                yield page.table
+                yield page
                 if upcoming is None:
                     return
                 page = upcoming.result()
@@ -341,6 +348,7 @@ class QueryPage:
     table: pa.Table  # the page's records, raw-layer names and types
     done: bool
     next_records_url: str | None
+    rejected: pa.Table | None = None  # values that did not fit their type (ingest/quarantine.py)
 
 
 class PageDecoder:
@@ -349,10 +357,13 @@ class PageDecoder:
     Arrow's JSON reader parses the whole body (`{"done":…, "nextRecordsUrl":…, "records":[…]}`) in C++
     with the object's schema; timestamps and dates arrive as strings and are cast in C++ too (offsets
     like +0000 included). Fields the org lacks simply come back null, so every column always exists.
+    A date or timestamp that does not cast (`2026-02-30`, `""`, `not a date`: Salesforce stores what
+    an import wrote) becomes null and a rejected value, instead of failing the sync.
     """
 
-    def __init__(self, sobject: SalesforceObject) -> None:
+    def __init__(self, sobject: SalesforceObject, seen_at: datetime | None = None) -> None:
         self.sobject = sobject
+        self.seen_at = seen_at
         wire_types = {**ARROW_TYPES, "timestamp": pa.string(), "date": pa.string()}
         record = pa.struct([pa.field(f.api_name, wire_types[f.type]) for f in sobject.fields])
         self.wire_schema = pa.schema(
@@ -370,13 +381,30 @@ class PageDecoder:
                 ),
             )
             records = parsed.column("records").combine_chunks().flatten()
-            table = pa.Table.from_struct_array(records).rename_columns(self.schema.names).cast(self.schema)
+            wire = pa.Table.from_struct_array(records).rename_columns(self.schema.names)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
             raise CrmSchemaError(
                 f"Salesforce answered a {self.sobject.name} query with records that do not fit the declared "
                 f"field types ({_one_line(str(error))[:160]}): fix the types in ingest/salesforce/settings.py"
             ) from error
-        return QueryPage(table, bool(parsed["done"][0].as_py()), parsed["nextRecordsUrl"][0].as_py())
+        table, rejected = self._typed(wire)
+        return QueryPage(
+            table, bool(parsed["done"][0].as_py()), parsed["nextRecordsUrl"][0].as_py(), rejected
+        )
+
+    def _typed(self, wire: pa.Table) -> tuple[pa.Table, pa.Table | None]:
+        """Cast each column to its raw-layer type; values that do not cast are null and rejected."""
+        rejections = Rejections(self.sobject.name, self.seen_at)
+        columns, bad_masks = [], []
+        for target in self.schema:
+            typed, bad = cast_or_null(wire[target.name].combine_chunks(), target.type)
+            columns.append(typed)
+            bad_masks.append((target.name, bad))
+        table = pa.Table.from_arrays(columns, schema=self.schema)
+        for column, bad in bad_masks:
+            reason = untyped_reason(self.schema.field(column).type)
+            rejections.add(table[PRIMARY_KEY], column, wire[column], table[CURSOR_COLUMN], bad, reason)
+        return table, rejections.table()
 
 
 def batched(tables: Iterable[pa.Table], min_rows: int) -> Iterator[pa.Table]:

@@ -8,10 +8,13 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingest.config import HubSpotConfig, SalesforceConfig
+from ingest.errors import CadenceError
 from ingest.hubspot import hubspot_source
 from ingest.pipeline import all_or_nothing, make_pipeline
 from ingest.salesforce import salesforce_source
 from orchestration import defaults
+from orchestration.crm_blocks import block_crm
+from orchestration.load_gate import passed_loads
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
 # Building a dlt source makes no network call, so the asset graph is defined from placeholder
@@ -46,13 +49,25 @@ def _sync(
             yield dg.MaterializeResult(asset_key=key, metadata={"skipped": "CRM not audited"})
         return
     pipeline = make_pipeline(crm, warehouse.file)
-    with all_or_nothing(pipeline):
-        yield from dlt.run(
-            context=context,
-            dlt_source=source_factory(config, **audit.sync_limits(), **source_options),
-            dlt_pipeline=pipeline,
-            dagster_dlt_translator=CrmTableTranslator(),
-        )
+    # Cursors move only with a load whose raw checks passed (orchestration/load_gate.py).
+    passed = passed_loads(warehouse.file, crm)
+    try:
+        with all_or_nothing(pipeline):
+            yield from dlt.run(
+                context=context,
+                dlt_source=source_factory(
+                    config, **audit.sync_limits(), **source_options, passed_loads=passed
+                ),
+                dlt_pipeline=pipeline,
+                dagster_dlt_translator=CrmTableTranslator(),
+            )
+    except CadenceError as error:
+        # Each CRM stands alone (orchestration/crm_blocks.py): the raw layer keeps its last good load
+        # (all or nothing), the other CRM's night goes on, and this CRM's writeback fails with the reason.
+        context.log.error(f"{crm} sync failed, its writeback is blocked: {error}")
+        block_crm(warehouse.file, context.run.run_id, crm, "sync failed", str(error))
+        for key in context.selected_asset_keys:
+            yield dg.MaterializeResult(asset_key=key, metadata={"sync_failed": str(error), "rows_loaded": 0})
 
 
 def _raw_tables(crm: str, placeholder_source: Any) -> Callable[..., dg.AssetsDefinition]:

@@ -1,9 +1,12 @@
 """The quality gate: GX suites as blocking Dagster asset checks, and the run-over-run baseline.
 
-Raw checks run after each CRM's sync and before dbt; mart checks run after dbt and before the
-writeback. A failed critical expectation fails its check with ERROR severity, so Dagster skips
-everything downstream (no CRM write) and the run fails with the check's description. With
-`override_quality_gate` the same checks run and report, with WARN severity, and the writeback proceeds.
+Raw checks run after each CRM's sync (ahead of every step that waits, by priority); mart checks run
+after dbt and before the writeback. A failed critical expectation fails its check with ERROR severity
+and the run fails with the check's description. A raw check blocks only its own CRM (issue 18: each CRM
+stands alone): it is not a Dagster-blocking check, which would skip the shared dbt build and the other
+CRM's writeback; it records the block (orchestration/crm_blocks.py) and that CRM's writeback fails.
+A mart check blocks Dagster's downstream, both writebacks. With `override_quality_gate` the same checks
+run and report, with WARN severity, and the writeback proceeds.
 """
 
 from collections.abc import Iterator, Sequence
@@ -26,8 +29,10 @@ from expectations.suites import (
     SuiteParams,
     SuiteSpec,
 )
+from orchestration.crm_blocks import block_crm, blocks
 from orchestration.defs.dbt import cadence_dbt_models
 from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
+from orchestration.load_gate import record_passed_load
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
 OVERRIDE_HINT = (
@@ -45,13 +50,16 @@ def _asset_key(spec: SuiteSpec) -> dg.AssetKey:
     return dg.AssetKey(list(spec.asset))
 
 
-def _check_specs(specs: Sequence[SuiteSpec]) -> list[dg.AssetCheckSpec]:
+def _check_specs(specs: Sequence[SuiteSpec], blocking: bool = True) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec(
-            spec.name, asset=_asset_key(spec), blocking=True, description=f"GX suite on {spec.table}"
+            spec.name, asset=_asset_key(spec), blocking=blocking, description=f"GX suite on {spec.table}"
         )
         for spec in specs
     ]
+
+
+RAW_CHECK_PRIORITY = {"dagster/priority": "10"}  # before any ready step: the writeback reads its verdict
 
 
 def _configured(salesforce: SalesforceResource, hubspot: HubSpotResource) -> list[str]:
@@ -137,10 +145,43 @@ def _report(
         yield _result(outcome, audit, page, (hints or {}).get(outcome.spec.name) or [OVERRIDE_HINT])
 
 
+def _raw_skip_reason(
+    crm: str, configured: list[str], warehouse: WarehouseResource, run_id: str
+) -> str | None:
+    if crm not in configured:
+        return f"{crm} is not audited"
+    if blocks(warehouse.file, run_id, crm):
+        return f"{crm}'s sync failed: its raw layer is last night's"
+    return None
+
+
+def _settle_raw_load(
+    context: dg.AssetCheckExecutionContext,
+    crm: str,
+    outcomes: list[SuiteOutcome],
+    warehouse: WarehouseResource,
+    audit: AuditSettings,
+) -> None:
+    """A good (or accepted) load lets the next sync move its cursors past it; a blocked one blocks
+    only this CRM's writeback (orchestration/crm_blocks.py)."""
+    blocked = [o for o in outcomes if o.critical_failures]
+    if audit.override_quality_gate or not blocked:
+        load_id = record_passed_load(warehouse.file, crm, context.run.run_id)
+        context.log.info(f"{crm} raw load {load_id} passed its checks: its cursors commit next sync")
+        return
+    failure = blocked[0].critical_failures[0].describe()
+    block_crm(warehouse.file, context.run.run_id, crm, "raw quality gate", failure)
+
+
 def _raw_check(crm: str) -> dg.AssetChecksDefinition:
     specs = RAW_SUITES[crm]
 
-    @dg.multi_asset_check(specs=_check_specs(specs), name=f"{crm}_raw_quality", pool="warehouse")
+    @dg.multi_asset_check(
+        specs=_check_specs(specs, blocking=False),
+        name=f"{crm}_raw_quality",
+        pool="warehouse",
+        op_tags=RAW_CHECK_PRIORITY,
+    )
     def raw_quality(
         context: dg.AssetCheckExecutionContext,
         salesforce: SalesforceResource,
@@ -148,17 +189,20 @@ def _raw_check(crm: str) -> dg.AssetChecksDefinition:
         warehouse: WarehouseResource,
         audit: AuditSettings,
     ) -> Iterator[dg.AssetCheckResult]:
-        if crm not in _configured(salesforce, hubspot):
+        skipped = _raw_skip_reason(crm, _configured(salesforce, hubspot), warehouse, context.run.run_id)
+        if skipped:
             for spec in specs:
                 yield dg.AssetCheckResult(
                     check_name=spec.name,
                     asset_key=_asset_key(spec),
                     passed=True,
-                    metadata={"skipped": f"{crm} is not audited"},
+                    metadata={"skipped": skipped},
                 )
             return
         run = _quality_run(context, warehouse, audit)
-        yield from _report(context, run, run.validate(specs, _params(audit)), audit)
+        outcomes = run.validate(specs, _params(audit))
+        _settle_raw_load(context, crm, outcomes, warehouse, audit)
+        yield from _report(context, run, outcomes, audit)
 
     return raw_quality
 

@@ -8,6 +8,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import connect
+from orchestration.crm_blocks import raise_if_blocked
 from orchestration.defs.dbt import cadence_dbt_models
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.writeback.actions import read_queue
@@ -29,6 +30,7 @@ def _write_back_crm(
     if make_writer is None:
         context.log.info(f"{crm} is not audited by this run (cadence.crms): writeback skipped")
         return dg.MaterializeResult(metadata={"skipped": "CRM not audited"})
+    raise_if_blocked(warehouse.file, context.run.run_id, crm)  # its sync or raw checks failed tonight
     queue = read_queue(warehouse.file, crm)
     ledger = Ledger.open(warehouse.file, context.run.run_id, crm)
     try:

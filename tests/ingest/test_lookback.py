@@ -95,7 +95,8 @@ def test_salesforce_record_committed_behind_the_cursor_arrives_next_night_once(
 def test_salesforce_cursor_never_passes_the_crms_clock(start_sandbox: StartSandbox, tmp_path: Path) -> None:
     running = start_sandbox({"salesforce": {"Account": [_account(1)]}})
     warehouse = tmp_path / "warehouse.duckdb"
-    # Records stamped an hour ahead of the org's clock (the Date header): the cursor must not follow them.
+    # A record stamped an hour ahead of the org's clock (the Date header): the cursor must not follow
+    # it, and it is quarantined (ingest/quarantine.py), not loaded, while its stamp is in the future.
     running.store.set_clock(_at(datetime.now(UTC) + timedelta(hours=1)))
     ahead = _sf_create(running, "Ahead")
     _sf_sync(running, warehouse)
@@ -104,10 +105,11 @@ def test_salesforce_cursor_never_passes_the_crms_clock(start_sandbox: StartSandb
 
     result = _sf_sync(running, warehouse)
 
-    assert result.rows_by_table == {"account": 1}  # "Now", behind the future stamp; "Ahead" not again
-    assert _rows(warehouse, "raw_salesforce.account") == sorted(
-        [(_account(1)["Id"], 1), (ahead, 1), (now, 1)]
-    )
+    assert result.rows_by_table == {"account": 1}  # "Now", behind the future stamp
+    assert _rows(warehouse, "raw_salesforce.account") == sorted([(_account(1)["Id"], 1), (now, 1)])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rejected = con.execute('select distinct id, "column", reason from raw_salesforce.rejected_records')
+        assert rejected.fetchall() == [(ahead, "system_modstamp", "modstamp is after the CRM's clock")]
 
 
 # ---- HubSpot ------------------------------------------------------------------------------------

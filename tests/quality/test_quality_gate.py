@@ -128,6 +128,7 @@ def test_clean_org_passes_every_suite_and_writes_back(scenario: Scenario) -> Non
         "marts_account_cadence",
         "marts_task_creates",
         "marts_open_tasks_after_writeback",
+        "records_in_quarantine",
         "rules_match_the_data",
         "run_over_run_volume",
     }
@@ -275,7 +276,7 @@ def test_data_docs_one_page_per_run_open_in_headless_chromium(scenario: Scenario
     page = scenario.pages["blocked"]
     html = page.read_text()
     assert "<td class='critical'>CRITICAL</td>" in html and "account_ratio" in html
-    assert html.count("<tr>") == 1 + 17  # header + every suite of the run
+    assert html.count("<tr>") == 1 + 18  # header + every suite of the run
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")

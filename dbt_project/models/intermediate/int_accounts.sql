@@ -5,11 +5,13 @@ with
 salesforce_accounts as (
     select * from {{ ref('stg_salesforce__accounts') }}
     where not is_deleted
+        and rejection_reason is null  -- quarantined: int_rejected_records
 ),
 
 hubspot_companies as (
     select * from {{ ref('stg_hubspot__companies') }}
     where not is_deleted
+        and rejection_reason is null  -- quarantined: int_rejected_records
 ),
 
 owners as (

@@ -5,6 +5,7 @@ with
 salesforce_events as (
     select * from {{ ref('stg_salesforce__events') }}
     where not is_deleted
+        and rejection_reason is null  -- dated outside the sane window: int_rejected_records
         and event_type in ({{ sql_list(var('salesforce_visit_event_types')) }})
 ),
 
@@ -18,6 +19,7 @@ salesforce_tasks as (
 hubspot_meetings as (
     select * from {{ ref('stg_hubspot__meetings') }}
     where not is_deleted
+        and rejection_reason is null  -- dated outside the sane window: int_rejected_records
         and coalesce(meeting_outcome, '') not in ({{ sql_list(var('hubspot_excluded_meeting_outcomes')) }})
 ),
 

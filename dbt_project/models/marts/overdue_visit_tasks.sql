@@ -1,7 +1,8 @@
 {#- The writeback queue. 'create': an overdue account with an owner who can act (an active user, else
     the rules' fallback owner; a task needs someone to nag, and accounts without one are reported by the
     quality suite), without a planned visit within the grace
-    period and without an open task of this pipeline. 'close': an open task of this pipeline whose
+    period, without an open task of this pipeline and without a record in quarantine
+    (int_rejected_records). 'close': an open task of this pipeline whose
     account is no longer overdue (visited, or out of scope), or a duplicate: a second open task with
     the same key (an earlier version resent a create, or someone copied the task), of which the oldest
     is kept. Other tasks are never touched. -#}
@@ -31,6 +32,14 @@ overdue_accounts as (
     where is_overdue
 ),
 
+-- A record in quarantine (a value that cannot be typed or is out of range) leaves its account's
+-- cadence unknown: no task until the CRM's copy is fixed.
+quarantined_accounts as (
+    select distinct account_key
+    from {{ ref('int_rejected_records') }}
+    where account_key is not null
+),
+
 accounts_with_open_task as (
     select distinct account_key
     from open_pipeline_tasks
@@ -58,7 +67,10 @@ to_create as (
     from overdue_accounts
     left join accounts_with_open_task
         on overdue_accounts.account_key = accounts_with_open_task.account_key
+    left join quarantined_accounts
+        on overdue_accounts.account_key = quarantined_accounts.account_key
     where accounts_with_open_task.account_key is null
+        and quarantined_accounts.account_key is null
         and overdue_accounts.task_owner_id is not null
         and coalesce(
             overdue_accounts.next_planned_visit_date

@@ -19,6 +19,13 @@ renamed as (
         hs_lastmodifieddate as modified_at,
         coalesce(archived, false) as is_deleted
     from source
+),
+
+checked as (
+    select
+        *,
+        {{ visit_date_rejection('coalesce(start_date, activity_date)') }} as rejection_reason
+    from renamed
 )
 
-select * from renamed
+select * from checked

@@ -11,7 +11,13 @@ renamed as (
         type as account_type,
         owner_id,
         parent_id as parent_account_id,
-        cast(visit_cadence_days_c as integer) as cadence_days_override,
+        -- Out of range (e.g. 1e12, which no integer holds): null here, the account rejected.
+        case
+            when {{ cadence_override_rejection('visit_cadence_days_c') }} is null
+                then cast(visit_cadence_days_c as integer)
+        end as cadence_days_override,
+        visit_cadence_days_c as cadence_days_value,
+        {{ cadence_override_rejection('visit_cadence_days_c') }} as rejection_reason,
         created_date as created_at,
         {{ local_date('created_date') }} as created_date,
         system_modstamp as modified_at,

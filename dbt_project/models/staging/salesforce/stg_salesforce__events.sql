@@ -19,6 +19,13 @@ renamed as (
         system_modstamp as modified_at,
         coalesce(is_deleted, false) as is_deleted
     from source
+),
+
+checked as (
+    select
+        *,
+        {{ visit_date_rejection('coalesce(activity_date, start_date)') }} as rejection_reason
+    from renamed
 )
 
-select * from renamed
+select * from checked

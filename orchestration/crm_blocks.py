@@ -1,0 +1,59 @@
+"""Each CRM stands alone (issue 18 item 5): what blocked one CRM's writeback in a run, and why.
+
+A sync that fails, or a raw quality check that blocks, stops only its own CRM: the step records the
+block here (per run) instead of failing in a way Dagster would propagate to the shared dbt build and
+to the other CRM's writeback. That CRM's writeback step then fails with the one-line reason, so the run
+fails, names the CRM, and the other CRM still gets its tasks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ingest.errors import CadenceError
+
+TABLE = "cadence_ops.crm_blocks"
+
+
+class CrmBlockedError(CadenceError):
+    """A CRM's writeback did not run: its sync failed or its raw data failed the quality gate."""
+
+
+def block_crm(warehouse: Path, run_id: str, crm: str, stage: str, reason: str) -> None:
+    """Record that `stage` blocked `crm`'s writeback in this run (only the first line of `reason`)."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists cadence_ops")
+        con.execute(
+            f"create table if not exists {TABLE} (run_id varchar, crm varchar, stage varchar, "
+            "reason varchar, blocked_at timestamptz default current_timestamp)"
+        )
+        first_line = reason.strip().splitlines()[0] if reason.strip() else stage
+        con.execute(f"insert into {TABLE} (run_id, crm, stage, reason) values (?, ?, ?, ?)",
+                    [run_id, crm, stage, first_line])  # fmt: skip
+
+
+def blocks(warehouse: Path, run_id: str, crm: str) -> list[tuple[str, str]]:
+    """(stage, reason) of every block of `crm` in this run, oldest first."""
+    if not Path(warehouse).exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        known = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'cadence_ops' and table_name = 'crm_blocks'"
+        ).fetchone()
+        if not known or not known[0]:
+            return []
+        return con.execute(
+            f"select stage, reason from {TABLE} where run_id = ? and crm = ? order by blocked_at",
+            [run_id, crm],
+        ).fetchall()
+
+
+def raise_if_blocked(warehouse: Path, run_id: str, crm: str) -> None:
+    """Fail the CRM's writeback step with the first thing that blocked it in this run."""
+    found = blocks(warehouse, run_id, crm)
+    if found:
+        stage, reason = found[0]
+        raise CrmBlockedError(f"{crm} writeback blocked ({stage}): {reason}")
