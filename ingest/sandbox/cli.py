@@ -106,6 +106,8 @@ def export_lines(running: RunningSandbox) -> list[str]:
         "SOURCES__SALESFORCE__CA_BUNDLE": str(running.ca_path),
         "SOURCES__HUBSPOT__BASE_URL": running.http_url,
         "SOURCES__HUBSPOT__ACCESS_TOKEN": credentials.hubspot_token,
+        # Not a pipeline setting: the header value tests and scripts send to /__sandbox/... controls.
+        "CADENCE_SANDBOX_CONTROL_TOKEN": running.control_token,
     }
     return [f"export {name}={shlex.quote(value)}" for name, value in settings.items()]
 
