@@ -65,7 +65,10 @@ def _add_faults(sandbox: Sandbox, request: Request) -> Any:
 
 
 def _set_clock(sandbox: Sandbox, request: Request) -> Any:
-    body = request.json() or {}
+    body = request.json()
+    body = {} if body is None else body
+    if not isinstance(body, dict):
+        raise ApiError(400, {"message": 'the clock body is an object: {"now": ISO date-time or null}'})
     now = body.get("now")
     if now is None:
         sandbox.store.set_clock(utc_now)

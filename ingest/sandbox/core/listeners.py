@@ -4,6 +4,7 @@ some clients only build https:// URLs) and over plain HTTP, until the block ends
 from __future__ import annotations
 
 import ssl
+import sys
 import tempfile
 import threading
 from collections import Counter
@@ -49,7 +50,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         text = message or explain or HTTPStatus(code).phrase
         code_name = "METHOD_NOT_ALLOWED" if code == HTTPStatus.NOT_IMPLEMENTED else "JSON_PARSER_ERROR"
         self.close_connection = True
-        self._send(self.sandbox.error_response(path, code, code_name, text), head_only=self.command == "HEAD")
+        # A request line it could not parse leaves http.server on HTTP/0.9, which sends no status line.
+        self.request_version = "HTTP/1.1"
+        response = self.sandbox.error_response(path, code, code_name, text)
+        self._send(response, head_only=getattr(self, "command", None) == "HEAD")
 
     def _dispatch(self) -> None:
         try:
@@ -128,6 +132,12 @@ class _Listener(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (reset, broken pipe, TLS abort) is routine for a server, not a traceback."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def control_headers(token: str) -> dict[str, str]:
