@@ -107,7 +107,8 @@ def _control_token_works(lines: list[str]) -> None:
     base = exports["SOURCES__HUBSPOT__BASE_URL"]
     token = exports["CADENCE_SANDBOX_CONTROL_TOKEN"]
     assert requests.get(f"{base}/__sandbox/counters", timeout=10).status_code == 401
-    answer = requests.get(f"{base}/__sandbox/counters", headers={"X-Sandbox-Control-Token": token}, timeout=10)
+    headers = {"X-Sandbox-Control-Token": token}
+    answer = requests.get(f"{base}/__sandbox/counters", headers=headers, timeout=10)
     assert answer.status_code == 200 and answer.json() == {}
 
 

@@ -22,6 +22,7 @@ from tests.sandbox.test_salesforce_sandbox import client_credentials, org, token
 
 SF_DATA = "/services/data/v59.0"
 ACCOUNT = "001000000000001AAA"
+PL = "text/plain"
 
 
 @pytest.fixture
@@ -56,6 +57,14 @@ def _head(method: str, path: str, *headers: str) -> str:
     return "".join(f"{line}\r\n" for line in (f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *headers))
 
 
+def _post(
+    running: RunningSandbox, path: str, bearer: str, body: bytes, content_type: str = "application/json"
+) -> Any:
+    """(status, JSON answer, seconds) of a POST of `body` as it is."""
+    head = _head("POST", path, bearer, f"Content-Type: {content_type}", f"Content-Length: {len(body)}")
+    return _raw(running, head, body)
+
+
 def _sf_bearer(running: RunningSandbox) -> str:
     return f"Authorization: Bearer {token(running, **client_credentials(running))['access_token']}"
 
@@ -80,8 +89,7 @@ def _hubspot_error(body: Any) -> str:
 
 def test_salesforce_bad_json_is_a_json_parser_error(running: RunningSandbox) -> None:
     body = b'{"Subject": "Visit'
-    status, answer, _ = _raw(running, _head("POST", f"{SF_DATA}/sobjects/Task", _sf_bearer(running),
-                             "Content-Type: application/json", f"Content-Length: {len(body)}"), body)  # fmt: skip
+    status, answer, _ = _post(running, f"{SF_DATA}/sobjects/Task", _sf_bearer(running), body)
     assert status == 400
     code, message = _salesforce_error(answer)
     assert code == "JSON_PARSER_ERROR" and message.startswith("malformed JSON body: ")
@@ -89,30 +97,28 @@ def test_salesforce_bad_json_is_a_json_parser_error(running: RunningSandbox) -> 
 
 def test_salesforce_non_utf8_body_is_a_json_parser_error(running: RunningSandbox) -> None:
     body = b'{"Subject": "\xff\xfe"}'
-    status, answer, _ = _raw(running, _head("POST", f"{SF_DATA}/sobjects/Task", _sf_bearer(running),
-                             "Content-Type: application/json", f"Content-Length: {len(body)}"), body)  # fmt: skip
+    status, answer, _ = _post(running, f"{SF_DATA}/sobjects/Task", _sf_bearer(running), body)
     assert status == 400 and _salesforce_error(answer)[0] == "JSON_PARSER_ERROR"
 
 
 def test_salesforce_wrong_content_type_is_415(running: RunningSandbox) -> None:
     body = b'{"Subject": "Visit"}'
-    status, answer, _ = _raw(running, _head("POST", f"{SF_DATA}/sobjects/Task", _sf_bearer(running),
-                             "Content-Type: text/plain", f"Content-Length: {len(body)}"), body)  # fmt: skip
+    status, answer, _ = _post(running, f"{SF_DATA}/sobjects/Task", _sf_bearer(running), body, "text/plain")
     assert (status, _salesforce_error(answer)) == (
         415,
-        ("UNSUPPORTED_MEDIA_TYPE", "Content-Type header specified in HTTP request is not supported: text/plain"),
+        ("UNSUPPORTED_MEDIA_TYPE", f"Content-Type header specified in HTTP request is not supported: {PL}"),
     )
 
 
 def test_salesforce_body_of_the_wrong_shape_is_400(running: RunningSandbox) -> None:
     body = b'{"records": "not a list"}'
-    status, answer, _ = _raw(running, _head("POST", f"{SF_DATA}/composite/sobjects", _sf_bearer(running),
-                             "Content-Type: application/json", f"Content-Length: {len(body)}"), body)  # fmt: skip
+    status, answer, _ = _post(running, f"{SF_DATA}/composite/sobjects", _sf_bearer(running), body)
     assert status == 400 and _salesforce_error(answer)[0] == "JSON_PARSER_ERROR"
 
 
 def test_salesforce_wrong_method_is_405_naming_the_allowed_ones(running: RunningSandbox) -> None:
-    status, answer, _ = _raw(running, _head("PUT", f"{SF_DATA}/sobjects/Account/{ACCOUNT}", _sf_bearer(running)))
+    head = _head("PUT", f"{SF_DATA}/sobjects/Account/{ACCOUNT}", _sf_bearer(running))
+    status, answer, _ = _raw(running, head)
     assert (status, _salesforce_error(answer)) == (
         405,
         ("METHOD_NOT_ALLOWED", "HTTP Method 'PUT' not allowed. Allowed are DELETE,GET,PATCH"),
@@ -174,7 +180,8 @@ def test_an_unauthenticated_body_is_never_read(running: RunningSandbox) -> None:
     status, answer, seconds = _raw(running, head)
     assert (status, _salesforce_error(answer)) == (401, ("INVALID_SESSION_ID", "Session expired or invalid"))
     assert seconds < 5
-    status, answer, _ = _raw(running, _head("POST", "/crm/v3/objects/tasks/batch/create", "Content-Length: 9999"))
+    head = _head("POST", "/crm/v3/objects/tasks/batch/create", "Content-Length: 9999")
+    status, answer, _ = _raw(running, head)
     assert status == 401 and answer["category"] == "INVALID_AUTHENTICATION"
 
 
@@ -196,17 +203,16 @@ def test_the_server_keeps_serving_after_every_malformed_request(running: Running
 
 def test_hubspot_bad_json_is_a_validation_error(running: RunningSandbox) -> None:
     body = b'{"inputs": ['
-    status, answer, _ = _raw(running, _head("POST", "/crm/v3/objects/tasks/batch/create", _hs_bearer(running),
-                             "Content-Type: application/json", f"Content-Length: {len(body)}"), body)  # fmt: skip
+    status, answer, _ = _post(running, "/crm/v3/objects/tasks/batch/create", _hs_bearer(running), body)
     assert status == 400 and _hubspot_error(answer).startswith("malformed JSON body: ")
 
 
 def test_hubspot_body_of_the_wrong_shape_and_bad_query_params_are_400(running: RunningSandbox) -> None:
     body = b'{"inputs": "x"}'
-    status, answer, _ = _raw(running, _head("POST", "/crm/v3/objects/companies/batch/read", _hs_bearer(running),
-                             "Content-Type: application/json", f"Content-Length: {len(body)}"), body)  # fmt: skip
+    status, answer, _ = _post(running, "/crm/v3/objects/companies/batch/read", _hs_bearer(running), body)
     assert status == 400 and _hubspot_error(answer) == "`inputs` must be a list"
-    status, answer, _ = _raw(running, _head("GET", "/crm/v3/objects/companies?limit=abc", _hs_bearer(running)))
+    head = _head("GET", "/crm/v3/objects/companies?limit=abc", _hs_bearer(running))
+    status, answer, _ = _raw(running, head)
     assert status == 400 and _hubspot_error(answer) == "limit must be an integer, got 'abc'"
 
 
@@ -233,7 +239,9 @@ CONTROL_CALLS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), CONTROL_CALLS)
-def test_control_calls_need_the_control_token(running: RunningSandbox, method: str, path: str, body: Any) -> None:
+def test_control_calls_need_the_control_token(
+    running: RunningSandbox, method: str, path: str, body: Any
+) -> None:
     anonymous = requests.request(method, running.http_url + path, json=body, timeout=10)
     assert anonymous.status_code == 401
     assert anonymous.json() == {
@@ -256,8 +264,8 @@ def test_refused_control_calls_change_nothing_and_health_stays_open(running: Run
 def test_the_clock_refuses_far_future_moves_unless_asked(running: RunningSandbox) -> None:
     refused = running.control("POST", "/__sandbox/clock", {"now": "2099-01-01T00:00:00Z"}, expect=400)
     assert refused == {
-        "message": 'now 2099-01-01T00:00:00Z is more than 7 days ahead of the wall clock; send "allow_far_future":'
-        " true to stamp far-future modstamps on purpose",
+        "message": "now 2099-01-01T00:00:00Z is more than 7 days ahead of the wall clock; "
+        'send "allow_far_future": true to stamp far-future modstamps on purpose',
         "errorCode": "CLOCK_TOO_FAR_AHEAD",
     }
     assert running.store.now().year < 2099
