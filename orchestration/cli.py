@@ -120,6 +120,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float) -> object:
+    if args.override_quality_gate:  # a deliberate, dangerous choice: visible before the run starts
+        print(
+            "warning: --override-quality-gate: a failed blocking data-quality check will not stop the "
+            "writeback (it is reported as a warning)",
+            file=sys.stderr,
+        )
     return options_type(
         **run_settings,
         warehouse=args.warehouse,

@@ -53,7 +53,8 @@ ORG_ERRORS = [
      f": salesforce.Account[1] repeats Id '{ACCOUNT}': every Id is unique; remove or renumber one of the two "
      "records"),
     ({"hubspot": {"companies": [{"id": "9001", "properties": {}}, {"id": "9001", "properties": {}}]}},
-     ": hubspot.companies[1] repeats id '9001': every id is unique; remove or renumber one of the two records"),
+     ": hubspot.companies[1] repeats id '9001': every id is unique; remove or renumber one of the two "
+     "records"),
 ]  # fmt: skip
 
 
@@ -94,8 +95,8 @@ SALESFORCE = {
                 "SOURCES__SALESFORCE__LOGIN_URL": "https://127.0.0.1:9",
                 "SOURCES__SALESFORCE__CA_BUNDLE": "/no/ca.pem",
             },
-            "SOURCES__SALESFORCE__CA_BUNDLE is /no/ca.pem, which does not exist: point it at the PEM file of the "
-            "CA that signed the CRM's certificate, or unset it to trust the system's CAs",
+            "SOURCES__SALESFORCE__CA_BUNDLE is /no/ca.pem, which does not exist: point it at the PEM file of "
+            "the CA that signed the CRM's certificate, or unset it to trust the system's CAs",
         ),
         (
             {"SOURCES__SALESFORCE__LOGIN_URL": "acme.my.salesforce.com"},
