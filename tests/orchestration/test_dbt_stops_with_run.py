@@ -46,7 +46,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 @pytest.mark.parametrize("kill", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_dbt_stops_when_the_run_is_killed(tmp_path: Path, kill: signal.Signals) -> None:
-    document = generate_org(accounts=30, seed=7)
+    document = generate_org(accounts=30, seed=7, junk=False)  # clean: the raw gate lets dbt run
     document["salesforce"]["_profile"] = "realistic"
     document["hubspot"]["_behaviour"] = {"profile": "realistic"}
     org = tmp_path / "org.json"

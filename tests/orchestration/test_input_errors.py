@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -14,6 +16,7 @@ import pytest
 
 CADENCE = Path(sys.executable).with_name("cadence")
 ACCOUNT = "001000000000001AAA"
+AS_OF_DATE = date(2026, 3, 1)
 
 
 def _cadence(cwd: Path, *argv: str, **env: str) -> tuple[int, str]:
@@ -136,3 +139,52 @@ def test_a_bad_warehouse_path_is_one_line(tmp_path: Path) -> None:
     assert _one_line(_cadence(tmp_path, "report", "--warehouse", str(not_duckdb))) == (
         f"warehouse {not_duckdb} is not a DuckDB database; choose another --warehouse path"
     )
+
+
+# ---- TLS, the override, failed-run summaries -------------------------------------------------------
+
+
+def test_a_hubspot_certificate_it_cannot_trust_fails_at_once(tmp_path: Path) -> None:
+    """HTTPS to the sandbox without its CA: a certificate error is not transient, so no 8 retries."""
+    from tests.helpers import serve_org
+
+    document = {"hubspot": {"companies": [], "_behaviour": {"profile": "realistic"}}}
+    with serve_org(document, tmp_path) as running:
+        settings = {
+            "CADENCE__CRMS": "hubspot",
+            "SOURCES__HUBSPOT__BASE_URL": running.https_url,
+            "SOURCES__HUBSPOT__ACCESS_TOKEN": running.credentials.hubspot_token,
+        }
+        started = time.perf_counter()
+        result = _cadence(tmp_path, "run", **settings)
+        seconds = time.perf_counter() - started
+        calls = running.sandbox.counters["hubspot.total"]
+    assert _one_line(result) == (
+        f"TLS handshake with HubSpot at {running.https_url} failed (the server's certificate was refused): "
+        "check SOURCES__HUBSPOT__BASE_URL and SOURCES__HUBSPOT__CA_BUNDLE (the CA that signed the server's "
+        "certificate)"
+    )
+    assert calls == 0 and seconds < 30  # was 8 tries over 66 s
+
+
+def test_the_override_is_said_on_the_terminal_before_the_run(tmp_path: Path) -> None:
+    org = _org(tmp_path, b"{}")
+    code, stderr = _cadence(tmp_path, "demo", "--org", str(org), "--override-quality-gate")
+    assert code == 2
+    assert stderr.splitlines()[0] == (
+        "warning: --override-quality-gate: a failed blocking data-quality check will not stop the writeback "
+        "(it is reported as a warning)"
+    )
+
+
+def test_a_failed_summary_shows_no_overdue_counts_of_an_earlier_build(tmp_path: Path) -> None:
+    from orchestration.runtime import RunSummary
+
+    failed = RunSummary(
+        succeeded=False, as_of=AS_OF_DATE, warehouse=tmp_path / "w.duckdb", error="sync failed"
+    )
+    rows = failed.render().splitlines()[2:4]
+    assert rows == [
+        "  salesforce            0        -        0       0       0",
+        "  hubspot               0        -        0       0       0",
+    ]
