@@ -17,6 +17,7 @@ from typing import NoReturn
 from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
 from orchestration import defaults
 from orchestration.doctor.cli import add_doctor_command
+from orchestration.input_checks import check_warehouse
 
 DEFAULT_WAREHOUSE = Path(defaults.WAREHOUSE)
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
@@ -41,6 +42,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"SOURCES__{args.crm.upper()}__* and list it in cadence.crms ({README_SECTION})"
         )
     warehouse = args.warehouse or Path(settings.run.warehouse)
+    check_warehouse(warehouse)
     from orchestration.preflight import check_crms
 
     check_crms({args.crm: config})  # an unreachable CRM or rejected login: one line, before dlt starts
@@ -64,6 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.rules_file = _rules_file(args)
     settings = load_settings()  # every setting checked before the slow imports and any work
     args.warehouse = args.warehouse or Path(settings.run.warehouse)
+    check_warehouse(args.warehouse)
     args.max_tasks_per_run = args.max_tasks_per_run or settings.run.max_tasks_per_run
     from orchestration.preflight import failing_crms
 
@@ -95,8 +98,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.org is not None and not args.org.exists():  # before the imports: they take seconds
         raise UsageError(f"org file {args.org} not found; omit --org to generate one")
     args.warehouse = args.warehouse or DEFAULT_WAREHOUSE
+    check_warehouse(args.warehouse)
     args.max_tasks_per_run = args.max_tasks_per_run or defaults.MAX_TASKS_PER_RUN
-    from ingest.sandbox import OrgFileError, OrgStore, serve_sandbox
+    from ingest.sandbox import OrgFileError, serve_sandbox
+    from ingest.sandbox.cli import load_org_file
     from ingest.sandbox.generator import generate_org, write_org
     from ingest.sandbox_settings import hubspot_config, salesforce_config
     from orchestration.runtime import RunOptions, run_nightly_audit
@@ -109,7 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             write_org(generate_org(accounts=DEMO_ACCOUNTS, seed=7, anchor_date=args.as_of), args.org)
     options = _run_options(args, RunOptions)
     try:
-        store = OrgStore.load(args.org, persist_delay=0.2)
+        store = load_org_file(args.org)
     except OrgFileError as exc:
         raise UsageError(str(exc)) from exc
     with serve_sandbox(store) as running:
@@ -122,6 +127,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float) -> object:
+    if args.override_quality_gate:  # a deliberate, dangerous choice: visible before the run starts
+        print(
+            "warning: --override-quality-gate: a failed blocking data-quality check will not stop the "
+            "writeback (it is reported as a warning)",
+            file=sys.stderr,
+        )
     return options_type(
         **run_settings,
         warehouse=args.warehouse,
@@ -163,6 +174,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     rules = find_rules(args.rules)  # a bad rules file exits 2 here
     if not args.warehouse.exists():
         raise UsageError(f"warehouse {args.warehouse} not found; run `cadence demo` or `cadence run`")
+    check_warehouse(args.warehouse)
     import duckdb
 
     from orchestration.report import write_report

@@ -16,6 +16,10 @@ from ingest.errors import CadenceError
 
 def check_crms(crms: Mapping[str, CrmConfig]) -> None:
     """Raise the first CRM's one-line CadenceError when it cannot be reached or refuses our login."""
+    from orchestration.input_checks import check_crm_settings
+
+    for crm, config in crms.items():
+        check_crm_settings(crm, config)  # a malformed URL or CA path: one line, before any connection
     for crm, config in crms.items():
         _CHECKS[crm](config)
 

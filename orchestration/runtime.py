@@ -22,6 +22,7 @@ from orchestration.resources import AuditSettings, HubSpotResource, SalesforceRe
 from orchestration.settings import no_crm_error
 
 CRMS = ("salesforce", "hubspot")
+MARTS_MODEL = "account_cadence"  # the dbt model the overdue counts are read from
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,10 @@ class RunSummary:
                 lines.append(f"  {crm:<11}{'not audited (cadence.crms)':>54}")
                 continue
             created = wb.get("planned_creates", 0) if wb.get("dry_run") else wb.get("created", 0)
+            known = self.succeeded or self.overdue_accounts  # "-": this run built no marts to count
+            overdue = f"{self.overdue_accounts.get(crm, 0):,}" if known else "-"
             lines.append(
-                f"  {crm:<11}{self.rows_synced.get(crm, 0):>12,}{self.overdue_accounts.get(crm, 0):>9,}"
+                f"  {crm:<11}{self.rows_synced.get(crm, 0):>12,}{overdue:>9}"
                 f"{created:>9,}{wb.get('closed', 0):>8,}{wb.get('failed', 0):>8,}"
             )
         lines += _writeback_notes(self.writeback)
@@ -141,8 +144,10 @@ def run_nightly_audit(
     job_error = None if result.success else gate_failure_message(result) or _failure_message(result)
     left_out = [f"{crm} not synced, no task written: {reason}" for crm, reason in blocked.items()]
     summary.error = "\n".join([*left_out, *([job_error] if job_error else [])]) or None
-    _collect_materializations(result, summary)
-    summary.overdue_accounts = _overdue_accounts(Path(options.warehouse))
+    built = _collect_materializations(result, summary)
+    # Only marts this run built: after a failure before dbt, the file still holds an earlier build's.
+    if MARTS_MODEL in built:
+        summary.overdue_accounts = _overdue_accounts(Path(options.warehouse))
     return summary
 
 
@@ -178,10 +183,13 @@ def _progress_filter(record: logging.LogRecord) -> bool:
     return False
 
 
-def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSummary) -> None:
+def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSummary) -> set[str]:
+    """Fill the summary from this run's materializations; the names of the assets it built."""
+    built: set[str] = set()
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         key = materialization.asset_key.path
+        built.add(key[-1])
         metadata = {name: value.value for name, value in materialization.metadata.items()}
         if key[0] in CRMS and len(key) == 2:
             rows = metadata.get("rows_loaded") or 0
@@ -190,6 +198,7 @@ def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSum
             summary.writeback[key[-1].removesuffix("_task_writeback")] = metadata
         elif key[-1] == "cadence_report":
             summary.report = Path(str(metadata["path"]))
+    return built
 
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:

@@ -42,7 +42,5 @@ def configure_as_production(running: RunningSandbox, workdir: Path, monkeypatch:
 
 def crm_calls(running: RunningSandbox) -> dict[str, int]:
     """The CRM API calls the sandbox answered (its /__sandbox/counters, without the control calls)."""
-    import requests
-
-    counters = requests.get(f"{running.http_url}/__sandbox/counters", timeout=10).json()
+    counters = running.control("GET", "/__sandbox/counters")
     return {name: count for name, count in counters.items() if not name.startswith("control.") and count}

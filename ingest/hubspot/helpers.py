@@ -51,6 +51,7 @@ from ingest.hubspot.settings import (
     ObjectSpec,
 )
 from ingest.quarantine import Rejections, cast_or_null, untyped_reason
+from ingest.tls import is_certificate_error
 
 Record = dict[str, Any]
 
@@ -182,6 +183,12 @@ class HubSpotClient:
                 if response.status_code < 300:
                     return orjson.loads(response.content) if response.content else {}
             except (*DROPPED, orjson.JSONDecodeError) as exc:  # a truncated page decodes badly too
+                if is_certificate_error(exc):  # the same certificate every time: fail fast, no retries
+                    raise CrmUnreachableError(
+                        f"TLS handshake with HubSpot at {self.base_url} failed (the server's certificate "
+                        "was refused): check SOURCES__HUBSPOT__BASE_URL and SOURCES__HUBSPOT__CA_BUNDLE "
+                        "(the CA that signed the server's certificate)"
+                    ) from exc
                 cut_short = isinstance(exc, orjson.JSONDecodeError)  # the request arrived, its answer broke
                 how = f"{'answer cut short' if cut_short else 'connection failed'} ({type(exc).__name__})"
                 sent = cut_short or may_have_arrived(exc)

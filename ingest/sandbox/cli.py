@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ingest.sandbox.core.listeners import RunningSandbox
+    from ingest.sandbox.org import OrgStore
 
 USAGE_ERROR = 2
 
@@ -63,12 +64,12 @@ def cmd_sandbox_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from ingest.sandbox import OrgFileError, OrgStore, serve_sandbox
+    from ingest.sandbox import OrgFileError, serve_sandbox
 
-    if not args.org.is_file():
+    if not args.org.exists():
         return _fail(f"org file {args.org} not found; create one with `cadence sandbox generate -o FILE`")
     try:
-        store = OrgStore.load(args.org, persist_delay=0.2)
+        store = load_org_file(args.org)
     except OrgFileError as exc:
         return _fail(str(exc))
     stop = threading.Event()
@@ -96,6 +97,21 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_org_file(path: Path, persist_delay: float = 0.2) -> OrgStore:
+    """The org a user named (serve, demo): OrgFileError, one line, unless it is a file holding at least
+    one CRM's section. `{}` or `{"salesforce": null}` would serve nothing and let a run "succeed"."""
+    from ingest.sandbox import OrgFileError, OrgStore
+
+    store = OrgStore.load(path, persist_delay=persist_delay)
+    if not store.present:
+        store.close()
+        raise OrgFileError(
+            f"org file {path} has no \"salesforce\" or \"hubspot\" section; "
+            "create one with `cadence sandbox generate -o FILE` (format: docs/sandbox.md)"
+        )
+    return store
+
+
 def export_lines(running: RunningSandbox) -> list[str]:
     """`export NAME=value` lines, values shell-quoted, for the pipeline's settings of this sandbox."""
     credentials = running.credentials
@@ -106,6 +122,8 @@ def export_lines(running: RunningSandbox) -> list[str]:
         "SOURCES__SALESFORCE__CA_BUNDLE": str(running.ca_path),
         "SOURCES__HUBSPOT__BASE_URL": running.http_url,
         "SOURCES__HUBSPOT__ACCESS_TOKEN": credentials.hubspot_token,
+        # Not a pipeline setting: the header value tests and scripts send to /__sandbox/... controls.
+        "CADENCE_SANDBOX_CONTROL_TOKEN": running.control_token,
     }
     return [f"export {name}={shlex.quote(value)}" for name, value in settings.items()]
 

@@ -14,12 +14,15 @@ from ingest.sandbox.hubspot import routes as hubspot_routes
 from ingest.sandbox.salesforce import routes as salesforce_routes
 
 
-def make_sandbox(store: DocumentStore, credentials: SandboxCredentials | None = None) -> Sandbox:
-    """One app serving both CRMs from one org store."""
+def make_sandbox(
+    store: DocumentStore, credentials: SandboxCredentials | None = None, control_token: str | None = None
+) -> Sandbox:
+    """One app serving both CRMs from one org store (a random control token unless one is given)."""
     return Sandbox(
         store,
         credentials or SandboxCredentials(),
         apis=(salesforce_routes.register, hubspot_routes.register),
+        control_token=control_token,
     )
 
 
@@ -31,7 +34,9 @@ def serve_sandbox(
     http_port: int = 0,
     ca_dir: Path | None = None,
     credentials: SandboxCredentials | None = None,
+    control_token: str | None = None,
 ) -> Iterator[RunningSandbox]:
     """Serve the org on loopback (HTTPS and HTTP) until the block ends; the org is flushed on exit."""
-    with serve(make_sandbox(store, credentials), host, https_port, http_port, ca_dir) as running:
+    sandbox = make_sandbox(store, credentials, control_token)
+    with serve(sandbox, host, https_port, http_port, ca_dir) as running:
         yield running

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import requests
 
+from ingest.sandbox.core.listeners import control_call
 from ingest.sandbox.credentials import SandboxCredentials
 
 # Objects whose records a "P% changed" step touches (users and owners are not edited through the API).
@@ -32,6 +32,7 @@ class SandboxEndpoints:
     https_url: str
     http_url: str
     ca_path: str
+    control_token: str  # the serving process's, for its control surface
 
     @property
     def credentials(self) -> SandboxCredentials:
@@ -39,9 +40,8 @@ class SandboxEndpoints:
         return SandboxCredentials()
 
     def counters(self) -> dict[str, int]:
-        response = requests.get(f"{self.http_url}/__sandbox/counters", timeout=30)
-        response.raise_for_status()
-        return {name: int(count) for name, count in response.json().items()}
+        counters = control_call(self.http_url, self.control_token, "GET", "/__sandbox/counters")
+        return {name: int(count) for name, count in counters.items()}
 
 
 class SandboxProcess:
@@ -95,7 +95,8 @@ def _serve(org_path: Path, anchor: date, ca_dir: Path, conn: Connection) -> None
         fixed = datetime.combine(anchor + timedelta(days=1), time(1), UTC)
         store.set_clock(lambda: fixed)  # the store adds 1 ms per write: strictly increasing
         with serve_sandbox(store, ca_dir=ca_dir) as running:
-            conn.send(SandboxEndpoints(running.https_url, running.http_url, str(running.ca_path)))
+            endpoints = (running.https_url, running.http_url, str(running.ca_path), running.control_token)
+            conn.send(SandboxEndpoints(*endpoints))
             _command_loop(store, conn)
     except BaseException as error:  # reported to the parent, which raises it
         conn.send(RuntimeError(f"sandbox process failed: {type(error).__name__}: {error}"))

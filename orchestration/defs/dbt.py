@@ -13,8 +13,10 @@ from orchestration.dbt_runner import dbt_environment
 from orchestration.resources import AuditSettings, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-# The dbt installed beside this Python (the project's venv), whether or not its bin/ is on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# The dbt installed beside this Python (the project's venv), whether or not its bin/ is on PATH:
+# `cadence-dbt` (orchestration/dbt_child.py: dbt that dies with the run) once the venv has it.
+_BIN = Path(sys.executable).parent
+DBT_EXECUTABLE = str(_BIN / "cadence-dbt" if (_BIN / "cadence-dbt").exists() else _BIN / "dbt")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 

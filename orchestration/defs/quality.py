@@ -142,6 +142,9 @@ def _report(
     for outcome in outcomes:
         for warning in outcome.warnings:
             context.log.warning(f"quality warning: {warning.describe()}")
+        if outcome.critical_failures and audit.override_quality_gate:  # on the terminal, not only metadata
+            failed = outcome.critical_failures[0].describe()
+            context.log.warning(f"quality gate OVERRIDDEN (--override-quality-gate), writing back: {failed}")
         yield _result(outcome, audit, page, (hints or {}).get(outcome.spec.name) or [OVERRIDE_HINT])
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-import requests
 
 from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
 from ingest.sandbox.generator import generate_org
@@ -40,7 +39,7 @@ def ready(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
 
 
 def test_a_ready_org_is_ready_and_the_doctor_writes_nothing(ready: RunningSandbox) -> None:
-    requests.post(f"{ready.http_url}/__sandbox/counters/reset", timeout=10)
+    ready.control("POST", "/__sandbox/counters/reset")
     report = run_doctor(configs(ready), _rule_values())
     assert report.exit_code == 0 and report.blocking == []
     assert report.verdict().startswith("verdict: READY (salesforce, hubspot;")
@@ -55,7 +54,7 @@ def test_a_ready_org_is_ready_and_the_doctor_writes_nothing(ready: RunningSandbo
         "OK       hubspot tasks properties: 9 of 9 properties present and visible",
     ):
         assert any(line.startswith(expected) for line in ok), expected
-    counters = requests.get(f"{ready.http_url}/__sandbox/counters", timeout=10).json()
+    counters = ready.control("GET", "/__sandbox/counters")
     assert counters["salesforce.total"] > 0 and counters["hubspot.total"] > 0
     assert [name for name in counters if any(word in name for word in WRITE_ROUTES)] == []
 
@@ -137,7 +136,7 @@ def test_project_tasks_dry_runs_the_first_night_per_rep_and_writes_nothing(tmp_p
     document = generate_org(accounts=30, seed=7, junk=False, anchor_date=as_of)
     with serve_sandbox(OrgStore(document), ca_dir=tmp_path / "ca") as running:
         report = run_doctor(configs(running), _rule_values(), project_tasks_as_of=as_of)
-        counters = requests.get(f"{running.http_url}/__sandbox/counters", timeout=10).json()
+        counters = running.control("GET", "/__sandbox/counters")
     assert report.exit_code == 0
     projected = {c.crm: c.message for c in report.checks if c.name == "projected tasks"}
     assert projected.keys() == {"salesforce", "hubspot"}
@@ -174,7 +173,7 @@ def test_a_spent_api_budget_is_reported_from_the_header_and_blocks(tmp_path: Pat
     document = generate_org(accounts=5, seed=7, junk=False, crms=("salesforce",))
     document["salesforce"]["_api_limits"] = {"daily_api_requests": 100}
     with serve_sandbox(OrgStore(document), ca_dir=tmp_path / "ca") as running:
-        requests.post(f"{running.http_url}/__sandbox/salesforce/api_budget", json={"used": 100}, timeout=10)
+        running.control("POST", "/__sandbox/salesforce/api_budget", {"used": 100})
         report = run_doctor({"salesforce": salesforce_config(running)}, _rule_values())
     budget = next(c for c in report.checks if c.name == "API budget")
     assert budget.status is Status.WARN

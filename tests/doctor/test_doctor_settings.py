@@ -10,7 +10,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-import requests
 
 from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
 from ingest.sandbox.generator import generate_org
@@ -37,7 +36,7 @@ def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runn
 
 
 def _calls(running: RunningSandbox) -> int:
-    counters = requests.get(f"{running.http_url}/__sandbox/counters", timeout=10).json()
+    counters = running.control("GET", "/__sandbox/counters")
     return counters.get("salesforce.total", 0) + counters.get("hubspot.total", 0)
 
 

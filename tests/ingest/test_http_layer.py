@@ -7,7 +7,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
 from ingest.errors import CrmUnreachableError
 from ingest.http import (
@@ -169,7 +168,7 @@ def test_hubspot_search_is_paced_to_five_a_second(start_sandbox: StartSandbox) -
 
 def test_salesforce_budget_and_clock_are_read_from_its_responses(start_sandbox: StartSandbox) -> None:
     running = start_sandbox({"salesforce": {"Account": []}})
-    requests.post(f"{running.http_url}/__sandbox/salesforce/api_budget", json={"used": 14_000}, timeout=10)
+    running.control("POST", "/__sandbox/salesforce/api_budget", {"used": 14_000})
     governor = BudgetGovernor("salesforce", 0.2, "cadence.api_budget_reserve")
     before = datetime.now(UTC).replace(microsecond=0)
 

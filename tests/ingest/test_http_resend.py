@@ -35,7 +35,7 @@ def running(start_sandbox: StartSandbox) -> RunningSandbox:
 
 def _arm(running: RunningSandbox, endpoint: str) -> None:
     spec = {"kind": "drop_after_apply", "endpoint": endpoint, "times": 1}
-    requests.post(f"{running.http_url}/__sandbox/faults", json=spec, timeout=10).raise_for_status()
+    running.control("POST", "/__sandbox/faults", spec)
 
 
 def _closed_port() -> int:

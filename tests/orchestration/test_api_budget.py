@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import requests
 
 from ingest.sandbox import RunningSandbox
 from tests.conftest import StartSandbox
@@ -28,9 +27,7 @@ DAILY_LIMIT = 15_000  # what the sandbox reports as the org's allowance
 
 def _spend_allowance_to(running: RunningSandbox, left: int) -> None:
     body = {"daily_api_requests": DAILY_LIMIT, "used": DAILY_LIMIT - left}
-    requests.post(
-        f"{running.http_url}/__sandbox/salesforce/api_budget", json=body, timeout=10
-    ).raise_for_status()
+    running.control("POST", "/__sandbox/salesforce/api_budget", body)
 
 
 def _warehouse_rows(warehouse: Path) -> dict[str, list[tuple[Any, ...]]]:

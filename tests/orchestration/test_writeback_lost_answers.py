@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import RetryPolicy, connect
@@ -62,8 +61,7 @@ def _realistic_org(custom_fields: bool) -> dict[str, Any]:
 def _arm_lost_answer(running: RunningSandbox, endpoint: str) -> None:
     """drop_after_apply on the next call of `endpoint`, over the control surface."""
     spec = {"kind": "drop_after_apply", "endpoint": endpoint, "times": 1}
-    answer = requests.post(f"{running.http_url}/__sandbox/faults", json=spec, timeout=10)
-    answer.raise_for_status()
+    running.control("POST", "/__sandbox/faults", spec)
 
 
 def _one_open_task_per_overdue_account(running: RunningSandbox, warehouse: Path) -> dict[str, int]:

@@ -15,7 +15,7 @@ import pytest
 from ingest.sandbox import SandboxCredentials
 
 CADENCE = Path(sys.executable).with_name("cadence")
-EXPORT = re.compile(r"^export SOURCES__\w+=")
+EXPORT = re.compile(r"^export (SOURCES__\w+|CADENCE_SANDBOX_CONTROL_TOKEN)=")
 
 
 @pytest.fixture
@@ -67,7 +67,8 @@ def test_printed_exports_paste_into_a_shell(org_file: Path, tmp_path: Path) -> N
     )  # fmt: skip
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(8)]  # two comment lines, six exports
+        lines = [process.stdout.readline() for _ in range(9)]  # two comment lines, seven exports
+        _control_token_works(lines)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -96,6 +97,19 @@ def test_printed_exports_paste_into_a_shell(org_file: Path, tmp_path: Path) -> N
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", echoed[4])
     assert echoed[5] == credentials.hubspot_token
     assert Path(echoed[3]).read_text().startswith("-----BEGIN CERTIFICATE-----")
+
+
+def _control_token_works(lines: list[str]) -> None:
+    """The printed control token opens the control surface of the running process; none is refused."""
+    import requests
+
+    exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines if EXPORT.match(line))
+    base = exports["SOURCES__HUBSPOT__BASE_URL"]
+    token = exports["CADENCE_SANDBOX_CONTROL_TOKEN"]
+    assert requests.get(f"{base}/__sandbox/counters", timeout=10).status_code == 401
+    headers = {"X-Sandbox-Control-Token": token}
+    answer = requests.get(f"{base}/__sandbox/counters", headers=headers, timeout=10)
+    assert answer.status_code == 200 and answer.json() == {}
 
 
 def test_python_dash_m_runs_the_same_cli(tmp_path: Path) -> None:

@@ -8,17 +8,13 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from ingest.http import make_session
 from ingest.sandbox import RunningSandbox
 from tests.conftest import StartSandbox
 from tests.sandbox.test_salesforce_sandbox import MERCY, login, org
 
 
 def arm(running: RunningSandbox, **spec: object) -> None:
-    answer = make_session(str(running.ca_path)).post(
-        f"{running.https_url}/__sandbox/faults", json=spec, timeout=10
-    )
-    answer.raise_for_status()
+    running.control("POST", "/__sandbox/faults", spec)
 
 
 def test_drop_after_apply_commits_the_batch_then_loses_the_answer(start_sandbox: StartSandbox) -> None:

@@ -34,6 +34,7 @@ class Portal:
         self.base = running.http_url
         self.session = requests.Session()  # no retries: the test sees exactly one attempt
         self.session.headers["Authorization"] = f"Bearer {hubspot_config(running).access_token}"
+        self.session.headers.update(running.control_headers())  # arm() is a control call
 
     def post(self, path: str, body: Any) -> requests.Response:
         return self.session.post(self.base + path, json=body, timeout=30)

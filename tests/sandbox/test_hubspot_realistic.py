@@ -39,6 +39,7 @@ class Portal:
         self.base = running.http_url
         self.session = make_session()
         self.session.headers["Authorization"] = f"Bearer {hubspot_config(running).access_token}"
+        self.session.headers.update(running.control_headers())  # clock, behaviour, purge
 
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
         return self.session.request(method, self.base + path, json=body, params=params, timeout=30)

@@ -19,7 +19,7 @@ def _api(running: RunningSandbox) -> tuple[requests.Session, str]:
 
 
 def _budget(running: RunningSandbox, **body: int) -> dict[str, int]:
-    return requests.post(f"{running.http_url}/__sandbox/salesforce/api_budget", json=body, timeout=10).json()
+    return running.control("POST", "/__sandbox/salesforce/api_budget", body)
 
 
 def test_usage_counts_up_per_call_and_the_allowance_refuses_the_next_one(start_sandbox: StartSandbox) -> None:
@@ -50,9 +50,6 @@ def test_the_default_allowance_and_a_reset_from_the_control_surface(start_sandbo
     )
     assert _budget(running, used=0) == {"daily_api_requests": 15000, "used": 0}
     assert session.get(f"{data}/limits").json()["DailyApiRequests"] == {"Max": 15000, "Remaining": 14999}
-    refused = requests.post(
-        f"{running.http_url}/__sandbox/salesforce/api_budget", json={"used": -1}, timeout=10
-    )
-    assert refused.status_code == 400
-    counters = requests.get(f"{running.http_url}/__sandbox/counters", timeout=10).json()
+    running.control("POST", "/__sandbox/salesforce/api_budget", {"used": -1}, expect=400)
+    counters = running.control("GET", "/__sandbox/counters")
     assert counters["salesforce.limits"] == 1 and not any(name.startswith("control") for name in counters)

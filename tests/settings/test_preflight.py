@@ -98,5 +98,5 @@ def test_a_failed_run_still_says_which_crm_was_not_audited() -> None:
         succeeded=False, as_of=date(2026, 11, 27), warehouse=Path("w.duckdb"), audited=("salesforce",)
     )
     rows = summary.render().splitlines()[2:4]
-    assert rows[0].split() == ["salesforce", "0", "0", "0", "0", "0"]
+    assert rows[0].split() == ["salesforce", "0", "-", "0", "0", "0"]  # "-": no marts built by this run
     assert rows[1].split() == ["hubspot", "not", "audited", "(cadence.crms)"]

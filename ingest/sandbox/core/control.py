@@ -1,11 +1,19 @@
 """The control surface (`/__sandbox/...`): health, counters, faults, flush, clock. For tests and
-benchmarks; never counted, never authenticated."""
+benchmarks; never counted, never subject to faults.
+
+Every control call but `health` carries the sandbox's control token (`X-Sandbox-Control-Token`,
+printed by `cadence sandbox serve`, `RunningSandbox.control_headers()` in-process): a CRM client, or
+anyone else on the machine, must not be able to inject faults, move the clock or reset counters.
+The clock may not move more than `CLOCK_FUTURE_BOUND` ahead of the wall clock unless the call says
+`"allow_far_future": true`: a clock set years ahead stamps modstamps no real CRM would hand out.
+"""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ingest.sandbox.core.clock import utc_now
@@ -16,6 +24,21 @@ if TYPE_CHECKING:
     from ingest.sandbox.core.app import Sandbox
 
 CONTROL = "control"  # the `api` of control routes: no API is mounted under it
+CONTROL_TOKEN_HEADER = "X-Sandbox-Control-Token"
+OPEN_CONTROL_ROUTES = frozenset({"control.health"})  # liveness probes carry no secret
+# How far ahead of the wall clock `POST /__sandbox/clock` may go without "allow_far_future": a few
+# days covers every test that pins "tomorrow"; a year ahead is a bug (issue 18: 2099 modstamps).
+CLOCK_FUTURE_BOUND = timedelta(days=7)
+
+
+def check_control_token(sandbox: Sandbox, route_name: str, request: Request) -> None:
+    """Refuse a control call without the sandbox's token (401) before its body is read."""
+    if route_name in OPEN_CONTROL_ROUTES:
+        return
+    given = request.headers.get(CONTROL_TOKEN_HEADER.lower(), "")
+    if not hmac.compare_digest(given.encode(), sandbox.control_token.encode()):
+        message = f"control call without the sandbox's control token: send {CONTROL_TOKEN_HEADER}"
+        raise ApiError(401, {"message": message, "errorCode": "CONTROL_TOKEN_REQUIRED"})
 
 
 def register_control_routes(sandbox: Sandbox) -> None:
@@ -42,10 +65,26 @@ def _add_faults(sandbox: Sandbox, request: Request) -> Any:
 
 
 def _set_clock(sandbox: Sandbox, request: Request) -> Any:
-    now = (request.json() or {}).get("now")
+    body = request.json()
+    body = {} if body is None else body
+    if not isinstance(body, dict):
+        raise ApiError(400, {"message": 'the clock body is an object: {"now": ISO date-time or null}'})
+    now = body.get("now")
     if now is None:
         sandbox.store.set_clock(utc_now)
-    else:
-        fixed = datetime.fromisoformat(now.replace("Z", "+00:00"))
-        sandbox.store.set_clock(lambda: fixed)
+        return {"now": now}
+    try:
+        fixed = datetime.fromisoformat(str(now).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ApiError(400, {"message": f"now {now!r} is not an ISO 8601 date-time"}) from exc
+    if fixed.tzinfo is None:
+        raise ApiError(400, {"message": f"now {now!r} has no UTC offset; add +00:00 or Z"})
+    bound = utc_now() + CLOCK_FUTURE_BOUND
+    if fixed > bound and body.get("allow_far_future") is not True:
+        message = (
+            f"now {now} is more than {CLOCK_FUTURE_BOUND.days} days ahead of the wall clock; "
+            'send "allow_far_future": true to stamp far-future modstamps on purpose'
+        )
+        raise ApiError(400, {"message": message, "errorCode": "CLOCK_TOO_FAR_AHEAD"})
+    sandbox.store.set_clock(lambda: fixed)
     return {"now": now}

@@ -4,12 +4,14 @@ some clients only build https:// URLs) and over plain HTTP, until the block ends
 from __future__ import annotations
 
 import ssl
+import sys
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from ingest.sandbox.core.app import Sandbox
-from ingest.sandbox.core.http import DropConnection, Request, Response
+from ingest.sandbox.core.control import CONTROL_TOKEN_HEADER
+from ingest.sandbox.core.http import DropConnection, MalformedRequest, Request, Response
+from ingest.sandbox.core.limits import BODY_READ_TIMEOUT, check_head_size, content_length
 from ingest.sandbox.core.store import DocumentStore
 
 
@@ -39,18 +43,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return  # quiet: tests and benchmarks read counters, not access logs
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a bad request line, an unknown method, headers too long) in the
+        error format of the API the path is under, not its HTML page."""
+        path = urlsplit(getattr(self, "path", "") or "").path
+        text = message or explain or HTTPStatus(code).phrase
+        code_name = "METHOD_NOT_ALLOWED" if code == HTTPStatus.NOT_IMPLEMENTED else "JSON_PARSER_ERROR"
+        self.close_connection = True
+        # A request line it could not parse leaves http.server on HTTP/0.9, which sends no status line.
+        self.request_version = "HTTP/1.1"
+        response = self.sandbox.error_response(path, code, code_name, text)
+        self._send(response, head_only=getattr(self, "command", None) == "HEAD")
+
     def _dispatch(self) -> None:
-        split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        request = Request(
-            method=self.command,
-            path=split.path,
-            query=parse_qs(split.query, keep_blank_values=True),
-            headers={k.lower(): v for k, v in self.headers.items()},
-            body=body,
-            base_url=f"{self.scheme}://{self.headers.get('Host', '127.0.0.1')}",
-        )
+        try:
+            request = self._request()
+        except MalformedRequest as bad:  # unreadable framing: answer, then close (the body is unread)
+            self.close_connection = True
+            path = urlsplit(self.path).path
+            self._send(self.sandbox.error_response(path, bad.status, bad.code, bad.message))
+            return
         try:
             response = self.sandbox.handle(request)
         except DropConnection as dropped:
@@ -59,9 +71,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             self._send(Response(200, {"records": [{"partial": True}] * 50}), truncate=True)
             return
-        self._send(response)
+        if request.body_reader is not None:  # refused before its body was read: the stream is unusable
+            self.close_connection = True
+        self._send(response, head_only=self.command == "HEAD")
 
-    def _send(self, response: Response, truncate: bool = False) -> None:
+    def _request(self) -> Request:
+        split = urlsplit(self.path)
+        check_head_size(self.path, self.headers)
+        length = content_length(self.headers)
+        return Request(
+            method=self.command,
+            path=split.path,
+            query=parse_qs(split.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=b"",
+            base_url=f"{self.scheme}://{self.headers.get('Host', '127.0.0.1')}",
+            body_reader=(lambda: self._read_body(length)) if length else None,
+        )
+
+    def _read_body(self, length: int) -> bytes:
+        """The body, read after the call was authenticated; a client that stalls mid-body is dropped."""
+        self.connection.settimeout(BODY_READ_TIMEOUT)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError as exc:
+            raise MalformedRequest("the request body did not arrive", status=408) from exc
+        finally:
+            self.connection.settimeout(None)
+        if len(body) < length:
+            raise MalformedRequest(f"the body ended after {len(body)} of {length} bytes (Content-Length)")
+        return body
+
+    def _send(self, response: Response, truncate: bool = False, head_only: bool = False) -> None:
         payload = response.body if isinstance(response.body, bytes) else orjson.dumps(response.body)
         if response.body is None and response.status == 204:
             payload = b""
@@ -79,15 +120,42 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        self.wfile.write(payload)
+        if not head_only:
+            self.wfile.write(payload)
 
-    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _dispatch
+    # Every method a client may send reaches the app, which answers 405 in the API's format when
+    # the path exists with other methods (an unknown method name is http.server's 501, send_error).
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = do_TRACE = _dispatch
 
 
 class _Listener(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (reset, broken pipe, TLS abort) is routine for a server, not a traceback."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def control_headers(token: str) -> dict[str, str]:
+    return {CONTROL_TOKEN_HEADER: token}
+
+
+def control_call(
+    base_url: str, token: str, method: str, path: str, body: Any = None, expect: int | None = 200
+) -> Any:
+    """A control call to the sandbox at `base_url` (also one in another process, given its token)."""
+    import requests
+
+    kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+    url, headers = f"{base_url}{path}", control_headers(token)
+    answer = requests.request(method, url, headers=headers, timeout=30, **kwargs)
+    if expect is not None and answer.status_code != expect:
+        raise RuntimeError(f"control {method} {path} answered {answer.status_code}: {answer.text[:300]}")
+    return answer.json() if answer.content else None
 
 
 @dataclass
@@ -110,6 +178,22 @@ class RunningSandbox:
     @property
     def credentials(self) -> Any:
         return self.sandbox.credentials
+
+    @property
+    def control_token(self) -> str:
+        return self.sandbox.control_token
+
+    def control_headers(self) -> dict[str, str]:
+        """The header every control call (`/__sandbox/...`) must carry."""
+        return control_headers(self.control_token)
+
+    def control(self, method: str, path: str, body: Any = None, expect: int | None = 200) -> Any:
+        """One control call over HTTP, e.g. control("POST", "/__sandbox/faults", {...}); its JSON answer.
+
+        `path` starts with /__sandbox/. A status other than `expect` raises (expect=None: never);
+        use this (or control_headers()) for every control call so the token travels with it.
+        """
+        return control_call(self.http_url, self.control_token, method, path, body, expect)
 
 
 def _make_ssl_context(ca_dir: Path) -> tuple[ssl.SSLContext, Path]:

@@ -70,7 +70,7 @@ class DocumentStore:
             section: {k: v for k, v in (document.get(section) or {}).items() if not isinstance(v, list)}
             for section in self.SECTIONS
         }
-        self.present = {section for section in self.SECTIONS if section in document}
+        self.present = {section for section in self.SECTIONS if isinstance(document.get(section), dict)}
         self._id_counter = itertools.count(self._max_numeric_suffix() + 1)
 
     def _check_settings(self, document: dict[str, Any]) -> None:
@@ -85,8 +85,9 @@ class DocumentStore:
     @classmethod
     def load(cls, path: Path, persist_delay: float = 0.0) -> Self:
         """The org in `path` (empty when absent); OrgFileError names the file and the bad record."""
+        raw = _read(Path(path)) if Path(path).exists() else b"{}"
         try:
-            document = orjson.loads(Path(path).read_bytes()) if Path(path).exists() else {}
+            document = orjson.loads(raw)
             store = cls(document, path=Path(path), persist_delay=persist_delay)
         except orjson.JSONDecodeError as error:
             raise OrgFileError(f"org file {path} is not JSON ({error}); see docs/sandbox.md") from error
@@ -181,6 +182,15 @@ class DocumentStore:
         self._dirty = False
 
 
+def _read(path: Path) -> bytes:
+    if path.is_dir():
+        raise OrgFileError(f"org file {path} is a directory; pass the org's JSON file")
+    try:
+        return path.read_bytes()
+    except OSError as error:  # unreadable (permissions, a broken mount): say so, not a traceback
+        raise OrgFileError(f"org file {path} cannot be read ({error.strerror})") from error
+
+
 def _section(document: Any, section: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise OrgFileError("the document must be a JSON object with one key per CRM")
@@ -200,5 +210,10 @@ def _indexed(records: list[Any], id_field: str, where: str) -> dict[str, Record]
         record_id = record.get(id_field)
         if record_id is None or record_id == "":
             raise OrgFileError(f"{where}[{position}] has no {id_field!r}: every record needs its id")
+        if str(record_id) in indexed:  # merging them silently would drop one record's fields
+            raise OrgFileError(
+                f"{where}[{position}] repeats {id_field} {str(record_id)!r}: every {id_field} is unique;"
+                " remove or renumber one of the two records"
+            )
         indexed[str(record_id)] = record
     return indexed

@@ -128,6 +128,12 @@ class HubSpotApi:
     def not_found(self, request: Request) -> Response:
         return Response(404, hubspot_error("OBJECT_NOT_FOUND", f"Unknown path {request.path}"))
 
+    def error(self, status: int, code: str, message: str) -> Response:
+        # HubSpot's standard error object (developers.hubspot.com/docs/api/faq "error handling"): an
+        # unreadable request is a VALIDATION_ERROR; the Salesforce-style `code` has no HubSpot field.
+        category = "VALIDATION_ERROR" if status < 500 else "INTERNAL_ERROR"
+        return Response(status, hubspot_error(category, message))
+
     def finish(self, response: Response) -> None:
         headers = getattr(self._call, "headers", None)
         if headers:

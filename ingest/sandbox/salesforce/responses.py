@@ -198,6 +198,11 @@ class SalesforceApi:
     def not_found(self, request: Request) -> Response:
         return not_found()
 
+    def error(self, status: int, code: str, message: str) -> Response:
+        # REST errors are `[{"message", "errorCode"}]` (REST API Developer Guide, "Status Codes and
+        # Error Responses"), e.g. 400 JSON_PARSER_ERROR, 405 METHOD_NOT_ALLOWED, 415 UNSUPPORTED_MEDIA_TYPE.
+        return Response(status, salesforce_error(code, message))
+
     def finish(self, response: Response) -> None:
         response.headers.setdefault("Sforce-Limit-Info", self.budget.header())
 

@@ -35,10 +35,7 @@ def keyed_org(**salesforce: Any) -> dict[str, Any]:
 
 
 def control(running: RunningSandbox, path: str, body: Any = None) -> Any:
-    session = make_session(str(running.ca_path))
-    answer = session.post(f"{running.https_url}/__sandbox/{path}", json=body, timeout=10)
-    answer.raise_for_status()
-    return answer.json()
+    return running.control("POST", f"/__sandbox/{path}", body)
 
 
 @pytest.fixture
