@@ -1,7 +1,8 @@
 """The sandbox CRM in a process of its own, so the benchmarked client never shares its GIL.
 
 The org is served from memory and never persisted (a 1M-record org would be rewritten after every
-write); the clock is fixed the day after the org's anchor date, so modstamps are deterministic.
+write); the clock starts the day after the org's anchor date and runs (the realistic profile's search
+lag and rate-limit windows pass as in production; a frozen clock would stop both).
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ class SandboxEndpoints:
         response = requests.get(f"{self.http_url}/__sandbox/counters", timeout=30)
         response.raise_for_status()
         return {name: int(count) for name, count in response.json().items()}
+
+    def search_lag_seconds(self) -> float:
+        """How long HubSpot search trails writes (the sandbox's `search_lag_seconds` knob)."""
+        response = requests.get(f"{self.http_url}/__sandbox/hubspot/behaviour", timeout=30)
+        response.raise_for_status()
+        return float(response.json().get("search_lag_seconds") or 0)
 
 
 class SandboxProcess:
@@ -89,11 +96,11 @@ def sandbox_process(org_path: Path, anchor: date, ca_dir: Path) -> Iterator[Sand
 
 def _serve(org_path: Path, anchor: date, ca_dir: Path, conn: Connection) -> None:
     from ingest.sandbox import OrgStore, serve_sandbox
+    from ingest.sandbox.core.clock import running_from
 
     try:
         store = OrgStore(orjson.loads(org_path.read_bytes()))  # no path: never persisted
-        fixed = datetime.combine(anchor + timedelta(days=1), time(1), UTC)
-        store.set_clock(lambda: fixed)  # the store adds 1 ms per write: strictly increasing
+        store.set_clock(running_from(datetime.combine(anchor + timedelta(days=1), time(1), UTC)))
         with serve_sandbox(store, ca_dir=ca_dir) as running:
             conn.send(SandboxEndpoints(running.https_url, running.http_url, str(running.ca_path)))
             _command_loop(store, conn)

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ingest.sandbox.core.clock import utc_now
+from ingest.sandbox.core.clock import frozen_at, running_from, utc_now
 from ingest.sandbox.core.faults import Fault
 from ingest.sandbox.core.http import ApiError, Request
 
@@ -42,10 +42,16 @@ def _add_faults(sandbox: Sandbox, request: Request) -> Any:
 
 
 def _set_clock(sandbox: Sandbox, request: Request) -> Any:
-    now = (request.json() or {}).get("now")
+    """`{"now": ISO}` freezes the clock there, `{"now": ISO, "running": true}` starts it there and lets
+    it run (a night of the realistic profile: lag and rate windows pass), `{}` is wall time."""
+    body = request.json() or {}
+    now, running = body.get("now"), bool(body.get("running"))
     if now is None:
         sandbox.store.set_clock(utc_now)
     else:
-        fixed = datetime.fromisoformat(now.replace("Z", "+00:00"))
-        sandbox.store.set_clock(lambda: fixed)
-    return {"now": now}
+        try:
+            moment = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        except (AttributeError, ValueError) as exc:
+            raise ApiError(400, {"message": f"now must be an ISO-8601 instant, not {now!r}"}) from exc
+        sandbox.store.set_clock(running_from(moment) if running else frozen_at(moment))
+    return {"now": now, "running": running}
