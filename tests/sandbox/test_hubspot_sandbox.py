@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,9 @@ from hubspot.crm.objects.tasks import (
 from ingest.http import make_session
 from ingest.hubspot.helpers import endpoint_class, rate_limiter
 from ingest.sandbox import Fault, OrgStore, RunningSandbox
-from ingest.sandbox.core.clock import running_from
 from ingest.sandbox_settings import hubspot_config
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag, start_clock_at
 
 
 def _company(
@@ -153,13 +153,8 @@ PORTAL_TODAY = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def portal(start_sandbox: StartSandbox) -> RunningSandbox:
     running = start_sandbox(_portal())
-    running.store.set_clock(running_from(PORTAL_TODAY))
+    start_clock_at(running, PORTAL_TODAY)
     return running
-
-
-def after_search_lag(running: RunningSandbox) -> None:
-    """Move the running clock past the realistic search index lag (3 s): search sees the last writes."""
-    running.store.set_clock(running_from(running.store.now() + timedelta(seconds=4)))
 
 
 @pytest.fixture
