@@ -171,6 +171,9 @@ class TokenBucket:
             self.waited += wait
             return wait
 
+    def finished(self) -> None:
+        """A request is answered: nothing to do, a bucket paces sends only (ingest.pacing paces answers)."""
+
     def limit_to(self, remaining: int) -> None:
         """The server says only `remaining` calls are left in its window: never burst past that."""
         with self._lock:
@@ -305,7 +308,11 @@ class ApiSession(PinnedCASession):
         if bucket is not None:
             bucket.acquire()
         self._seen.response, self._seen.kind = None, kind
-        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        try:
+            return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            if bucket is not None:
+                bucket.finished()
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         kind = getattr(self._seen, "kind", "standard")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ingest.sandbox import OrgStore, RunningSandbox, serve_sandbox
+from ingest.sandbox.core.clock import running_from
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 
 
@@ -44,3 +46,14 @@ def crm_calls(running: RunningSandbox) -> dict[str, int]:
     """The CRM API calls the sandbox answered (its /__sandbox/counters, without the control calls)."""
     counters = running.control("GET", "/__sandbox/counters")
     return {name: count for name, count in counters.items() if not name.startswith("control.") and count}
+
+
+def start_clock_at(running: RunningSandbox, moment: datetime) -> None:
+    """Start the sandbox clock at `moment` (an org's "today") and let it run, as production time does."""
+    running.store.set_clock(running_from(moment))
+
+
+def after_search_lag(running: RunningSandbox) -> None:
+    """Move the sandbox clock past the realistic HubSpot search lag (3 s), still running: search then
+    sees the writes made so far, as a sync a few seconds after them would."""
+    start_clock_at(running, running.store.now() + timedelta(seconds=4))

@@ -26,7 +26,6 @@ from ingest.http import (
     GATEWAY_STATUS,
     BudgetGovernor,
     RetryPolicy,
-    TokenBucket,
     Transient,
     lost_answer,
     make_session,
@@ -50,6 +49,7 @@ from ingest.hubspot.settings import (
     ColumnKind,
     ObjectSpec,
 )
+from ingest.pacing import RollingWindow
 from ingest.quarantine import Rejections, cast_or_null, untyped_reason
 from ingest.tls import is_certificate_error
 
@@ -71,12 +71,12 @@ def endpoint_class(method: str, url: str) -> str:
     return SEARCH if url.split("?", 1)[0].endswith("/search") else STANDARD
 
 
-def rate_limiter(config: HubSpotConfig) -> dict[str, TokenBucket]:
-    """One bucket per endpoint class at the portal's documented limits (see ingest/http.py)."""
-    per_second = config.requests_per_10_seconds / TEN_SECONDS
+def rate_limiter(config: HubSpotConfig) -> dict[str, RollingWindow]:
+    """One limiter per endpoint class at the portal's documented windows (see ingest/http.py): rolling
+    windows, not token buckets, because a bucket's burst plus its refill overruns HubSpot's windows."""
     return {
-        SEARCH: TokenBucket(config.search_requests_per_second, config.search_requests_per_second),
-        STANDARD: TokenBucket(per_second, config.requests_per_10_seconds),
+        SEARCH: RollingWindow(max(1, int(config.search_requests_per_second)), 1.0),
+        STANDARD: RollingWindow(config.requests_per_10_seconds, TEN_SECONDS),
     }
 
 
@@ -108,8 +108,8 @@ class HubSpotClient:
         return self.retry.base_seconds
 
     @property
-    def rate_limits(self) -> dict[str, TokenBucket]:
-        """The token bucket of each endpoint class."""
+    def rate_limits(self) -> dict[str, RollingWindow]:
+        """The limiter of each endpoint class."""
         return self._session.buckets
 
     @property

@@ -8,12 +8,15 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from orchestration.bench.bounds import ApiBound
+
 COLUMNS = (
     ("step", 34, "<"),
     ("wall s", 8, ">"),
     ("rows", 11, ">"),
     ("rows/s", 10, ">"),
     ("calls (min)", 15, ">"),
+    ("API-bound s", 11, ">"),
     ("all calls", 10, ">"),
     ("peak MB", 8, ">"),
 )
@@ -29,6 +32,8 @@ class Row:
     api_calls: int | None = None
     calls: int | None = None  # the step's read or write calls (see orchestration/bench/calls.py)
     min_calls: int | None = None
+    # The least time the step's calls take at the vendor's published limits (orchestration/bench/bounds.py)
+    api_bound: ApiBound | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -47,6 +52,7 @@ class Row:
             f"{self.rows:,}",
             f"{self.rows_per_s:,.0f}" if self.rows and self.wall_s >= 0.05 else "—",
             calls,
+            "—" if self.api_bound is None else self.api_bound.cell(),
             "—" if self.api_calls is None else f"{self.api_calls:,}",
             f"{self.peak_mb:,.0f}",
         ]
@@ -61,6 +67,7 @@ class Row:
             "calls": self.calls,
             "min_calls": self.min_calls,
             "api_calls": self.api_calls,
+            "api_bound": None if self.api_bound is None else self.api_bound.as_json(),
             "peak_mb": round(self.peak_mb),
             "details": self.details,
         }

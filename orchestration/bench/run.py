@@ -9,6 +9,7 @@ whole nightly job end to end on an empty warehouse (first night), then again (ne
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from orchestration.bench import calls, phases
+from orchestration.bench import bounds, calls, phases
 from orchestration.bench.org import OrgSpec, ensure_org, org_paths
 from orchestration.bench.report import Printer, Row, machine
 from orchestration.bench.sandbox_process import SandboxEndpoints, SandboxProcess, sandbox_process
@@ -65,6 +66,8 @@ class Bench:
             crms = [crm] if crm else list(self.options.crms)
             row.api_calls = sum(calls.api_calls(used, c) for c in crms)
             row.details["counters"] = used
+            if crm:
+                row.api_bound = bounds.api_bound(used, crm)
         if crm and minimum is not None:
             counted = calls.read_calls if kind == "read" else calls.write_calls
             row.calls = counted(used, crm)
@@ -147,6 +150,9 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
         endpoints,
         ids,
     )
+    # The day's changes are searchable by night: wait out the search index's lag (sandbox clock = wall
+    # time), or the sync would rightly leave the newest changes to the next night.
+    time.sleep(endpoints.search_lag_seconds() + 0.5 if "hubspot" in options.crms else 0)
     for crm in options.crms:
         changed = {name: len(record_ids) for name, record_ids in ids.get(crm, {}).items()}
         at_cursor = calls.rows_at_cursor(warehouse, crm, excluding=ids.get(crm))

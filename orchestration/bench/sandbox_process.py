@@ -1,7 +1,8 @@
 """The sandbox CRM in a process of its own, so the benchmarked client never shares its GIL.
 
 The org is served from memory and never persisted (a 1M-record org would be rewritten after every
-write); the clock is fixed the day after the org's anchor date, so modstamps are deterministic.
+write); the clock starts the day after the org's anchor date and runs (the realistic profile's search
+lag and rate-limit windows pass as in production; a frozen clock would stop both).
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ class SandboxEndpoints:
     def counters(self) -> dict[str, int]:
         counters = control_call(self.http_url, self.control_token, "GET", "/__sandbox/counters")
         return {name: int(count) for name, count in counters.items()}
+
+    def search_lag_seconds(self) -> float:
+        """How long HubSpot search trails writes (the sandbox's `search_lag_seconds` knob)."""
+        behaviour = control_call(self.http_url, self.control_token, "GET", "/__sandbox/hubspot/behaviour")
+        return float(behaviour.get("search_lag_seconds") or 0)
 
 
 class SandboxProcess:
@@ -89,11 +95,11 @@ def sandbox_process(org_path: Path, anchor: date, ca_dir: Path) -> Iterator[Sand
 
 def _serve(org_path: Path, anchor: date, ca_dir: Path, conn: Connection) -> None:
     from ingest.sandbox import OrgStore, serve_sandbox
+    from ingest.sandbox.core.clock import running_from
 
     try:
         store = OrgStore(orjson.loads(org_path.read_bytes()))  # no path: never persisted
-        fixed = datetime.combine(anchor + timedelta(days=1), time(1), UTC)
-        store.set_clock(lambda: fixed)  # the store adds 1 ms per write: strictly increasing
+        store.set_clock(running_from(datetime.combine(anchor + timedelta(days=1), time(1), UTC)))
         with serve_sandbox(store, ca_dir=ca_dir) as running:
             endpoints = (running.https_url, running.http_url, str(running.ca_path), running.control_token)
             conn.send(SandboxEndpoints(*endpoints))

@@ -14,6 +14,7 @@ from ingest.hubspot import HubSpotClient, sync_hubspot
 from ingest.sandbox import Fault, RunningSandbox
 from ingest.sandbox_settings import hubspot_config
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag, start_clock_at
 
 FAST = 0.001  # retry base delay: the behaviour under test, without the waiting
 TABLES = ("companies", "contacts", "meetings", "tasks", "deals", "owners")
@@ -33,6 +34,17 @@ def _obj(record_id: str, modified: str, archived: bool = False, links: list[str]
     if links is not None:
         record["associations"] = {"companies": links}
     return record
+
+
+# The small portal's "today": its archived company (Mar 1) is inside HubSpot's 90 days of restore,
+# which the realistic profile purges after. Tests start the sandbox clock here and let it run.
+ORG_TODAY = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+
+def start_small_org(start_sandbox: StartSandbox, name: str = "org.json") -> RunningSandbox:
+    running = start_sandbox(small_org(), name=name)
+    start_clock_at(running, ORG_TODAY)
+    return running
 
 
 def small_org() -> dict[str, Any]:
@@ -171,7 +183,7 @@ def ts(text: str) -> datetime:
 
 
 def test_full_sync_lands_every_live_record_and_association_once(start_sandbox: StartSandbox, tmp_path: Path):
-    sandbox = start_sandbox(small_org())
+    sandbox = start_small_org(start_sandbox)
     warehouse = tmp_path / "warehouse.duckdb"
 
     result = sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
@@ -255,7 +267,7 @@ def test_full_sync_lands_every_live_record_and_association_once(start_sandbox: S
 
 
 def test_updates_new_records_and_archivals_arrive_incrementally(start_sandbox: StartSandbox, tmp_path: Path):
-    sandbox = start_sandbox(small_org())
+    sandbox = start_small_org(start_sandbox)
     warehouse = tmp_path / "warehouse.duckdb"
     sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
 
@@ -285,6 +297,7 @@ def test_updates_new_records_and_archivals_arrive_incrementally(start_sandbox: S
     new_contact = created["results"][0]["id"]
     api.request("DELETE", "/crm/v3/objects/meetings/701")
     api.close()
+    after_search_lag(sandbox)  # the day's edits are searchable by night
 
     result = sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
 
@@ -347,11 +360,11 @@ def test_25000_changed_companies_land_past_the_search_cap(start_sandbox: StartSa
 def test_429_storm_503s_and_dropped_connections_end_with_identical_data(
     start_sandbox: StartSandbox, tmp_path: Path
 ):
-    clean = start_sandbox(small_org(), name="clean.json")
+    clean = start_small_org(start_sandbox, "clean.json")
     for _ in range(2):  # the first sync lists, the second searches and re-reads associations
         sync_hubspot(hubspot_config(clean), tmp_path / "clean.duckdb", retry_base_seconds=FAST)
 
-    stormy = start_sandbox(small_org(), name="stormy.json")
+    stormy = start_small_org(start_sandbox, "stormy.json")
     first_sync = (
         Fault(kind="status_429", endpoint="hubspot.list.*", times=5, retry_after=0),
         Fault(kind="drop_connection", endpoint="hubspot.list.*", times=2),
@@ -378,7 +391,7 @@ def test_bad_token_is_one_line_secret_free_and_leaves_the_warehouse_unchanged(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ):
-    sandbox = start_sandbox(small_org())
+    sandbox = start_small_org(start_sandbox)
     warehouse = tmp_path / "warehouse.duckdb"
     sync_hubspot(hubspot_config(sandbox), warehouse, retry_base_seconds=FAST)
     before = snapshot(warehouse)
@@ -409,7 +422,7 @@ def test_bad_token_is_one_line_secret_free_and_leaves_the_warehouse_unchanged(
 
 
 def test_unreachable_portal_names_the_base_url_setting(tmp_path: Path, start_sandbox: StartSandbox):
-    sandbox = start_sandbox(small_org())
+    sandbox = start_small_org(start_sandbox)
     closed_port = hubspot_config(sandbox, base_url="http://127.0.0.1:9")  # discard port: nothing listens
 
     with pytest.raises(CrmUnreachableError) as raised:

@@ -1,8 +1,9 @@
 """The lookback cursor end to end on both CRMs: late-visible records are read, nothing is loaded twice.
 
-A record "written one second before the sync" that the sync could not see yet (HubSpot's search lag,
-a Salesforce transaction committing after its SystemModstamp) is modelled by writing it after the
-sync with a modstamp from before the sync: the sandbox clock is set back for that write.
+A record "written one second before the sync" that the sync could not see yet: on HubSpot the
+realistic profile's search lag hides it (the sandbox clock is held a second after the write, then moved
+past the lag); a Salesforce transaction committing after its SystemModstamp is modelled by writing it
+after the sync with a modstamp from before the sync (the sandbox clock is set back for that write).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 from ingest.sync_result import SyncResult
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag
 
 FAST = 0.001
 T0 = "2026-01-05T09:00:00.000+0000"
@@ -132,21 +134,20 @@ def test_hubspot_record_written_just_before_a_sync_arrives_with_the_next_once(
     running = start_sandbox({"hubspot": {"companies": [_company(n) for n in range(1, 4)]}})
     warehouse = tmp_path / "warehouse.duckdb"
     _hs_sync(running, warehouse)
-    fresh = _hs_create(running, "Fresh")
-    assert _hs_sync(running, warehouse).rows_by_table == {"companies": 1}
-
-    # Written a second before "Fresh" (so before that sync), but not in the search index when it searched.
-    running.store.set_clock(
-        _at(_stamp(warehouse, "raw_hubspot.companies", "hs_lastmodifieddate", fresh) - SECOND)
-    )
+    running.store.set_clock(_at(running.store.now()))
     late = _hs_create(running, "Late")
-    again = _hs_sync(running, warehouse)
 
-    assert again.rows_by_table == {"companies": 1}
+    # The sync starts a second after the write (the clock held there): HubSpot's search index has not
+    # caught up (the realistic 3 s lag), so the sync cannot see it, and must not step its cursor past it.
+    running.store.set_clock(_at(running.store.now() + SECOND))
+    assert _hs_sync(running, warehouse).rows_by_table == {}
+    after_search_lag(running)
+    assert _hs_sync(running, warehouse).rows_by_table == {"companies": 1}  # the next sync reads it
+
     ids = [str(9000 + n) for n in range(1, 4)]
-    assert _rows(warehouse, "raw_hubspot.companies") == sorted((i, 1) for i in [*ids, fresh, late])
+    assert _rows(warehouse, "raw_hubspot.companies") == sorted((i, 1) for i in [*ids, late])
     running.counters.clear()
-    assert _hs_sync(running, warehouse).rows_by_table == {}  # nothing loaded
+    assert _hs_sync(running, warehouse).rows_by_table == {}  # nothing loaded twice
     assert running.counters["hubspot.search.companies"] == 1  # unchanged night: one search, as before
 
 

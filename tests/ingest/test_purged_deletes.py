@@ -13,7 +13,6 @@ from typing import Any
 
 import duckdb
 import pytest
-import requests
 
 from ingest.errors import CrmUnreachableError
 from ingest.hubspot import HubSpotClient, sync_hubspot
@@ -122,8 +121,7 @@ def _sf_delete(running: RunningSandbox, sobject: str, record_id: str) -> None:
 
 def _empty_recycle_bin(running: RunningSandbox) -> None:
     """An admin empties the Recycle Bin: the sandbox's control for Setup's "Empty your Recycle Bin"."""
-    url = f"{running.https_url}/__sandbox/salesforce/recycle_bin/empty"
-    requests.post(url, verify=str(running.ca_path), timeout=10).raise_for_status()
+    running.control("POST", "/__sandbox/salesforce/recycle_bin/empty")
 
 
 def test_unchanged_night_costs_one_key_scan_page_for_accounts_and_one_getdeleted_per_other_object(

@@ -17,12 +17,16 @@ from ingest.salesforce.settings import SalesforceField
 from ingest.sandbox import Fault, RunningSandbox
 from ingest.sandbox.generator import generate_org
 from ingest.sandbox_settings import salesforce_config
+from tests.helpers import start_clock_at
 
 FAST = 0.01  # retry backoff base in tests
 T0 = "2026-01-05T09:00:00.000+0000"
 T1 = "2026-02-01T10:30:00.250+0000"
 USER = "005000000000001AAA"
 TABLES = ("user", "account", "contact", "event", "task", "opportunity")
+# The hand-made org's "today": its delete (T1) is inside the Recycle Bin's 15 days, which the realistic
+# profile purges after.
+ORG_TODAY = datetime(2026, 2, 5, 12, tzinfo=UTC)
 
 
 def account(n: int, stamp: str = T0, **values: Any) -> dict[str, Any]:
@@ -116,6 +120,7 @@ def warehouse(tmp_path: Path) -> Path:
 
 def test_full_sync_lands_every_record_once_with_the_contract_types(start_sandbox, warehouse: Path) -> None:
     running = start_sandbox(hand_made_org())
+    start_clock_at(running, ORG_TODAY)
     result = sync(running, warehouse)
 
     assert result.crm == "salesforce"
@@ -332,6 +337,7 @@ def test_password_grant_and_retry_policy_reuse(start_sandbox) -> None:
 def test_generated_org_lands_every_record_exactly_once(start_sandbox, warehouse: Path) -> None:
     org = generate_org(accounts=300, seed=11, visits=3000, crms=("salesforce",), anchor_date=date(2026, 3, 1))
     running = start_sandbox(org)
+    start_clock_at(running, datetime(2026, 3, 1, tzinfo=UTC))  # the org's today: its deletes are in the bin
 
     result = sync(running, warehouse, page_size=500, progress=True)
 

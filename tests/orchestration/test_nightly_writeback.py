@@ -11,6 +11,7 @@ import pytest
 
 from ingest.sandbox import RunningSandbox
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag
 from tests.orchestration.harness import (
     HS_CREATES,
     HS_UPDATES,
@@ -120,7 +121,9 @@ def test_create_once_then_nothing_then_close_only_the_visited(
     assert first.summary.overdue_accounts == {"salesforce": 6, "hubspot": 6}  # 5 + the planned one
     after_first = tasks_bytes(sandbox)
 
-    # Run 2, nothing changed: no write call at all, every task as it was.
+    # Run 2, nothing changed: no write call at all, every task as it was. (Runs are nights apart: each
+    # starts after HubSpot's search index caught up with the last one's writes.)
+    after_search_lag(sandbox)
     second = run_audit(sandbox, warehouse, AS_OF)
     assert second.summary.succeeded, second.summary.error
     assert second.writes() == NO_WRITES
@@ -128,6 +131,7 @@ def test_create_once_then_nothing_then_close_only_the_visited(
 
     # A rep logs a visit on account 1 today in each CRM; run 3 closes exactly that task.
     _log_visits_on_as_of(sandbox, VISITED_ON_AS_OF)
+    after_search_lag(sandbox)
     third = run_audit(sandbox, warehouse, AS_OF)
     assert third.summary.succeeded, third.summary.error
     assert third.writes() == {SF_WRITES: 1, HS_CREATES: 0, HS_UPDATES: 1}

@@ -16,6 +16,7 @@ from orchestration.writeback.hubspot import HubSpotTaskWriter
 from orchestration.writeback.run import TaskWriter
 from orchestration.writeback.salesforce import SalesforceTaskWriter
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag
 from tests.orchestration.harness import FAST
 from tests.orchestration.org import AS_OF, HS_OWNERS, SF_USERS, hand_made_org, hs_company_id, sf_account_id
 
@@ -65,5 +66,6 @@ def test_find_tasks_by_key_reads_the_last_line_on_busy_accounts(
     )
     (created,) = writer.create([action])
     assert created.ok, created.error
+    after_search_lag(running)  # HubSpot finds tasks by search, which trails writes by a few seconds
     never_sent = action.task_key.replace("2026-10-01", "2026-09-01")
     assert writer.find_tasks_by_key([action.task_key, never_sent]) == {action.task_key: created.crm_task_id}

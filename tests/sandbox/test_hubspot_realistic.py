@@ -67,9 +67,16 @@ def portal(start_sandbox: StartSandbox) -> Portal:
     return api
 
 
-def test_default_profile_is_todays_behaviour(portal: Portal) -> None:
+def test_default_profile_is_realistic_and_naive_is_opt_in(portal: Portal) -> None:
     knobs = portal.ok("GET", "/__sandbox/hubspot/behaviour")
-    assert knobs["profile"] == "naive" and knobs["search_lag_seconds"] == 0 and knobs["rate_limits"] is False
+    assert (knobs["profile"], knobs["search_lag_seconds"], knobs["rate_limits"]) == ("realistic", 3.0, True)
+    assert knobs["associations_touch_modstamp"] is False and knobs["archived_retention_days"] == 90
+    naive = portal.behave(profile="naive")  # the sandbox's historic behaviour
+    assert (naive["search_lag_seconds"], naive["rate_limits"], naive["archived_retention_days"]) == (
+        0,
+        False,
+        None,
+    )
     created = portal.ok("POST", "/crm/v3/objects/companies", {"properties": {"name": "Elm"}})
     assert portal.search_ids("companies", "name", "EQ", "Elm") == [created["id"]]
 
@@ -122,6 +129,7 @@ def test_contacts_move_lastmodifieddate_not_hs_lastmodifieddate(portal: Portal) 
     portal.behave(contacts_hs_lastmodifieddate_maintained=False)
     for title in ("Nurse", "Head nurse"):
         portal.ok("PATCH", "/crm/v3/objects/contacts/501", {"properties": {"jobtitle": title}})
+    portal.clock("2026-04-01T00:00:06+00:00")  # past the realistic search lag (3 s)
     since = "2026-03-31T00:00:00.000Z"
     assert portal.search_ids("contacts", "lastmodifieddate", "GTE", since) == ["501"]
     assert portal.search_ids("contacts", "hs_lastmodifieddate", "GTE", since) == []  # "silently fails"

@@ -25,9 +25,11 @@ from hubspot.crm.objects.tasks import (
 )
 
 from ingest.http import make_session
+from ingest.hubspot.helpers import endpoint_class, rate_limiter
 from ingest.sandbox import Fault, OrgStore, RunningSandbox
 from ingest.sandbox_settings import hubspot_config
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag, start_clock_at
 
 
 def _company(
@@ -122,8 +124,10 @@ class Api:
 
     def __init__(self, running: RunningSandbox, token: str | None = None) -> None:
         self.base = running.http_url
-        self.session = make_session()
-        self.session.headers["Authorization"] = f"Bearer {token or hubspot_config(running).access_token}"
+        config = hubspot_config(running)
+        # Paced like the pipeline's client: searches 5 a second, or the realistic portal answers 429.
+        self.session = make_session(buckets=rate_limiter(config), endpoint_class=endpoint_class)
+        self.session.headers["Authorization"] = f"Bearer {token or config.access_token}"
 
     def get(self, path: str, **params: Any) -> requests.Response:
         return self.session.get(self.base + path, params=params, timeout=30)
@@ -141,9 +145,16 @@ class Api:
         return [r["id"] for r in self.search(object_type, body)["results"]]
 
 
+# The portal's "today": its archived company (Feb 20) is inside the 90 days a deleted record can be
+# restored (the realistic profile purges it after). The fixture starts the sandbox clock here, running.
+PORTAL_TODAY = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 def portal(start_sandbox: StartSandbox) -> RunningSandbox:
-    return start_sandbox(_portal())
+    running = start_sandbox(_portal())
+    start_clock_at(running, PORTAL_TODAY)
+    return running
 
 
 @pytest.fixture
@@ -413,6 +424,7 @@ def test_batch_update_with_injected_record_failure(portal: RunningSandbox, api: 
     assert updated["properties"]["hs_lastmodifieddate"] == updated["updatedAt"] > before
     # The fault fired once; the retry goes through, and search sees the write (the query cache was dropped).
     assert api.post("/crm/v3/objects/companies/batch/update", {"inputs": inputs[1:]}).status_code == 200
+    after_search_lag(portal)
     assert api.search_ids("companies", {"propertyName": "name", "operator": "EQ", "value": "X"}) == ["9003"]
     missing = api.post("/crm/v3/objects/companies/batch/update", {"inputs": [{"id": "1", "properties": {}}]})
     assert missing.status_code == 207 and missing.json()["errors"][0]["category"] == "OBJECT_NOT_FOUND"
@@ -425,6 +437,7 @@ def test_archive_moves_a_record_to_the_archived_listing(portal: RunningSandbox, 
     live = [r["id"] for r in api.get("/crm/v3/objects/companies", limit=100).json()["results"]]
     archived = [r["id"] for r in api.get("/crm/v3/objects/companies", archived="true").json()["results"]]
     assert (live, archived) == (["950", "9001", "9003", "9010"], ["9002", "9004"])
+    after_search_lag(portal)  # list answers at once; search once its index caught up
     assert "9002" not in api.search_ids(
         "companies", {"propertyName": "hs_object_id", "operator": "HAS_PROPERTY"}
     )

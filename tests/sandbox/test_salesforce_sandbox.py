@@ -18,11 +18,16 @@ from simple_salesforce.exceptions import (
 
 from ingest.http import make_session
 from ingest.sandbox import Fault, OrgStore, Request, RunningSandbox, make_sandbox, serve_sandbox
+from ingest.sandbox.core.clock import running_from
 from tests.conftest import StartSandbox
 
 DANA, ROBIN = "005000000000001AAA", "005000000000002AAA"
 MERCY, LAKESIDE, CLINIC, OAK, ZETA = (f"001{n:012d}AAA" for n in range(1, 6))
 EVENT_COUNT = 4500  # every 10th is deleted: 4050 live
+# The org's "today": its deletions are inside the Recycle Bin's 15 days (the realistic profile purges
+# older ones), so queryAll still sees them. The fixtures start the sandbox clock here and let it run.
+ORG_TODAY = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+DELETED_ON = "02-27"
 
 
 def stamp(day: str, clock: str = "09:00:00") -> str:
@@ -53,7 +58,7 @@ def event(index: int) -> dict[str, Any]:
         "Subject": f"Visit {index}",
         "ActivityDate": "2026-02-03",
         "StartDateTime": stamp("02-03", "12:00:00"),
-        "SystemModstamp": stamp("02-03"),
+        "SystemModstamp": stamp(DELETED_ON if index % 10 == 0 else "02-03"),  # a delete moves the stamp
         "IsDeleted": index % 10 == 0,
     }
 
@@ -85,7 +90,7 @@ def org(task_extra: dict[str, Any] | None = None) -> dict[str, Any]:
                 account(MERCY, "Mercy General", "Prospect", stamp("01-05"), Visit_Cadence_Days__c=30),
                 account(LAKESIDE, "Lakeside Family Practice", "Customer", stamp("02-01", "10:00:00")),
                 account(CLINIC, "mercy clinic", None, stamp("03-01", "00:00:00")),
-                {**account(OAK, "Oak Dental", "Customer", stamp("02-15")), "IsDeleted": True},
+                {**account(OAK, "Oak Dental", "Customer", stamp(DELETED_ON)), "IsDeleted": True},
                 account(ZETA, "Zeta 100% Care", "Partner", stamp("03-02")),
             ],
             "Event": [event(i) for i in range(EVENT_COUNT)],
@@ -125,7 +130,9 @@ def login(running: RunningSandbox) -> Salesforce:
 
 @pytest.fixture
 def running(start_sandbox: StartSandbox) -> RunningSandbox:
-    return start_sandbox(org())
+    running = start_sandbox(org())
+    running.store.set_clock(running_from(ORG_TODAY))
+    return running
 
 
 @pytest.fixture
@@ -136,7 +143,9 @@ def sf(running: RunningSandbox) -> Salesforce:
 @pytest.fixture(scope="module")
 def shared_sf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Salesforce]:
     """One in-memory org for the read-only query tests (they neither write nor read counters)."""
-    with serve_sandbox(OrgStore(org()), ca_dir=tmp_path_factory.mktemp("shared-ca")) as running:
+    store = OrgStore(org())
+    store.set_clock(running_from(ORG_TODAY))
+    with serve_sandbox(store, ca_dir=tmp_path_factory.mktemp("shared-ca")) as running:
         yield login(running)
 
 
@@ -383,6 +392,9 @@ def on_disk(running: RunningSandbox, sobject: str, record_id: str) -> dict[str, 
 
 
 def test_create_update_delete_set_modstamps(running: RunningSandbox, sf: Salesforce) -> None:
+    # The strict clock (the naive profile's) orders writes under a frozen clock; realistic ties them
+    # (conformance test_a_batch_write_shares_one_modstamp_and_a_frozen_clock_ties_writes).
+    running.control("POST", "/__sandbox/salesforce/profile", {"strict_clock": True})
     freeze_clock(running, "2026-04-01T12:00:00")
     created = sf.Task.create({"WhatId": MERCY, "Subject": "Visit overdue", "ActivityDate": "2026-04-08"})
     assert created["success"] is True and created["id"].startswith("00T")
@@ -534,7 +546,9 @@ def test_expired_session_then_relogin(running: RunningSandbox, sf: Salesforce) -
 
 def test_print_server_side_paging_throughput() -> None:
     count = 100_000
-    sandbox = make_sandbox(OrgStore({"salesforce": {"Event": [event(i) for i in range(count)]}}))
+    # Paging speed, not the Recycle Bin: the naive profile keeps every deleted event queryAll pages over.
+    events = [event(i) for i in range(count)]
+    sandbox = make_sandbox(OrgStore({"salesforce": {"_profile": "naive", "Event": events}}))
     bearer = {"authorization": f"Bearer {sandbox.apis['salesforce'].issue_session()}"}
     soql = "SELECT Id, AccountId, OwnerId, Subject, ActivityDate, StartDateTime, SystemModstamp FROM Event"
     path, query, served, elapsed = "/services/data/v59.0/queryAll/", {"q": [soql]}, 0, 0.0

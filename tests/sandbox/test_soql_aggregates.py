@@ -6,6 +6,7 @@ The org: 6 live accounts and 1 deleted one; the expected figures below are count
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from ingest.sandbox import OrgStore, serve_sandbox
+from ingest.sandbox.core.clock import frozen_at
 from tests.sandbox.test_salesforce_sandbox import DANA, ROBIN, login
 
 AGGREGATE = {"type": "AggregateResult"}
@@ -52,7 +54,10 @@ ORG: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def sf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Salesforce]:
-    with serve_sandbox(OrgStore(ORG), ca_dir=tmp_path_factory.mktemp("agg-ca")) as running:
+    store = OrgStore(ORG)
+    # The org's today: account 7's deletion (Jan 7) is inside the Recycle Bin's 15 days.
+    store.set_clock(frozen_at(datetime(2026, 1, 10, 12, tzinfo=UTC)))
+    with serve_sandbox(store, ca_dir=tmp_path_factory.mktemp("agg-ca")) as running:
         yield login(running)
 
 

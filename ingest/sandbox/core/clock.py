@@ -4,14 +4,28 @@ writes in one millisecond (or under a frozen clock) share one instant."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 ClockSource = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def frozen_at(moment: datetime) -> ClockSource:
+    """A clock that stays at `moment`: modstamps a test can state exactly (writes may tie)."""
+    return lambda: moment
+
+
+def running_from(moment: datetime) -> ClockSource:
+    """A clock that starts at `moment` and runs at wall-clock speed. Production time always moves:
+    the search index catches up a few seconds after a write and the rate-limit windows roll over, which
+    a frozen clock would stop for good (a sync then sees neither its own writes nor an end to 429s)."""
+    started = time.monotonic()
+    return lambda: moment + timedelta(seconds=time.monotonic() - started)
 
 
 class SandboxClock:

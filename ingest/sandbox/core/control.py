@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ingest.sandbox.core.clock import utc_now
+from ingest.sandbox.core.clock import frozen_at, running_from, utc_now
 from ingest.sandbox.core.faults import Fault
 from ingest.sandbox.core.http import ApiError, Request
 
@@ -65,26 +65,28 @@ def _add_faults(sandbox: Sandbox, request: Request) -> Any:
 
 
 def _set_clock(sandbox: Sandbox, request: Request) -> Any:
+    """`{"now": ISO}` freezes the clock there, `{"now": ISO, "running": true}` starts it there and lets
+    it run (a night of the realistic profile: lag and rate windows pass), `{}` is wall time."""
     body = request.json()
     body = {} if body is None else body
     if not isinstance(body, dict):
         raise ApiError(400, {"message": 'the clock body is an object: {"now": ISO date-time or null}'})
-    now = body.get("now")
+    now, running = body.get("now"), bool(body.get("running"))
     if now is None:
         sandbox.store.set_clock(utc_now)
-        return {"now": now}
+        return {"now": now, "running": False}
     try:
-        fixed = datetime.fromisoformat(str(now).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(now).replace("Z", "+00:00"))
     except ValueError as exc:
         raise ApiError(400, {"message": f"now {now!r} is not an ISO 8601 date-time"}) from exc
-    if fixed.tzinfo is None:
+    if moment.tzinfo is None:
         raise ApiError(400, {"message": f"now {now!r} has no UTC offset; add +00:00 or Z"})
     bound = utc_now() + CLOCK_FUTURE_BOUND
-    if fixed > bound and body.get("allow_far_future") is not True:
+    if moment > bound and body.get("allow_far_future") is not True:
         message = (
             f"now {now} is more than {CLOCK_FUTURE_BOUND.days} days ahead of the wall clock; "
             'send "allow_far_future": true to stamp far-future modstamps on purpose'
         )
         raise ApiError(400, {"message": message, "errorCode": "CLOCK_TOO_FAR_AHEAD"})
-    sandbox.store.set_clock(lambda: fixed)
-    return {"now": now}
+    sandbox.store.set_clock(running_from(moment) if running else frozen_at(moment))
+    return {"now": now, "running": running}

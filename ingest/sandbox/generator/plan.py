@@ -14,6 +14,9 @@ from typing import Any
 
 Record = dict[str, Any]
 DAY = 1440  # minutes
+# "Deleted records remain in the Recycle Bin for 15 days" (Salesforce Help, "Recycle Bin":
+# https://help.salesforce.com/s/articleView?id=sf.home_delete.htm); the sandbox's realistic profile.
+RECYCLE_BIN_DAYS = 15
 JUNK_SHARE = 0.005  # each junk category, as a share of its population
 HUBSPOT_FIRST_ID = 100_000_001  # HubSpot ids look like large numbers; numeric so OrgStore continues above
 CRMS = ("salesforce", "hubspot")
@@ -509,7 +512,9 @@ def _stamp_modstamps(rng: random.Random, plan: OrgPlan) -> None:
         created = record.created
         draw = rand()
         if getattr(record, "deleted", False):  # deleting a record stamps it
-            record.modstamp = created + int(rand() * -created)
+            # Deleted inside the last RECYCLE_BIN_DAYS: an org's bin holds no older deletes (they are
+            # purged), and HubSpot keeps archived records longer (90 days), so both CRMs hold them all.
+            record.modstamp = max(created, int(rand() * -RECYCLE_BIN_DAYS * DAY))
         elif draw < 0.45:  # never edited since it was created
             record.modstamp = created
         elif draw < 0.75:  # edited by hand later

@@ -125,7 +125,8 @@ def _register_pipeline_routes(route: Callable[..., None], pipelines: Pipelines) 
 
 
 def _register_control_routes(sandbox: Sandbox, api: HubSpotApi) -> None:
-    """`/__sandbox/hubspot/behaviour` (GET, POST {"profile"?, knob: value}) and
+    """`/__sandbox/hubspot/behaviour` (GET, POST {"profile"?, knob: value}),
+    `/__sandbox/hubspot/rate_limits` (GET: the 429s answered so far, per policy) and
     `/__sandbox/hubspot/purge` (POST {"objectType", "ids"?}: permanent delete; without ids, the
     type's archived records)."""
 
@@ -149,6 +150,8 @@ def _register_control_routes(sandbox: Sandbox, api: HubSpotApi) -> None:
     for method in ("GET", "POST"):
         sandbox.route(method, r"/__sandbox/hubspot/behaviour", "control.hubspot_behaviour", CONTROL,
                       auth=False)(behaviour)  # fmt: skip
+    sandbox.route("GET", r"/__sandbox/hubspot/rate_limits", "control.hubspot_rate_limits", CONTROL,
+                  auth=False)(lambda request: {"refused": dict(api.limiter.refused)})  # fmt: skip
     sandbox.route("POST", r"/__sandbox/hubspot/purge", "control.hubspot_purge", CONTROL, auth=False)(purge)
 
 

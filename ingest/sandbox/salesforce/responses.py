@@ -60,7 +60,7 @@ from ingest.sandbox.salesforce.models import (
     salesforce_timestamp,
     with_derived_fields,
 )
-from ingest.sandbox.salesforce.profile import PROFILES, SalesforceProfile, parse_profile
+from ingest.sandbox.salesforce.profile import DEFAULT_PROFILE, PROFILES, SalesforceProfile, parse_profile
 from ingest.sandbox.salesforce.replication import (
     ValueIndex,
     maintain,
@@ -166,7 +166,7 @@ class SalesforceApi:
         self.cursors = CursorCache()
         self.sessions: set[str] = set()  # access tokens issued and not expired
         self.budget = ApiBudget.from_org(sandbox.store.extras.get("salesforce") or {})
-        self.profile = PROFILES["default"]
+        self.profile = PROFILES[DEFAULT_PROFILE]
         self.set_profile(parse_profile((sandbox.store.extras.get("salesforce") or {}).get("_profile")))
         self.index = ValueIndex(sandbox.store)
         self.purged_until: dict[str, str] = {}  # sobject -> stamp of the last record purged for good

@@ -1,0 +1,48 @@
+"""The rolling-window limiter (ingest/pacing.py) on the real clock with short windows: lower bounds only,
+so a loaded machine cannot make them flaky."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ingest.pacing import RollingWindow
+
+WINDOW = 0.3
+
+
+def test_a_burst_of_the_limit_goes_at_once_then_the_next_waits_a_window_after_the_first_answer() -> None:
+    window = RollingWindow(3, WINDOW, margin_seconds=0)
+    before_first_answer = time.monotonic()
+    for _ in range(3):
+        assert window.acquire() == 0
+        window.finished()
+    window.acquire()
+    assert time.monotonic() - before_first_answer >= WINDOW
+    assert window.waited > 0 and window.rate == 3 / WINDOW
+
+
+def test_a_request_still_under_way_holds_its_place_until_a_window_after_its_answer() -> None:
+    window = RollingWindow(1, WINDOW, margin_seconds=0)
+    window.acquire()  # a slow request: the server may count it at any moment until it answers
+    acquired_at: list[float] = []
+    waiter = threading.Thread(target=lambda: (window.acquire(), acquired_at.append(time.monotonic())))
+    waiter.start()
+    time.sleep(0.2)
+    assert acquired_at == []  # blocked while the first is under way, however long it takes
+    answered = time.monotonic()
+    window.finished()
+    waiter.join(timeout=10)
+    assert acquired_at and acquired_at[0] - answered >= WINDOW
+
+
+def test_the_servers_remaining_count_holds_back_calls_others_made() -> None:
+    window = RollingWindow(5, WINDOW, margin_seconds=0)
+    window.acquire()
+    started = time.monotonic()
+    window.limit_to(1)  # X-HubSpot-RateLimit-Remaining: 1 (another app spent 3 of the window)
+    window.finished()
+    assert window.acquire() == 0  # the one left
+    window.finished()
+    window.acquire()
+    assert time.monotonic() - started >= WINDOW
