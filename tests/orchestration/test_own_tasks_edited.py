@@ -14,6 +14,7 @@ from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag
 from tests.orchestration.harness import (
     FAST,
     HS_CREATES,
@@ -76,6 +77,7 @@ def test_a_note_below_the_key_or_a_rewritten_text_keeps_the_task_the_pipelines(
         _edit_text(running, crm, task, "Sam: bring the new brochures and ask for the case manager.")
         edited[crm, REWRITTEN] = task
     open_before = {crm: _open_tasks_per_account(running, crm) for crm in CRMS}
+    after_search_lag(running)  # the next night starts after HubSpot's search index has the edits
 
     second = run_audit(running, warehouse, AS_OF)
     assert second.summary.succeeded, second.summary.error
@@ -85,6 +87,7 @@ def test_a_note_below_the_key_or_a_rewritten_text_keeps_the_task_the_pipelines(
     for n in (NOTE_BELOW, REWRITTEN):
         log_salesforce_visit(running, sf_visit_event(None, n, AS_OF.isoformat()))
         log_hubspot_meeting(running, hs_company_id(n), hs_meeting_properties(AS_OF.isoformat()))
+    after_search_lag(running)
     third = run_audit(running, warehouse, AS_OF)
     assert third.summary.succeeded, third.summary.error
     for crm in CRMS:
