@@ -401,9 +401,15 @@ class PageDecoder:
             columns.append(typed)
             bad_masks.append((target.name, bad))
         table = pa.Table.from_arrays(columns, schema=self.schema)
+        # A key-only query (the delete check's SELECT Id) has no modstamp column.
+        stamps = (
+            table[CURSOR_COLUMN]
+            if CURSOR_COLUMN in table.column_names
+            else pa.nulls(table.num_rows, pa.timestamp("us", "UTC"))
+        )
         for column, bad in bad_masks:
             reason = untyped_reason(self.schema.field(column).type)
-            rejections.add(table[PRIMARY_KEY], column, wire[column], table[CURSOR_COLUMN], bad, reason)
+            rejections.add(table[PRIMARY_KEY], column, wire[column], stamps, bad, reason)
         return table, rejections.table()
 
 
