@@ -30,6 +30,10 @@ def failing_crms(crms: Mapping[str, CrmConfig]) -> dict[str, CadenceError]:
     Each CRM stands alone (issue 18): `cadence run` stops before the job only when every audited CRM
     fails here; otherwise the others run and the failing ones are reported (exit 1).
     """
+    from orchestration.input_checks import check_crm_settings
+
+    for crm, config in crms.items():
+        check_crm_settings(crm, config)  # a setting that cannot work (malformed URL, CA path): exit 2
     failures: dict[str, CadenceError] = {}
     for crm, config in crms.items():
         try:
