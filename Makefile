@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench lock dagster
+.PHONY: demo test test-fast lint bench lock dagster
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# The unit layer only (tests/unit/: no sandbox server, dbt, Dagster or browser); everything else is
+# marked slow by tests/conftest.py. Naming the directory spares collecting (importing) the slow files.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow" tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

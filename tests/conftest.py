@@ -15,6 +15,20 @@ from tests.helpers import serve_org
 
 StartSandbox = Callable[..., RunningSandbox]
 
+# The fast layer is an explicit opt-in: only tests/unit/ (pure functions, no sandbox server, no dbt, no
+# Dagster, no browser). Everything else is `slow`, so a new end-to-end file can never slip into
+# `make test-fast` unmarked.
+_UNIT_DIR = Path(__file__).resolve().parent / "unit"
+_SERVER_FIXTURES = frozenset({"start_sandbox"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _UNIT_DIR not in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.slow)
+        elif _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            raise pytest.UsageError(f"{item.nodeid} starts a sandbox server: move it out of tests/unit/")
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _built_in_rules() -> Iterator[None]:

@@ -46,3 +46,48 @@ def test_the_servers_remaining_count_holds_back_calls_others_made() -> None:
     window.finished()
     window.acquire()
     assert time.monotonic() - started >= WINDOW
+
+
+# ---- on a fake clock: the exact edges, no waiting ----------------------------------------------------
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def sent_and_answered(window: RollingWindow, clock: FakeClock, at: float) -> float:
+    clock.now = at
+    waited = window.acquire()
+    window.finished()
+    return waited
+
+
+def test_a_request_leaves_the_window_exactly_one_window_after_its_answer() -> None:
+    clock = FakeClock()
+    window = RollingWindow(2, 10.0, margin_seconds=0, clock=clock)
+    assert sent_and_answered(window, clock, 0.0) == 0
+    assert sent_and_answered(window, clock, 1.0) == 0
+    # At t=10 the first answer (t=0) is a full window old: the third request goes without waiting.
+    assert sent_and_answered(window, clock, 10.0) == 0
+    assert window.waited == 0
+
+
+def test_the_servers_remaining_count_is_spent_as_answers_received_now() -> None:
+    clock = FakeClock()
+    window = RollingWindow(5, 10.0, margin_seconds=0, clock=clock)
+    window.limit_to(-3)  # a negative header counts as none left: the whole window is spent
+    assert len(window._ended) == 5
+    clock.now = 10.0  # ... until a window later
+    assert [window.acquire() for _ in range(5)] == [0] * 5
+
+
+def test_a_window_needs_a_limit_and_a_length() -> None:
+    for limit, seconds in ((0, 1.0), (1, 0.0)):
+        try:
+            RollingWindow(limit, seconds)
+        except ValueError as error:
+            assert "limit >= 1 and window_seconds > 0" in str(error)
+        else:
+            raise AssertionError(f"RollingWindow({limit}, {seconds}) was accepted")
