@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/cadence demo
 
+# Four workers on two cores: most end-to-end tests wait on the sandbox's search lag and pacing (tests/parallel.py).
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4 --dist loadfile
 
 # The unit layer only (tests/unit/: no sandbox server, dbt, Dagster or browser); everything else is
 # marked slow by tests/conftest.py. Naming the directory spares collecting (importing) the slow files.

@@ -13,6 +13,8 @@ import pytest
 from ingest.sandbox import RunningSandbox
 from tests.helpers import serve_org
 
+pytest_plugins = ["tests.parallel"]  # running on several workers (make test)
+
 StartSandbox = Callable[..., RunningSandbox]
 
 # The fast layer is an explicit opt-in: only tests/unit/ (pure functions, no sandbox server, no dbt, no
