@@ -25,6 +25,8 @@ from orchestration.writeback.run import (
     write_back,
 )
 
+Connection = duckdb.DuckDBPyConnection
+
 
 @dataclass
 class FakeWriter:
@@ -71,19 +73,19 @@ def close(key: str, task_id: str) -> TaskAction:
 
 
 @pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
+def con() -> Iterator[Connection]:
     connection = duckdb.connect(":memory:")
     yield connection
     connection.close()
 
 
-def ledger_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str | None, str]]:
+def ledger_rows(con: Connection) -> list[tuple[str, str, str, str | None, str]]:
     return con.execute(
         f"select run_id, task_key, action, crm_task_id, outcome from {TABLE} order by recorded_at, task_key"
     ).fetchall()
 
 
-def test_creates_and_closes_go_in_batches_and_each_settles_in_the_ledger(con) -> None:
+def test_creates_and_closes_go_in_batches_and_each_settles_in_the_ledger(con: Connection) -> None:
     writer = FakeWriter()
     queue = [create(k) for k in ("k1", "k2", "k3")] + [close("k9", "00T900")]
     summary = write_back(writer, queue, Ledger(con, "run-1", "salesforce"), max_tasks_per_run=10)
@@ -100,7 +102,7 @@ def test_creates_and_closes_go_in_batches_and_each_settles_in_the_ledger(con) ->
     ]  # fmt: skip
 
 
-def test_a_dry_run_writes_nothing_and_records_what_it_would_do(con) -> None:
+def test_a_dry_run_writes_nothing_and_records_what_it_would_do(con: Connection) -> None:
     writer = FakeWriter()
     summary = write_back(writer, [create("k1"), close("k9", "00T900")], Ledger(con, "r", "salesforce"),
                          max_tasks_per_run=10, dry_run=True)  # fmt: skip
@@ -109,7 +111,7 @@ def test_a_dry_run_writes_nothing_and_records_what_it_would_do(con) -> None:
     assert [row[4] for row in ledger_rows(con)] == ["dry_run", "dry_run"]
 
 
-def test_a_runaway_queue_stops_before_any_call(con) -> None:
+def test_a_runaway_queue_stops_before_any_call(con: Connection) -> None:
     writer = FakeWriter()
     with pytest.raises(RunawayWritebackError, match="3 task actions exceed max_tasks_per_run=2"):
         write_back(writer, [create("a"), create("b"), create("c")], Ledger(con, "r", "salesforce"), 2)
@@ -117,14 +119,14 @@ def test_a_runaway_queue_stops_before_any_call(con) -> None:
     assert ledger_rows(con) == []
 
 
-def test_a_refused_create_is_failed_with_the_crm_error(con) -> None:
+def test_a_refused_create_is_failed_with_the_crm_error(con: Connection) -> None:
     writer = FakeWriter(refuse=frozenset({"k2"}))
     summary = write_back(writer, [create("k1"), create("k2")], Ledger(con, "r", "salesforce"), 10)
     assert (summary.created, summary.failed) == (1, 1)
     assert summary.errors == ["k2: FIELD_CUSTOM_VALIDATION"]
 
 
-def test_a_lost_answer_is_settled_by_key_and_nothing_is_created_twice(con) -> None:
+def test_a_lost_answer_is_settled_by_key_and_nothing_is_created_twice(con: Connection) -> None:
     writer = FakeWriter(lose_next=1)
     summary = write_back(writer, [create("k1"), create("k2")], Ledger(con, "r", "salesforce"), 10)
     # The CRM applied the batch, the answer was lost: a lookup finds both, no create is resent.
@@ -133,7 +135,7 @@ def test_a_lost_answer_is_settled_by_key_and_nothing_is_created_twice(con) -> No
     assert len(writer.tasks) == 2
 
 
-def test_after_too_many_lost_answers_the_next_run_reconciles_the_pending_creates(con) -> None:
+def test_after_too_many_lost_answers_the_next_run_reconciles_the_pending_creates(con: Connection) -> None:
     writer = FakeWriter(lose_next=MAX_LOST_ANSWERS + 1, refuse=frozenset({"k2"}))
     with pytest.raises(CrmUnreachableError, match="4 create calls in a row lost their answer"):
         write_back(writer, [create("k1"), create("k2")], Ledger(con, "run-1", "salesforce"), 10)
@@ -151,7 +153,7 @@ def test_after_too_many_lost_answers_the_next_run_reconciles_the_pending_creates
     assert next_run.unsettled_creates() == []
 
 
-def test_a_task_created_but_not_synced_back_yet_is_not_created_again(con) -> None:
+def test_a_task_created_but_not_synced_back_yet_is_not_created_again(con: Connection) -> None:
     """A writeback-only rerun: run 1 created k1, the raw layer has not seen task 00T000 yet."""
     write_back(FakeWriter(), [create("k1")], Ledger(con, "run-1", "salesforce"), 10)
     rerun = FakeWriter()
@@ -160,7 +162,7 @@ def test_a_task_created_but_not_synced_back_yet_is_not_created_again(con) -> Non
     assert [call for call in rerun.calls if call[0] == "create"] == [("create", ["k2"])]
 
 
-def test_once_the_raw_layer_holds_the_task_the_ledger_no_longer_blocks_its_key(con) -> None:
+def test_once_the_raw_layer_holds_the_task_the_ledger_no_longer_blocks_its_key(con: Connection) -> None:
     ledger = Ledger(con, "run-1", "salesforce")
     write_back(FakeWriter(), [create("k1")], ledger, 10)
     assert ledger.created_but_not_synced() == {"k1"}
@@ -169,7 +171,7 @@ def test_once_the_raw_layer_holds_the_task_the_ledger_no_longer_blocks_its_key(c
     assert ledger.created_but_not_synced() == set()
 
 
-def test_ledgers_of_two_crms_do_not_mix(con) -> None:
+def test_ledgers_of_two_crms_do_not_mix(con: Connection) -> None:
     write_back(FakeWriter(), [create("k1")], Ledger(con, "run-1", "salesforce"), 10)
     hubspot = Ledger(con, "run-1", "hubspot")
     assert hubspot.created_but_not_synced() == set()
