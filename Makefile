@@ -15,11 +15,14 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/cadence demo
 
+# The import boundaries (pyproject.toml, [tool.importlinter]) are checked before any test runs.
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/cadence bench
