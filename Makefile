@@ -16,7 +16,9 @@ demo: $(STAMP)
 	$(BIN)/cadence demo
 
 # Four workers on two cores: most end-to-end tests wait on the sandbox's search lag and pacing (tests/parallel.py).
+# The import boundaries (pyproject.toml, [tool.importlinter]) are checked before any test runs.
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n 4 --dist loadfile
 
 # The unit layer only (tests/unit/: no sandbox server, dbt, Dagster or browser); everything else is
@@ -26,6 +28,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/cadence bench

@@ -1,9 +1,23 @@
-"""Run the dbt project (dbt_project/) in-process against a given DuckDB warehouse."""
+"""The one way dbt runs: the nightly asset, the manifest parse, the tests and the bench all come here.
+
+dbt runs as a child process (`cadence-dbt`, orchestration/dbt_child.py: it dies with the run) through
+dagster-dbt's `DbtCliResource`, so no DuckDB handle of dbt-duckdb's stays open in this process.
+
+Partial parsing (docs.getdbt.com/reference/parsing, "Partial parsing") stays warm across nights: each
+warehouse has its own target folder (`warehouse_target`), and nothing that forces a re-parse changes
+from one night to the next. dbt re-parses everything when `--vars`, the profile or the target change,
+and re-parses every file that read an env var whose value changed (dbt-core #3885, PR #4212); so the
+rules travel as `--vars` (the same values every night), and the as-of date as env CADENCE_AS_OF, which
+the `as_of_date()` macro reads only when a model is compiled, never while parsing (macros/dates.sql).
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -11,6 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from dagster import AssetExecutionContext
+    from dagster_dbt import DbtCliInvocation, DbtCliResource
+
     from orchestration.rules import Rules
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -34,88 +51,104 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def dbt_environment(warehouse: Path, as_of: date | None = None) -> Any:
-    """The environment profiles.yml and the as-of macro read, for the duration of a dbt call.
-
-    The as-of date travels as CADENCE_AS_OF rather than a dbt var: a new var value makes dbt
-    re-parse the whole project every run, an env var is only read when models compile.
-    """
-    values = {"CADENCE_WAREHOUSE": str(Path(warehouse).resolve()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+def dbt_environment(warehouse: Path | None, as_of: date | None = None) -> Any:
+    """The environment profiles.yml and the as-of macro read, while a dbt child process starts."""
+    values = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if warehouse is not None:
+        values["CADENCE_WAREHOUSE"] = str(Path(warehouse).resolve())
     if as_of is not None:
         values["CADENCE_AS_OF"] = as_of.isoformat()
     return _environment(values)
 
 
-def dbt_args(
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's venv), whether or not its bin/ is on PATH:
+    `cadence-dbt` (dbt that dies with the run) once the venv has it."""
+    bin_dir = Path(sys.executable).parent
+    child = bin_dir / "cadence-dbt"
+    return str(child if child.exists() else bin_dir / "dbt")
+
+
+@functools.cache
+def dbt_cli() -> DbtCliResource:
+    """One resource per process: dagster-dbt asks the executable for its version once per resource."""
+    from dagster_dbt import DbtCliResource
+
+    project = str(PROJECT_DIR)
+    return DbtCliResource(project_dir=project, profiles_dir=project, dbt_executable=dbt_executable())
+
+
+def warehouse_target(warehouse: Path) -> Path:
+    """dbt's target folder for this warehouse, beside it: its partial-parse cache is valid night to night."""
+    warehouse = Path(warehouse).resolve()
+    return warehouse.parent / f".dbt-{warehouse.stem}"
+
+
+def dbt_args(args: list[str], vars: dict[str, Any] | None = None, rules: Rules | None = None) -> list[str]:
+    """`args` (e.g. ["build"]) with the rules and `vars` as dbt vars (the as-of date is never one)."""
+    run_vars = {**(rules.dbt_vars() if rules is not None else {}), **(vars or {})}
+    if "as_of" in run_vars:
+        raise ValueError("the as-of date travels as CADENCE_AS_OF (as_of=...), not as a dbt var")
+    return [*args, "--vars", json.dumps(run_vars, default=str)] if run_vars else list(args)
+
+
+def start_dbt(
     args: list[str],
+    warehouse: Path | None,
     as_of: date | None = None,
     vars: dict[str, Any] | None = None,
-    target_path: Path | None = None,
-    log_path: Path | None = None,
     rules: Rules | None = None,
-) -> list[str]:
-    """The full dbt command line for `args` (e.g. ["build"]) on this project; `rules` become vars."""
-    run_vars = {**(rules.dbt_vars() if rules is not None else {}), **(vars or {})}
-    if as_of is not None:
-        run_vars["as_of"] = as_of.isoformat()
-    full = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if run_vars:
-        full += ["--vars", json.dumps(run_vars, default=str)]
-    if target_path is not None:
-        full += ["--target-path", str(target_path)]
-    if log_path is not None:
-        full += ["--log-path", str(log_path)]
-    return full
+    target_path: Path | None = None,
+    context: AssetExecutionContext | None = None,
+    dbt: DbtCliResource | None = None,
+    raise_on_error: bool = False,
+) -> DbtCliInvocation:
+    """Start dbt `args` on `warehouse` as of `as_of`; stream or wait on the returned invocation.
+
+    `target_path` defaults to the warehouse's own (`warehouse_target`); with `context` (a dbt asset's)
+    and its `dbt` resource, dagster-dbt selects the run's assets and reports them as it goes;
+    `raise_on_error`: the stream raises when dbt fails (the asset fails).
+    """
+    if target_path is None:
+        if warehouse is None:
+            raise ValueError("a dbt call without a warehouse needs its target_path")
+        target_path = warehouse_target(warehouse)
+    with dbt_environment(warehouse, as_of):  # the child takes its copy of the environment at start
+        return (dbt or dbt_cli()).cli(
+            dbt_args(args, vars, rules), context=context, target_path=Path(target_path),
+            raise_on_error=raise_on_error,
+        )  # fmt: skip
 
 
-def _release_warehouse() -> None:
-    """dbt-duckdb keeps its DuckDB instance open in-process after a run, which blocks other
-    connections to the file with another configuration (read_only) and other processes: close it."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        environment = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-        if environment is not None:
-            environment.close()
-
-
-def _failure_summary(result: Any) -> str:
-    if result.exception is not None:
-        return f"{type(result.exception).__name__}: {result.exception}"
-    failed = [
-        node
-        for node in getattr(result.result, "results", None) or []
-        if str(getattr(node, "status", "")).lower() in {"error", "fail", "runtime error"}
-    ]
+def _failed_nodes(invocation: DbtCliInvocation, started: float) -> str | None:
+    """The failed nodes of this call's run_results.json (not an earlier call's, in the same target)."""
+    results_file = Path(invocation.target_path) / "run_results.json"
+    if not results_file.exists() or results_file.stat().st_mtime < started:
+        return None
+    results = json.loads(results_file.read_text()).get("results") or []
+    failed = [r for r in results if str(r.get("status", "")).lower() in {"error", "fail", "runtime error"}]
     if not failed:
-        return "unknown failure"
-    first = failed[0]
-    message = " ".join(str(first.message or "").split())[:300]
-    return f"{len(failed)} node(s) failed, first {first.node.unique_id}: {message}"
+        return None
+    message = " ".join(str(failed[0].get("message") or "").split())[:300]
+    return f"{len(failed)} node(s) failed, first {failed[0].get('unique_id')}: {message}"
 
 
 def run_dbt(
     args: list[str],
-    warehouse: Path,
+    warehouse: Path | None,
     as_of: date | None = None,
     vars: dict[str, Any] | None = None,
     target_path: Path | None = None,
-    log_path: Path | None = None,
     rules: Rules | None = None,
-) -> Any:
-    """Invoke dbt in-process on `warehouse`; returns dbt's result, raises DbtRunError on failure.
+) -> DbtCliInvocation:
+    """Run dbt to the end (see `start_dbt`); raises DbtRunError, one line, when it fails.
 
     Example: run_dbt(["build"], Path("var/warehouse.duckdb"), as_of=date(2024, 6, 30)).
     """
-    from dbt.cli.main import dbtRunner
-
-    with dbt_environment(warehouse):
-        try:
-            result = dbtRunner().invoke(dbt_args(args, as_of, vars, target_path, log_path, rules))
-        finally:
-            _release_warehouse()
-    if not result.success:
-        summary = " ".join(_failure_summary(result).split())
-        raise DbtRunError(f"dbt {' '.join(args)} failed: {summary}")
-    return result
+    started = time.time() - 1  # file times have a coarser clock on some filesystems
+    invocation = start_dbt(args, warehouse, as_of, vars, rules, target_path).wait()
+    if not invocation.is_successful():
+        error = invocation.get_error()
+        summary = _failed_nodes(invocation, started) or (str(error) if error else "unknown failure")
+        raise DbtRunError(f"dbt {' '.join(args)} failed: {' '.join(summary.split())[:500]}")
+    return invocation

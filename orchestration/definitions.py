@@ -7,7 +7,6 @@ import logging
 import dagster as dg
 
 from ingest.errors import SettingsError
-from orchestration.defs import dbt, ingest, jobs, quality, report, writeback
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.settings import Settings, load_settings
 
@@ -18,15 +17,26 @@ def build_definitions(
     warehouse: WarehouseResource | None = None,
     audit: AuditSettings | None = None,
 ) -> dg.Definitions:
-    """All definitions with these resources; a CRM resource not given is not audited."""
+    """All definitions with these resources; a CRM resource not given is not audited.
+
+    The dbt assets come from dbt's manifest, prepared here (parsed when missing or stale), and the raw
+    assets from dlt pipelines beside the warehouse: work done when the definitions are built, never at
+    import (`defs` below is what Dagster loads). The asset modules load here too: importing this module
+    costs Dagster's import and little more."""
+    from orchestration.defs import jobs, quality, report, writeback
+    from orchestration.defs.dbt import dbt_definitions
+    from orchestration.defs.ingest import ingest_definitions
+
+    warehouse = warehouse or WarehouseResource()
     resources = {
         "salesforce": salesforce or SalesforceResource(),
         "hubspot": hubspot or HubSpotResource(),
-        "warehouse": warehouse or WarehouseResource(),
+        "warehouse": warehouse,
         "audit": audit or AuditSettings(),
     }
     return dg.Definitions.merge(
-        ingest.defs, dbt.defs, writeback.defs, quality.defs, report.defs, jobs.defs,
+        ingest_definitions(warehouse.file), dbt_definitions(),
+        writeback.defs, quality.defs, report.defs, jobs.defs,
         dg.Definitions(resources=resources),
     )  # fmt: skip
 

@@ -17,7 +17,6 @@ from ingest.errors import CadenceError
 from ingest.sync import CrmConfigs
 from orchestration import defaults
 from orchestration.definitions import build_definitions
-from orchestration.defs.quality import gate_failure_message
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.settings import no_crm_error
 
@@ -108,6 +107,8 @@ def run_nightly_audit(
     are all the run uses: nothing is read from dlt's config here. `blocked`: audited CRMs left out
     before the job (their preflight failed), with the reason; the run then fails, naming them.
     """
+    from orchestration.defs.quality import gate_failure_message
+
     if not any(configs.values()):
         raise no_crm_error()  # before any work: with no CRM the marts have nothing to join
     retry = {} if options.retry_base_seconds is None else {"retry_base_seconds": options.retry_base_seconds}

@@ -1,7 +1,12 @@
 {#- The run's as-of date: var('as_of') (YYYY-MM-DD) as a date, else env CADENCE_AS_OF, else today.
     The orchestrator sets the env var rather than the var: changing a var forces dbt to re-parse the
-    whole project (~15 s here), while the env var is only read when models are compiled. -#}
+    whole project. The env var is read only when a model compiles (`execute`), never while dbt parses:
+    dbt re-parses every file that read an env var whose value changed (dbt-core #3885), which would be
+    every model using the date, every night. While parsing, the date's SQL is never run. -#}
 {% macro as_of_date() -%}
+    {%- if not execute -%}
+        {{ return('current_date') }}
+    {%- endif -%}
     {%- set as_of = var('as_of', '') | string | trim -%}
     {%- if as_of in ('', 'None', 'none') -%}
         {%- set as_of = env_var('CADENCE_AS_OF', '') | string | trim -%}

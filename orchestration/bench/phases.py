@@ -131,13 +131,7 @@ def dbt_build(warehouse: Path, as_of: date, scratch: Path) -> Measured:
     from orchestration.dbt_runner import run_dbt
 
     started = time.perf_counter()
-    result = run_dbt(
-        ["build", "--quiet"],
-        warehouse,
-        as_of=as_of,
-        target_path=scratch / "target",
-        log_path=scratch / "logs",
-    )
+    result = run_dbt(["build", "--quiet"], warehouse, as_of=as_of, target_path=scratch / "target")
     wall = time.perf_counter() - started
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
@@ -146,7 +140,7 @@ def dbt_build(warehouse: Path, as_of: date, scratch: Path) -> Measured:
         queue = dict(
             con.execute("select crm, count(*) from marts.overdue_visit_tasks group by crm").fetchall()
         )
-    nodes = len(getattr(result.result, "results", None) or [])
+    nodes = len(result.get_artifact("run_results.json").get("results") or [])
     return Measured(wall, int(rows[0] if rows else 0), {"nodes": nodes, "queue": queue})
 
 

@@ -1,62 +1,68 @@
-"""dbt assets: every model of dbt_project, its tests as asset checks, built as of the run's date."""
+"""dbt assets: every model of dbt_project, its tests as asset checks, built as of the run's date.
 
-import json
-import sys
+Nothing here runs at import: `dbt_definitions()` (called when the code location builds its
+definitions) prepares the manifest the asset graph comes from, as dagster-dbt's
+`DbtProject.prepare_if_dev()` does under `dagster dev`, and also wherever the manifest is missing or
+older than a model: `cadence run` and the tests have no deploy step that packages one. Other assets
+name these by asset key (orchestration/defs/keys.py), never by importing this module.
+"""
+
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.dbt_runner import dbt_environment
+from orchestration.dbt_runner import PROJECT_DIR, dbt_cli, run_dbt, start_dbt
 from orchestration.resources import AuditSettings, WarehouseResource
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-# The dbt installed beside this Python (the project's venv), whether or not its bin/ is on PATH:
-# `cadence-dbt` (orchestration/dbt_child.py: dbt that dies with the run) once the venv has it.
-_BIN = Path(sys.executable).parent
-DBT_EXECUTABLE = str(_BIN / "cadence-dbt" if (_BIN / "cadence-dbt").exists() else _BIN / "dbt")
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Unit tests check the SQL, not the data: CI runs them; the nightly run skips them.
+NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 
 def _manifest_is_stale(manifest: Path) -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    sources = [*DBT_PROJECT_DIR.glob("models/**/*"), *DBT_PROJECT_DIR.glob("macros/**/*")]
-    sources.append(DBT_PROJECT_DIR / "dbt_project.yml")
+    sources = [*PROJECT_DIR.glob("models/**/*"), *PROJECT_DIR.glob("macros/**/*")]
+    sources.append(PROJECT_DIR / "dbt_project.yml")
     return any(path.stat().st_mtime > built for path in sources if path.is_file())
 
 
-def ensure_manifest() -> Path:
+def prepared_manifest() -> Path:
     """The dbt manifest the asset graph is built from; parsed again when a model changed."""
-    manifest = dbt_project.manifest_path
+    manifest = PROJECT_DIR / "target" / "manifest.json"
     if _manifest_is_stale(manifest):
-        DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["--quiet", "parse"], target_path=manifest.parent
-        ).wait()
+        run_dbt(["parse", "--quiet"], warehouse=None, target_path=manifest.parent)
     return manifest
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, pool="warehouse")
-def cadence_dbt_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: WarehouseResource,
-    audit: AuditSettings,
-) -> Iterator[Any]:
-    with dbt_environment(warehouse.file, audit.as_of_date()):
-        # Unit tests check the SQL, not the data: CI runs them; the nightly run skips them.
-        # A target folder per warehouse keeps dbt's partial-parse cache valid from one night to the next.
-        target = warehouse.file.parent / f".dbt-{warehouse.file.stem}"
-        # The business rules as vars: the same values every night, so partial parse still holds.
-        rules = json.dumps(audit.rules().dbt_vars())
-        args = ["build", "--exclude-resource-type", "unit_test", "--vars", rules]
-        yield from dbt.cli(args, context=context, target_path=target).stream()
+def dbt_definitions() -> dg.Definitions:
+    """The dbt assets and the dbt resource, from the prepared manifest."""
+    manifest = prepared_manifest()
+    return _definitions(manifest, manifest.stat().st_mtime_ns)
 
 
-defs = dg.Definitions(
-    assets=[cadence_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
-)
+@functools.cache
+def _definitions(manifest: Path, _version: int) -> dg.Definitions:
+    """Built once per manifest version (`_version`): every run of a process shares the asset graph."""
+    from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+    project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+
+    @dbt_assets(manifest=manifest, project=project, pool="warehouse")
+    def cadence_dbt_models(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        audit: AuditSettings,
+    ) -> Iterator[Any]:
+        # The rules as vars: the same values every night, so dbt's partial parse still holds.
+        invocation = start_dbt(
+            NIGHTLY_BUILD, warehouse.file, audit.as_of_date(), rules=audit.rules(),
+            context=context, dbt=dbt, raise_on_error=True,
+        )  # fmt: skip
+        yield from invocation.stream()
+
+    return dg.Definitions(assets=[cadence_dbt_models], resources={"dbt": dbt_cli()})

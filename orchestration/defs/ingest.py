@@ -1,6 +1,11 @@
-"""dlt assets: one per raw table, keyed [crm, table] so the dbt sources map straight onto them."""
+"""dlt assets: one per raw table, keyed [crm, table] so the dbt sources map straight onto them.
+
+Built by `ingest_definitions(warehouse)` when the code location builds its definitions, not at import:
+dlt_assets needs a dlt pipeline, and a dlt pipeline creates its working folder on disk.
+"""
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -12,17 +17,9 @@ from ingest.errors import CadenceError
 from ingest.hubspot import hubspot_source
 from ingest.pipeline import all_or_nothing, make_pipeline
 from ingest.salesforce import salesforce_source
-from orchestration import defaults
 from orchestration.crm_blocks import block_crm
 from orchestration.load_gate import passed_loads
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
-
-# Building a dlt source makes no network call, so the asset graph is defined from placeholder
-# configs; each run builds the source again from the configured resource.
-_PLACEHOLDER_SALESFORCE = SalesforceConfig(
-    login_url="https://login.salesforce.com", client_id="-", client_secret="-"
-)
-_PLACEHOLDER_HUBSPOT = HubSpotConfig(access_token="-")
 
 
 class CrmTableTranslator(DagsterDltTranslator):
@@ -70,37 +67,51 @@ def _sync(
             yield dg.MaterializeResult(asset_key=key, metadata={"sync_failed": str(error), "rows_loaded": 0})
 
 
-def _raw_tables(crm: str, placeholder_source: Any) -> Callable[..., dg.AssetsDefinition]:
+def _salesforce_assets(warehouse: Path) -> dg.AssetsDefinition:
+    # Building a dlt source makes no network call, so the asset graph is defined from a placeholder
+    # config; each run builds the source again from the configured resource.
+    placeholder = SalesforceConfig(login_url="https://login.salesforce.com", client_id="-", client_secret="-")
+
+    @_raw_tables("salesforce", salesforce_source(placeholder), warehouse)
+    def salesforce_raw(
+        context: dg.AssetExecutionContext,
+        dlt: DagsterDltResource,
+        salesforce: SalesforceResource,
+        warehouse: WarehouseResource,
+        audit: AuditSettings,
+    ) -> Iterator[Any]:
+        yield from _sync(context, dlt, "salesforce", salesforce, salesforce_source, warehouse, audit)
+
+    return salesforce_raw
+
+
+def _hubspot_assets(warehouse: Path) -> dg.AssetsDefinition:
+    @_raw_tables("hubspot", hubspot_source(HubSpotConfig(access_token="-")), warehouse)
+    def hubspot_raw(
+        context: dg.AssetExecutionContext,
+        dlt: DagsterDltResource,
+        hubspot: HubSpotResource,
+        warehouse: WarehouseResource,
+        audit: AuditSettings,
+    ) -> Iterator[Any]:
+        options = audit.hubspot_source_options()
+        yield from _sync(context, dlt, "hubspot", hubspot, hubspot_source, warehouse, audit, **options)
+
+    return hubspot_raw
+
+
+def _raw_tables(crm: str, placeholder_source: Any, warehouse: Path) -> Callable[..., dg.AssetsDefinition]:
+    # The pipeline only names the destination here; it is the one each run of this warehouse uses.
     return dlt_assets(
         dlt_source=placeholder_source,
-        dlt_pipeline=make_pipeline(crm, defaults.WAREHOUSE),
+        dlt_pipeline=make_pipeline(crm, warehouse),
         name=f"{crm}_raw",
         dagster_dlt_translator=CrmTableTranslator(),
         pool="warehouse",
     )
 
 
-@_raw_tables("salesforce", salesforce_source(_PLACEHOLDER_SALESFORCE))
-def salesforce_raw(
-    context: dg.AssetExecutionContext,
-    dlt: DagsterDltResource,
-    salesforce: SalesforceResource,
-    warehouse: WarehouseResource,
-    audit: AuditSettings,
-) -> Iterator[Any]:
-    yield from _sync(context, dlt, "salesforce", salesforce, salesforce_source, warehouse, audit)
-
-
-@_raw_tables("hubspot", hubspot_source(_PLACEHOLDER_HUBSPOT))
-def hubspot_raw(
-    context: dg.AssetExecutionContext,
-    dlt: DagsterDltResource,
-    hubspot: HubSpotResource,
-    warehouse: WarehouseResource,
-    audit: AuditSettings,
-) -> Iterator[Any]:
-    options = audit.hubspot_source_options()
-    yield from _sync(context, dlt, "hubspot", hubspot, hubspot_source, warehouse, audit, **options)
-
-
-defs = dg.Definitions(assets=[salesforce_raw, hubspot_raw], resources={"dlt": DagsterDltResource()})
+def ingest_definitions(warehouse: Path) -> dg.Definitions:
+    """Both CRMs' raw-table assets, their dlt pipelines beside `warehouse`."""
+    assets = [_salesforce_assets(warehouse), _hubspot_assets(warehouse)]
+    return dg.Definitions(assets=assets, resources={"dlt": DagsterDltResource()})

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 import pandas as pd
-from dagster_dbt import get_asset_key_for_model
 
 from expectations.history import record_baseline, volume_frame
 from expectations.rules_fit import STATUS_KEYS, mismatches, rules_fit_frame
@@ -30,8 +29,7 @@ from expectations.suites import (
     SuiteSpec,
 )
 from orchestration.crm_blocks import block_crm, blocks
-from orchestration.defs.dbt import cadence_dbt_models
-from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
+from orchestration.defs.keys import WRITEBACKS, model_key
 from orchestration.load_gate import record_passed_load
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
@@ -46,7 +44,7 @@ MAX_LISTED_FAILURES = 5
 def _asset_key(spec: SuiteSpec) -> dg.AssetKey:
     """Raw suites name their [crm, table] key; mart suites name a dbt model."""
     if len(spec.asset) == 1:
-        return get_asset_key_for_model([cadence_dbt_models], spec.asset[0])
+        return model_key(spec.asset[0])
     return dg.AssetKey(list(spec.asset))
 
 
@@ -260,7 +258,7 @@ def rules_blame(volume: pd.DataFrame, fit: pd.DataFrame, label: str) -> list[str
 
 
 @dg.asset(
-    deps=[salesforce_task_writeback, hubspot_task_writeback],
+    deps=WRITEBACKS,
     group_name="writeback",
     pool="warehouse",
     kinds={"duckdb"},

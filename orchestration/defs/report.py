@@ -2,13 +2,12 @@
 
 import dagster as dg
 
-from orchestration.defs.writeback import hubspot_task_writeback, salesforce_task_writeback
-from orchestration.report import default_report_path, write_report
+from orchestration.defs.keys import WRITEBACKS
 from orchestration.resources import AuditSettings, WarehouseResource
 
 
 @dg.asset(
-    deps=[salesforce_task_writeback, hubspot_task_writeback],
+    deps=WRITEBACKS,
     group_name="report",
     pool="warehouse",
     kinds={"html"},
@@ -18,6 +17,8 @@ def cadence_report(
 ) -> dg.MaterializeResult:
     """The manager's morning page: waterfall, overdue accounts and this run's tasks, referral potential
     against effort, rhythm. Self-contained HTML beside the warehouse (reports/)."""
+    from orchestration.report import default_report_path, write_report  # altair, vl-convert: at run time
+
     output = default_report_path(warehouse.file, audit.as_of_date().isoformat(), context.run.run_id)
     write_report(warehouse.file, output, run_id=context.run.run_id, rules=audit.rules())
     context.log.info(f"cadence report: {output}")

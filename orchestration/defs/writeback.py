@@ -4,20 +4,32 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 import dagster as dg
-from dagster_dbt import get_asset_key_for_model
 
-from ingest.hubspot.helpers import HubSpotClient
-from ingest.salesforce.helpers import connect
+from ingest.config import HubSpotConfig, SalesforceConfig
 from orchestration.crm_blocks import raise_if_blocked
-from orchestration.defs.dbt import cadence_dbt_models
+from orchestration.defs.keys import model_key
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.writeback.actions import read_queue
-from orchestration.writeback.hubspot import HubSpotTaskWriter
 from orchestration.writeback.ledger import Ledger
 from orchestration.writeback.run import TaskWriter, write_back
-from orchestration.writeback.salesforce import SalesforceTaskWriter
 
-QUEUE_KEY = get_asset_key_for_model([cadence_dbt_models], "overdue_visit_tasks")
+QUEUE_KEY = model_key("overdue_visit_tasks")
+
+
+# The CRM clients (simple-salesforce and its SOAP stack, the HubSpot client) load when a run writes,
+# not when the code location imports this module.
+def _salesforce_writer(config: SalesforceConfig) -> TaskWriter:
+    from ingest.salesforce.helpers import connect
+    from orchestration.writeback.salesforce import SalesforceTaskWriter
+
+    return SalesforceTaskWriter(connect(config), config.task_key_field)
+
+
+def _hubspot_writer(config: HubSpotConfig) -> TaskWriter:
+    from ingest.hubspot.helpers import HubSpotClient
+    from orchestration.writeback.hubspot import HubSpotTaskWriter
+
+    return HubSpotTaskWriter(HubSpotClient(config), config.task_key_property)
 
 
 def _write_back_crm(
@@ -52,7 +64,7 @@ def salesforce_task_writeback(
 ) -> dg.MaterializeResult:
     """Overdue-visit Tasks created for account owners, and the pipeline's own Tasks closed."""
     config = salesforce.crm_config()
-    make_writer = (lambda: SalesforceTaskWriter(connect(config), config.task_key_field)) if config else None
+    make_writer = (lambda: _salesforce_writer(config)) if config else None
     return _write_back_crm(context, "salesforce", make_writer, warehouse, audit)
 
 
@@ -65,9 +77,7 @@ def hubspot_task_writeback(
 ) -> dg.MaterializeResult:
     """Overdue-visit tasks created in HubSpot (associated with the company), and its own ones completed."""
     config = hubspot.crm_config()
-    make_writer = (
-        (lambda: HubSpotTaskWriter(HubSpotClient(config), config.task_key_property)) if config else None
-    )
+    make_writer = (lambda: _hubspot_writer(config)) if config else None
     return _write_back_crm(context, "hubspot", make_writer, warehouse, audit)
 
 

@@ -140,9 +140,8 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyC
     warehouse = tmp / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         load_raw(con)
-    paths = {"target_path": tmp / "target", "log_path": tmp / "logs"}
-    run_dbt(["build"], warehouse, as_of=AS_OF, **paths)
-    run_dbt(["docs", "generate", "--no-compile"], warehouse, as_of=AS_OF, **paths)
+    run_dbt(["build"], warehouse, as_of=AS_OF, target_path=tmp / "target")
+    run_dbt(["docs", "generate", "--no-compile"], warehouse, as_of=AS_OF, target_path=tmp / "target")
     assert (tmp / "target" / "catalog.json").exists()
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con
@@ -241,7 +240,6 @@ def test_overdue_visit_tasks(marts: duckdb.DuckDBPyConnection) -> None:
 
 def test_failure_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(DbtRunError) as failure:
-        run_dbt(["run", "--select", "int_visits"], tmp_path / "empty.duckdb",
-                target_path=tmp_path / "target", log_path=tmp_path / "logs")
+        run_dbt(["run", "--select", "int_visits"], tmp_path / "empty.duckdb", target_path=tmp_path / "target")
     assert "\n" not in str(failure.value)
     assert str(failure.value).startswith("dbt run --select int_visits failed:")

@@ -49,8 +49,8 @@ def _raw(warehouse: Path) -> None:
 def _build(tmp_path: Path, rules: Rules) -> duckdb.DuckDBPyConnection:
     warehouse = tmp_path / "warehouse.duckdb"
     _raw(warehouse)
-    paths = {"target_path": tmp_path / "target", "log_path": tmp_path / "logs"}
-    run_dbt(["run", "--select", "+overdue_visit_tasks"], warehouse, as_of=AS_OF, rules=rules, **paths)
+    select = ["run", "--select", "+overdue_visit_tasks"]
+    run_dbt(select, warehouse, as_of=AS_OF, rules=rules, target_path=tmp_path / "target")
     return duckdb.connect(str(warehouse), read_only=True)
 
 

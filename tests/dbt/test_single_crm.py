@@ -7,12 +7,12 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.dbt_runner import run_dbt
+from orchestration.dbt_runner import run_dbt, warehouse_target
 from tests.dbt.raw_fixture import RAW_TABLES, insert_rows
 
 
-def test_salesforce_only_warehouse(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
+def _salesforce_only_warehouse(warehouse: Path) -> None:
+    """One account of one owner, last visited 2024-05-01 on a 30-day cadence: due 2024-05-31."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema raw_salesforce")
         for table, columns in RAW_TABLES["raw_salesforce"].items():
@@ -29,8 +29,12 @@ def test_salesforce_only_warehouse(tmp_path: Path) -> None:
              "is_deleted": False},
         ])
 
-    run_dbt(["run"], warehouse, as_of=date(2024, 6, 30), target_path=tmp_path / "target",
-            log_path=tmp_path / "logs")
+
+def test_salesforce_only_warehouse(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    _salesforce_only_warehouse(warehouse)
+
+    run_dbt(["run"], warehouse, as_of=date(2024, 6, 30), target_path=tmp_path / "target")
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute(
@@ -40,3 +44,29 @@ def test_salesforce_only_warehouse(tmp_path: Path) -> None:
             ("salesforce:001000000000001AAA:2024-05-31", "create")
         ]
         assert con.execute("select count(*) from staging.stg_hubspot__companies").fetchone() == (0,)
+
+
+def _days_overdue(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select days_overdue from marts.account_cadence").fetchone()[0]
+
+
+def test_the_next_night_reparses_nothing_and_still_moves_the_as_of_date(tmp_path: Path) -> None:
+    """Nights differ only in their as-of date: dbt reuses its whole partial parse (the warehouse's own
+    target folder, env CADENCE_AS_OF read only at compile time), and the date still reaches the SQL."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    _salesforce_only_warehouse(warehouse)
+    log = warehouse_target(warehouse) / "dbt.log"  # dagster-dbt logs into the target folder
+
+    run_dbt(["run"], warehouse, as_of=date(2024, 6, 30))
+    assert _days_overdue(warehouse) == 30  # due 2024-05-31
+    first_night = log.read_text()
+    assert "Unable to do partial parsing" in first_night  # a new warehouse: parsed in full
+    log.unlink()
+
+    run_dbt(["run"], warehouse, as_of=date(2024, 7, 10))
+    assert _days_overdue(warehouse) == 40
+    next_night = log.read_text()
+    assert "Unable to do partial parsing" not in next_night
+    assert "Partial parsing: updated file" not in next_night  # no model read the changed env var
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in next_night

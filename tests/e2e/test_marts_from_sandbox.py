@@ -208,7 +208,7 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
     with serve_org(ORG, tmp) as running:
         sync_salesforce(salesforce_config(running), warehouse)
         sync_hubspot(hubspot_config(running), warehouse)
-    run_dbt(["run"], warehouse, as_of=AS_OF, target_path=tmp / "target", log_path=tmp / "logs")
+    run_dbt(["run"], warehouse, as_of=AS_OF, target_path=tmp / "target")
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con
     con.close()

@@ -50,3 +50,18 @@ def test_schedule_cron_and_timezone_come_from_the_environment() -> None:
     assert (schedule.job_name, schedule.cron_schedule, schedule.execution_timezone) == (
         JOB, "30 5 * * 1-5", "America/Chicago"
     )  # fmt: skip
+
+
+def test_assets_name_the_dbt_models_by_the_keys_dagster_dbt_gives_them() -> None:
+    """Writeback and quality wait on dbt models by key (defs/keys.py), not by importing the dbt assets:
+    each such key is the one the manifest's asset carries, so the dependency is real."""
+    from orchestration.defs.dbt import dbt_definitions
+    from orchestration.defs.keys import model_key
+    from orchestration.defs.writeback import QUEUE_KEY, salesforce_task_writeback
+
+    (dbt_models,) = dbt_definitions().assets or []
+    dbt_keys = set(dbt_models.keys)
+    assert len(dbt_keys) > 10
+    assert {model_key(key.path[-1]) for key in dbt_keys} == dbt_keys
+    assert dg.AssetKey(["marts", "overdue_visit_tasks"]) == QUEUE_KEY
+    assert QUEUE_KEY in dbt_keys & set(salesforce_task_writeback.dependency_keys)
