@@ -4,7 +4,7 @@ Most end-to-end tests wait, not compute: on HubSpot's search lag, on rate-limit 
 subprocesses. Workers overlap those waits. Two things must not be done by every worker at once:
 
 - the dbt manifest Dagster's asset graph is built from (`dbt parse` into dbt_project/target when a
-  model changed): every worker imports the code location while collecting, and concurrent parses
+  model changed): every worker builds the definitions in its first test, and concurrent parses
   write the same files. The xdist controller prepares it once, before any worker starts;
 - a module-scoped fixture (a warehouse built once and read by many tests) would be built again by
   each worker that runs one of its tests: `--dist loadfile` sends each file's tests to one worker.
@@ -31,6 +31,6 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 
 
 def _prepare_dbt_manifest() -> None:
-    from orchestration.defs.dbt import ensure_manifest
+    from orchestration.defs.dbt import prepared_manifest
 
-    ensure_manifest()
+    prepared_manifest()
