@@ -21,6 +21,8 @@ from typing import NamedTuple
 import duckdb
 import pyarrow as pa
 
+from orchestration.load_gate import TABLE as RAW_LOADS_PASSED
+
 SCHEMA = "cadence_ops"
 TABLE = f"{SCHEMA}.writeback_ledger"
 
@@ -60,8 +62,8 @@ class UnsyncedCreates(NamedTuple):
     to_verify: set[str]  # a completed sync should have seen them: ask the CRM
 
 
-# A sync completed for a CRM when its raw checks passed (or were overridden): orchestration/load_gate.py.
-SYNCS_COMPLETED = "cadence_ops.raw_loads_passed"
+# A sync completed for a CRM when its raw checks ran and passed (or were overridden): a row per night.
+SYNCS_COMPLETED = RAW_LOADS_PASSED
 
 
 _ENTRY_SCHEMA = pa.schema(

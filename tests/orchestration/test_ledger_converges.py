@@ -7,6 +7,7 @@
   the next night looks its key up, does not find it, creates it again and reports `recreated 1`.
 - (c) A writeback-only rerun right after the creates (no sync since) sends nothing: every create is
   `suppressed`, since the raw layer cannot have seen the tasks yet.
+- The split itself (suppressed until a completed sync, then looked up) against a scripted writer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
@@ -30,6 +32,9 @@ from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import OrgStore, RunningSandbox
 from ingest.sandbox.generator import generate_org
 from ingest.sandbox_settings import salesforce_config
+from orchestration.load_gate import record_passed_load
+from orchestration.writeback.ledger import Ledger
+from orchestration.writeback.run import write_back
 from tests.conftest import StartSandbox
 from tests.helpers import after_search_lag
 from tests.orchestration.harness import (
@@ -45,6 +50,8 @@ from tests.orchestration.harness import (
     task_key,
     write_back_only,
 )
+from tests.orchestration.test_writeback_branches import ScriptedWriter
+from tests.orchestration.test_writeback_branches import _create as create_action
 
 AS_OF = date(2026, 11, 27)
 CRMS = ("salesforce", "hubspot")
@@ -71,6 +78,44 @@ def _one_open_task_per_overdue_account(running: Any, warehouse: Path) -> dict[st
         assert set(keys.values()) == {1}, f"{crm}: a key created twice"
         counts[crm] = len(due)
     return counts
+
+
+# ---- the split, against a scripted writer ----------------------------------------------------------
+def _completed_sync(warehouse: Path, seen_task_ids: list[str]) -> None:
+    """A HubSpot sync that loaded these task ids, then passed its raw checks (as the nightly job records)."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists raw_hubspot")
+        con.execute("create table if not exists raw_hubspot.tasks (id varchar)")
+        con.execute("create table if not exists raw_hubspot._dlt_loads (load_id varchar, status integer)")
+        con.executemany("insert into raw_hubspot.tasks values (?)", [[i] for i in seen_task_ids])
+        con.execute("insert into raw_hubspot._dlt_loads values (?, 0)", [str(time.time())])
+    record_passed_load(warehouse, "hubspot", "sync")
+
+
+def _night(writer: ScriptedWriter, warehouse: Path, keys: list[int]) -> Any:
+    ledger = Ledger.open(warehouse, "run", "hubspot")
+    try:
+        return write_back(writer, [create_action(n) for n in keys], ledger, max_tasks_per_run=10)
+    finally:
+        ledger.close()
+
+
+def test_suppression_lasts_until_a_completed_sync_then_the_crm_is_asked(tmp_path: Path) -> None:
+    warehouse, writer = tmp_path / "w.duckdb", ScriptedWriter()
+    assert _night(writer, warehouse, [1, 2, 3, 4]).created == 4  # T1..T4, two calls of 3 and 1
+    rerun = _night(writer, warehouse, [1, 2, 3, 4])  # no sync since: the raw layer cannot hold them
+    assert (rerun.suppressed, rerun.created, len(writer.sent), writer.looked_up) == (4, 0, 2, [])
+
+    del writer.tasks[create_action(3).task_key]  # the CRM lost task T3
+    _completed_sync(warehouse, ["T1", "T2"])  # ... and the sync missed T4 (a lagging index)
+    night = _night(writer, warehouse, [3, 4])  # the marts queue what the raw layer lacks
+    counts = (night.suppressed, night.reconciled, night.created, night.recreated)
+    assert counts == (0, 1, 1, 1)
+    assert writer.looked_up == [[create_action(3).task_key, create_action(4).task_key]]
+    assert writer.sent[-1] == [create_action(3).task_key]  # only the lost one is sent again
+
+    again = _night(writer, warehouse, [3, 4])  # no sync since: both held back again, nothing asked
+    assert (again.suppressed, again.created, len(writer.looked_up)) == (2, 0, 1)
 
 
 # ---- (b) a created task the CRM lost before the next sync ----------------------------------------
