@@ -21,7 +21,8 @@ from typing import NamedTuple
 import duckdb
 import pyarrow as pa
 
-from orchestration.load_gate import TABLE as RAW_LOADS_PASSED
+# A CRM's sync completed when its raw checks ran after it and passed (or were overridden): a row a night.
+from orchestration.load_gate import TABLE as SYNCS_COMPLETED
 
 SCHEMA = "cadence_ops"
 TABLE = f"{SCHEMA}.writeback_ledger"
@@ -61,9 +62,6 @@ class UnsyncedCreates(NamedTuple):
     suppressed: set[str]  # recorded after the last completed sync: the raw layer cannot hold them yet
     to_verify: set[str]  # a completed sync should have seen them: ask the CRM
 
-
-# A sync completed for a CRM when its raw checks ran and passed (or were overridden): a row per night.
-SYNCS_COMPLETED = RAW_LOADS_PASSED
 
 
 _ENTRY_SCHEMA = pa.schema(
