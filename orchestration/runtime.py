@@ -95,7 +95,20 @@ def _writeback_notes(writeback: dict[str, dict[str, Any]]) -> list[str]:
                 f"  {crm}: {wb['recovered']:,} created task(s) whose answer was lost were found in the CRM, "
                 "not created twice"
             )
+        notes += _ledger_notes(crm, wb)
     return notes
+
+
+def _ledger_notes(crm: str, wb: dict[str, Any]) -> list[str]:
+    """How the writeback ledger converged to the CRM (orchestration/writeback/run.py `_plan`)."""
+    counts = {name: int(wb.get(name) or 0) for name in ("suppressed", "reconciled", "recreated")}
+    if not any(counts.values()):
+        return []
+    return [
+        f"  {crm} ledger: suppressed {counts['suppressed']:,} (written since the last sync), "
+        f"reconciled {counts['reconciled']:,} (found in the CRM by key, not resent), "
+        f"recreated {counts['recreated']:,} (missing from the CRM, created again)"
+    ]
 
 
 def run_nightly_audit(

@@ -3,6 +3,11 @@
 Rows are written ahead of each CRM call (`pending`) and then settled (`created`, `closed`, `failed`,
 `dry_run`, `reconciled`). A `pending` row that never settled means the run died during that call;
 the next run asks the CRM whether those tasks exist before writing anything.
+
+A `created` (or `reconciled`) create whose task id the synced raw layer has not seen is held back from
+the queue only until a sync completes after it (`unsynced_creates`): by then the raw layer should hold
+the task, so a key still missing is looked up in the CRM by the writeback and re-created if absent. The
+suppression always expires; it never hides an acknowledged write the CRM lost (issue 18 item 1).
 """
 
 from __future__ import annotations
@@ -11,9 +16,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
+
+# A CRM's sync completed when its raw checks ran after it and passed (or were overridden): a row a night.
+from orchestration.load_gate import TABLE as SYNCS_COMPLETED
 
 SCHEMA = "cadence_ops"
 TABLE = f"{SCHEMA}.writeback_ledger"
@@ -45,6 +54,14 @@ class LedgerEntry:
     crm_task_id: str | None
     outcome: str
     error: str | None = None
+
+
+class UnsyncedCreates(NamedTuple):
+    """Creates the ledger holds as done whose task the raw layer has not seen, by what to do next."""
+
+    suppressed: set[str]  # recorded after the last completed sync: the raw layer cannot hold them yet
+    to_verify: set[str]  # a completed sync should have seen them: ask the CRM
+
 
 
 _ENTRY_SCHEMA = pa.schema(
@@ -98,23 +115,41 @@ class Ledger:
         return [row[0] for row in self.con.execute(sql, [self.crm]).fetchall()]
 
     def created_but_not_synced(self) -> set[str]:
-        """Task keys created in the CRM that the raw layer has not seen yet (a writeback-only rerun)."""
+        """Task keys created in the CRM that the raw layer cannot have seen yet (a writeback-only rerun)."""
+        return self.unsynced_creates().suppressed
+
+    def unsynced_creates(self) -> UnsyncedCreates:
+        """Done creates missing from the raw layer, split at the last completed sync of this CRM."""
         raw_table = RAW_TASK_TABLES[self.crm]
         if not self._table_exists(raw_table):
             seen = "select null::varchar as id where false"
         else:
-            seen = f"select id from {raw_table}"
+            seen = f"select id from {raw_table} where id is not null"
         sql = f"""
-            select task_key from ({self._latest()}) latest
+            select task_key, recorded_at from ({self._latest()}) latest
             where action = 'create' and outcome in ('created', 'reconciled')
               and crm_task_id not in ({seen})
         """
-        return {row[0] for row in self.con.execute(sql, [self.crm]).fetchall()}
+        rows = self.con.execute(sql, [self.crm]).fetchall()
+        synced_at = self.last_completed_sync()
+        return UnsyncedCreates(
+            suppressed={key for key, at in rows if synced_at is None or at > synced_at},
+            to_verify={key for key, at in rows if synced_at is not None and at <= synced_at},
+        )
+
+    def last_completed_sync(self) -> datetime | None:
+        """When this CRM's newest sync completed (its raw checks ran after it); None before any."""
+        if not self._table_exists(SYNCS_COMPLETED):
+            return None
+        rows = self.con.execute(
+            f"select max(checked_at) from {SYNCS_COMPLETED} where crm = ?", [self.crm]
+        ).fetchall()  # fetchall: a half-read result would block the connection's next register()
+        return rows[0][0] if rows else None
 
     def _table_exists(self, qualified: str) -> bool:
         schema, table = qualified.split(".")
         found = self.con.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema, table],
-        ).fetchone()
-        return bool(found and found[0])
+        ).fetchall()
+        return bool(found and found[0][0])

@@ -4,6 +4,10 @@ A create is never sent twice blindly. A writer whose creates are idempotent (Sal
 External ID key) lets the HTTP layer resend them; otherwise a create batch whose answer was lost
 (`AnswerLost`: the connection dropped after sending) is settled by looking its keys up in the CRM, and
 only the keys not found are sent again.
+
+The ledger converges to the CRM: a create it holds as done but whose task no completed sync brought
+into the raw layer is looked up by key (`verify_unsynced`) and created again only if the CRM lacks it;
+a create no sync could have seen yet (a writeback-only rerun) is held back (`suppressed`).
 """
 
 from __future__ import annotations
@@ -58,7 +62,9 @@ class WritebackSummary:
     created: int = 0
     closed: int = 0
     failed: int = 0
-    reconciled: int = 0
+    reconciled: int = 0  # creates the ledger could not settle, found in the CRM by key: not resent
+    suppressed: int = 0  # creates held back: written since the last sync, which cannot have seen them
+    recreated: int = 0  # of `created`: creates the ledger held as done that the CRM turned out to lack
     recovered: int = 0  # creates whose answer was lost, found in the CRM: settled as created, not resent
     healed: int = 0  # duplicate open tasks (same key) closed, the oldest kept
     write_calls: int = 0
@@ -110,21 +116,48 @@ def write_back(
     summary = WritebackSummary(crm=writer.crm, dry_run=dry_run)
     if not dry_run:
         summary.reconciled = reconcile_unsettled(writer, ledger)
-    created_elsewhere = ledger.created_but_not_synced()
-    creates = [a for a in queue if a.action == "create" and a.task_key not in created_elsewhere]
-    closes = [a for a in queue if a.action == "close"]
+    creates, closes, recreating = _plan(writer, queue, ledger, summary)
     summary.planned_creates, summary.planned_closes = len(creates), len(closes)
     if dry_run:
         ledger.record(_entry(a, a.crm_task_id, "dry_run") for a in [*creates, *closes])
         return summary
     for batch in _batches(creates, writer.batch_size):
         ledger.record(_entry(a, a.crm_task_id, "pending") for a in batch)  # write-ahead
-        _settle(ledger, summary, "create", batch, _create(writer, batch, summary))
+        _settle(ledger, summary, "create", batch, _create(writer, batch, summary), recreating)
     for batch in _batches(closes, writer.batch_size):
         ledger.record(_entry(a, a.crm_task_id, "pending") for a in batch)
         summary.write_calls += 1
         _settle(ledger, summary, "close", batch, writer.close(batch))
     return summary
+
+
+def _plan(
+    writer: TaskWriter, queue: Sequence[TaskAction], ledger: Ledger, summary: WritebackSummary
+) -> tuple[list[TaskAction], list[TaskAction], set[str]]:
+    """The creates to send (held-back and CRM-held keys left out), the closes, and the creates that
+    re-make a task the ledger held as done but the CRM lacks."""
+    unsynced = ledger.unsynced_creates()
+    creates = [a for a in queue if a.action == "create" and a.task_key not in unsynced.suppressed]
+    summary.suppressed = sum(a.action == "create" for a in queue) - len(creates)
+    if not summary.dry_run:  # a dry run plans them as creates: it asks the CRM nothing
+        held = verify_unsynced(writer, ledger, [a for a in creates if a.task_key in unsynced.to_verify])
+        summary.reconciled += len(held)
+        creates = [a for a in creates if a.task_key not in held]
+    recreating = {a.task_key for a in creates if a.task_key in unsynced.to_verify}
+    return creates, [a for a in queue if a.action == "close"], recreating
+
+
+def verify_unsynced(writer: TaskWriter, ledger: Ledger, actions: Sequence[TaskAction]) -> set[str]:
+    """Look up creates a completed sync should have brought in; the keys the CRM holds (not resent).
+
+    A found task is ledgered `reconciled` again (with its id): the next sync gets another chance to see
+    it before it is asked about again. A key not found is left to be created again.
+    """
+    found: dict[str, str] = {}
+    for batch in _batches(actions, writer.batch_size):
+        found.update(writer.find_tasks_by_key([a.task_key for a in batch]))
+    ledger.record(_entry(a, found[a.task_key], "reconciled") for a in actions if a.task_key in found)
+    return set(found)
 
 
 def _create(writer: TaskWriter, batch: Sequence[TaskAction], summary: WritebackSummary) -> list[WriteOutcome]:
@@ -161,6 +194,7 @@ def _settle(
     action_name: str,
     batch: Sequence[TaskAction],
     outcomes: Sequence[WriteOutcome],
+    recreating: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     done = "created" if action_name == "create" else "closed"
     entries = []
@@ -170,6 +204,7 @@ def _settle(
             setattr(summary, done, getattr(summary, done) + 1)
             summary.recovered += int(outcome.found)
             summary.healed += int(action.is_duplicate)
+            summary.recreated += int(action.task_key in recreating)
         else:
             summary.failed += 1
             summary.errors.append(f"{action.task_key}: {outcome.error}")

@@ -168,3 +168,26 @@ def log_hubspot_meeting(running: RunningSandbox, company_id: str, properties: Re
         return client.request("POST", "/crm/v3/objects/meetings/batch/create", json=body)["results"][0]["id"]
     finally:
         client.close()
+
+
+# ---- the writeback step alone --------------------------------------------------------------------
+def write_back_only(running: RunningSandbox, warehouse: Path, crm: str, run_id: str = "rerun") -> Any:
+    """Rerun only `crm`'s writeback step on the queue the last run built (no sync, no dbt), as a
+    re-execution of that Dagster step does; its WritebackSummary."""
+    from orchestration.writeback.actions import read_queue
+    from orchestration.writeback.hubspot import HubSpotTaskWriter
+    from orchestration.writeback.ledger import Ledger
+    from orchestration.writeback.run import write_back
+    from orchestration.writeback.salesforce import SalesforceTaskWriter
+
+    if crm == "salesforce":
+        client = connect(salesforce_config(running), RetryPolicy(base_seconds=FAST))
+        writer: Any = SalesforceTaskWriter(client)
+    else:
+        writer = HubSpotTaskWriter(HubSpotClient(hubspot_config(running), FAST))
+    queue = read_queue(warehouse, crm)  # before the ledger's read-write connection, as the step does
+    ledger = Ledger.open(warehouse, run_id, crm)
+    try:
+        return write_back(writer, queue, ledger, max_tasks_per_run=5000)
+    finally:
+        ledger.close()

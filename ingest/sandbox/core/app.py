@@ -138,7 +138,9 @@ class Sandbox:
                 self.counters[route.name] += 1
                 self.counters[f"{route.api}.total"] += 1
         try:
-            response = self._answer(route, hooks, request)
+            # Durable before answered: the call's writes reach the org file before its answer is sent.
+            with self.store.durable_writes():
+                response = self._answer(route, hooks, request)
         except DropConnection:
             raise  # the listener's to act on (a fault), not an error to answer
         except MalformedRequest as error:
