@@ -36,11 +36,11 @@ pipeline_closes as (
     select * from {{ ref('stg_cadence_ops__task_closes') }}
 ),
 
--- Every key a task was ever created under: seen in the CRM, or recorded by the writeback ledger.
+-- Every key a task of the pipeline in the CRM carries, open or not. (Not the ledger's keys: a task
+-- created but not synced yet is the writeback's to settle, Ledger.created_but_not_synced; a new key
+-- for it here would make a second task.)
 used_keys as (
-    select crm, task_key from all_pipeline_tasks
-    union
-    select crm, task_key from {{ ref('stg_cadence_ops__task_writes') }}
+    select distinct crm, task_key from all_pipeline_tasks
 ),
 
 -- A pipeline task a person completed or deleted (the close pass did not close it) while no visit moved
@@ -84,11 +84,17 @@ overdue_accounts as (
     where {{ days_between('nag_due', as_of_date()) }} > 0
 ),
 
--- How many tasks were created under the account's base key (or its :N successors) before.
+-- The highest generation used of the account's base key: 1 for the key itself, N for `base:N`.
 key_generations as (
     select
         overdue_accounts.account_key,
-        count(*) as used
+        max(
+            case
+                when used_keys.task_key = overdue_accounts.base_key then 1
+                else coalesce({{ dbt.safe_cast(
+                    'substr(used_keys.task_key, length(overdue_accounts.base_key) + 2)', dbt.type_int()) }}, 1)
+            end
+        ) as used
     from overdue_accounts
     inner join used_keys
         on overdue_accounts.crm = used_keys.crm

@@ -1,0 +1,195 @@
+"""Date guards (issue 18 item 6) on the realistic sandbox, both CRMs, real HTTP (docs/date-guards.md).
+
+The issue's reproductions: an as-of 6 months ahead took the queue from a handful to hundreds (now
+blocked by the queue-ratio guard); an as-of 3 days back closed tasks (now refused without
+--allow-backdate, and with it closes nothing); a task a rep completed without a visit came back the
+next night under the same key (now not before completion + cadence days, then under a new key).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from ingest.hubspot.helpers import HubSpotClient
+from ingest.salesforce.helpers import RetryPolicy, connect
+from ingest.sandbox import RunningSandbox
+from ingest.sandbox.generator import generate_org
+from ingest.sandbox_settings import hubspot_config, salesforce_config
+from orchestration.cli import main
+from orchestration.rules import Rules
+from orchestration.writeback.guards import BackdateError, QueueJumpError, check_queue_ratio
+from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag, start_clock_at
+from tests.orchestration.harness import (
+    FAST,
+    WRITE_CALLS,
+    Record,
+    account_of,
+    is_open,
+    pipeline_tasks,
+    run_audit,
+    task_key,
+)
+from tests.orchestration.org import AS_OF, hand_made_org, hs_company_id, sf_account_id
+
+CRMS = ("salesforce", "hubspot")
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), UTC)
+
+
+def _night(running: RunningSandbox, day: date) -> None:
+    """The CRM's clock on the night's day (past the search lag of the writes before it)."""
+    start_clock_at(running, _noon(day))
+
+
+def _open_keys(running: RunningSandbox, crm: str, account: str) -> list[str]:
+    tasks = pipeline_tasks(running, crm)
+    return sorted(str(task_key(crm, t)) for t in tasks if account_of(crm, t) == account and is_open(crm, t))
+
+
+def _account(crm: str, n: int) -> str:
+    return sf_account_id(n) if crm == "salesforce" else hs_company_id(n)
+
+
+# ---- the queue-ratio guard, unit tests ------------------------------------------------------------
+def test_the_ratio_guard_blocks_a_jump_over_both_thresholds_only() -> None:
+    rules = Rules()  # 3 x the median, and more than 50
+    check_queue_ratio("salesforce", 194, [], rules)  # the first night: no history, not guarded
+    check_queue_ratio("salesforce", 50, [0, 0, 0], rules)  # not more than 50
+    check_queue_ratio("salesforce", 300, [250, 120, 90], rules)  # 300 <= 3 x 120
+    with pytest.raises(QueueJumpError) as caught:
+        check_queue_ratio("hubspot", 194, [250, 4, 2], rules)
+    message = str(caught.value)
+    assert "194 task creates" in message and "median 4" in message and "--allow-queue-jump" in message
+    assert "\n" not in message
+
+
+# ---- as-of 3 days back ----------------------------------------------------------------------------
+FIRST_NIGHT = date(2026, 12, 22)  # account 4 (due 12-20) is overdue; accounts 3 and 8 were visited
+BACKDATED = FIRST_NIGHT - timedelta(days=3)  # account 4 is not overdue yet: its task would close
+
+
+def test_a_backdated_as_of_is_refused_and_with_the_flag_closes_nothing(
+    start_sandbox: StartSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    running = start_sandbox(hand_made_org())
+    warehouse = tmp_path / "warehouse.duckdb"
+    _night(running, FIRST_NIGHT)
+    first = run_audit(running, warehouse, FIRST_NIGHT)
+    assert first.summary.succeeded, first.summary.error
+    for crm in CRMS:
+        assert first.summary.writeback[crm]["created"] == 5  # accounts 1, 2, 4, 6, 7
+        assert _open_keys(running, crm, _account(crm, 4)) == [f"{crm}:{_account(crm, 4)}:2026-12-20"]
+
+    after_search_lag(running)
+    with pytest.raises(BackdateError) as caught:  # before any work: no CRM call at all
+        run_audit(running, warehouse, BACKDATED)
+    message = str(caught.value)
+    assert "\n" not in message and "--allow-backdate" in message and "as of 2026-12-22" in message
+
+    # `cadence run`: the same line, exit code 2, before the job starts.
+    hubspot = hubspot_config(running)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", hubspot.access_token)
+    monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", hubspot.base_url)
+    assert main(["run", "--as-of", BACKDATED.isoformat(), "--warehouse", str(warehouse)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --as-of 2026-12-19 is before the last successful run") and "\n" not in err
+
+    allowed = run_audit(running, warehouse, BACKDATED, allow_backdate=True)
+    assert allowed.summary.succeeded, allowed.summary.error
+    assert allowed.writes() == dict.fromkeys(WRITE_CALLS, 0)  # account 4's task is not closed
+    for crm in CRMS:
+        wb = allowed.summary.writeback[crm]
+        assert (wb["created"], wb["closed"], wb["planned_closes"]) == (0, 0, 0)
+        assert _open_keys(running, crm, _account(crm, 4)) == [f"{crm}:{_account(crm, 4)}:2026-12-20"]
+
+
+# ---- a task completed without a visit -------------------------------------------------------------
+DISMISSED = 2  # account 2, due 2026-10-01: its rep completes the task on AS_OF without visiting
+
+
+def _complete(running: RunningSandbox, crm: str, task: Record) -> None:
+    if crm == "salesforce":
+        client = connect(salesforce_config(running), RetryPolicy(base_seconds=FAST))
+        client.call(lambda sf: sf.Task.update(task["Id"], {"Status": "Completed"}))
+        return
+    client = HubSpotClient(hubspot_config(running), FAST)
+    try:
+        body = {"properties": {"hs_task_status": "COMPLETED"}}
+        client.request("PATCH", f"/crm/v3/objects/tasks/{task['id']}", json=body)
+    finally:
+        client.close()
+
+
+def test_a_task_completed_without_a_visit_comes_back_only_after_the_cadence_period(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    running = start_sandbox(hand_made_org())
+    warehouse = tmp_path / "warehouse.duckdb"
+    _night(running, AS_OF)
+    assert run_audit(running, warehouse, AS_OF).summary.succeeded
+    for crm in CRMS:
+        (task,) = [t for t in pipeline_tasks(running, crm) if account_of(crm, t) == _account(crm, DISMISSED)]
+        assert task_key(crm, task) == f"{crm}:{_account(crm, DISMISSED)}:2026-10-01"
+        _complete(running, crm, task)  # on AS_OF, by the rep; no visit is logged
+
+    next_night = AS_OF + timedelta(days=1)
+    _night(running, next_night)
+    run = run_audit(running, warehouse, next_night)
+    assert run.summary.succeeded, run.summary.error
+    for crm in CRMS:
+        assert _open_keys(running, crm, _account(crm, DISMISSED)) == []  # not re-created
+        assert run.summary.writeback[crm]["created"] == 0
+
+    # Completed on AS_OF (2026-11-27) + 30 cadence days = 2026-12-27: nagged again the day after.
+    renewed = AS_OF + timedelta(days=31)
+    _night(running, renewed)
+    run = run_audit(running, warehouse, renewed)
+    assert run.summary.succeeded, run.summary.error
+    for crm in CRMS:
+        assert _open_keys(running, crm, _account(crm, DISMISSED)) == [
+            f"{crm}:{_account(crm, DISMISSED)}:2026-12-27"
+        ]
+        keys = [task_key(crm, t) for t in pipeline_tasks(running, crm)]
+        assert len(keys) == len(set(keys))  # no key was used twice
+
+
+# ---- as-of 6 months ahead -------------------------------------------------------------------------
+ANCHOR = date(2026, 11, 1)
+
+
+def test_an_as_of_six_months_ahead_is_stopped_by_the_queue_ratio_guard(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    running = start_sandbox(generate_org(accounts=240, seed=5, anchor_date=ANCHOR, junk=False))
+    warehouse = tmp_path / "warehouse.duckdb"
+    for night in range(1, 4):  # the backlog, then two quiet nights: the recent median is small
+        _night(running, ANCHOR + timedelta(days=night))
+        run = run_audit(running, warehouse, ANCHOR + timedelta(days=night))
+        assert run.summary.succeeded, run.summary.error
+    quiet = {crm: run.summary.writeback[crm]["created"] for crm in CRMS}
+
+    ahead = ANCHOR + timedelta(days=183)
+    _night(running, ahead)
+    jump = run_audit(running, warehouse, ahead)
+    assert not jump.summary.succeeded
+    assert jump.writes() == dict.fromkeys(WRITE_CALLS, 0)  # stopped before any write, both CRMs
+    assert not set(jump.summary.writeback) & set(CRMS)  # neither CRM's writeback step succeeded
+    error = jump.summary.error or ""  # the first failed step's line
+    assert "\n" not in error and "writeback stopped before any write" in error, error
+    assert "task creates are more than queue_ratio_max=3 x the median" in error
+    assert "--allow-queue-jump" in error
+    print(f"quiet nights created {quiet}; six months ahead: {error}")
+
+    passed = run_audit(running, warehouse, ahead, allow_queue_jump=True)  # the change is real
+    assert passed.summary.succeeded, passed.summary.error
+    assert all(passed.summary.writeback[crm]["created"] > 50 for crm in CRMS)
