@@ -251,7 +251,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-backdate",
         action="store_true",
-        help="accept an --as-of before the last successful run's; the run then closes no task",
+        help="accept an --as-of before the last successful run's; the run then writes no task",
     )
     parser.add_argument(
         "--allow-queue-jump",

@@ -1,17 +1,18 @@
 """Date guards (issue 18 item 6): a wrong as-of must not nag or un-nag everyone.
 
 - Backdate: an as-of earlier than a CRM's last successful writeback's is refused unless
-  `--allow-backdate`; such a run then closes nothing (its marts judge tasks by an older day: a task it
-  would close was opened for a later day and is still due). Creates stay allowed: an account overdue
-  on the earlier day that has no task and was not visited since still needs one, and the key rule
-  (docs/date-guards.md) never re-creates a task under a key already used.
+  `--allow-backdate`; such a run then writes nothing to the CRM: its marts judge by an older day, so
+  a task it would close (an account overdue today, not yet then) is still due, and a task it would
+  create can be one today's rules do not want (a visit now planned within the grace period was not
+  then). The marts and the report are rebuilt as of that day; the next normal night acts.
 - Queue ratio: a night whose creates far exceed the recent nights' (Rules.queue_ratio_*) stops before
   any write, like the volume guard (`check_queue_size`), unless `--allow-queue-jump`.
 
-Every successful writeback of a CRM (not a dry run) is recorded in `cadence_ops.writeback_nights`:
-its as-of and what it created and closed. That table is the history both guards read; the quality
-baseline (`cadence_ops.quality_runs`, written after a fully successful run) also counts for the
-as-of, so a warehouse that ran before this table existed is guarded from its first night.
+Every successful writeback of a CRM (not a dry run, not backdated) is recorded in
+`cadence_ops.writeback_nights`: its as-of and what it created and closed. That table is the history
+both guards read; the quality baseline (`cadence_ops.quality_runs`, written after a fully successful
+run) also counts for the as-of, so a warehouse that ran before this table existed is guarded from
+its first night. A run dated more than a day after the day it ran sets no as-of bar.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ create table if not exists {TABLE} (
     as_of date not null,
     created bigint not null,
     closed bigint not null,
-    backdated boolean not null,
     recorded_at timestamptz not null
 );
 """
@@ -95,7 +95,7 @@ def check_backdate(warehouse: Path, crms: Iterable[str], as_of: date, allow_back
         raise BackdateError(
             f"--as-of {as_of} is before the last successful run ({runs}): a backdated run would judge "
             "tonight's tasks by an older day; drop --as-of, or rerun with --allow-backdate (it then "
-            "closes no task)"
+            "rebuilds the marts and writes no task)"
         )
 
 
@@ -134,25 +134,25 @@ def guarded_queue(
     allow_backdate: bool = False,
     allow_queue_jump: bool = False,
 ) -> tuple[list[TaskAction], bool]:
-    """The queue the writeback may act on, and whether the run is backdated (its closes dropped).
+    """The queue the writeback may act on, and whether the run is backdated (then nothing is).
 
     Raises BackdateError / QueueJumpError before any write, like `check_queue_size`."""
     check_backdate(warehouse, [crm], as_of, allow_backdate)
     backdated = bool(backdated_crms(warehouse, [crm], as_of))
-    actions = [a for a in queue if not (backdated and a.action == "close")]
+    if backdated:
+        return [], True
+    actions = list(queue)
     if not allow_queue_jump:
         creates = sum(1 for a in actions if a.action == "create")
         check_queue_ratio(crm, creates, recent_creates(warehouse, crm, rules.queue_ratio_nights), rules)
-    return actions, backdated
+    return actions, False
 
 
-def record_night(
-    warehouse: Path, run_id: str, crm: str, as_of: date, created: int, closed: int, backdated: bool
-) -> None:
+def record_night(warehouse: Path, run_id: str, crm: str, as_of: date, created: int, closed: int) -> None:
     """Record one CRM's successful writeback: the history of both guards (a serial step's write)."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute(_DDL)
         con.execute(
-            f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-            [run_id, crm, as_of, created, closed, backdated, datetime.now(UTC)],
+            f"insert into {TABLE} values (?, ?, ?, ?, ?, ?)",
+            [run_id, crm, as_of, created, closed, datetime.now(UTC)],
         )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from ingest.hubspot.helpers import HubSpotClient
@@ -70,30 +72,44 @@ def test_the_ratio_guard_blocks_a_jump_over_both_thresholds_only() -> None:
 
 
 # ---- as-of 3 days back ----------------------------------------------------------------------------
-FIRST_NIGHT = date(2026, 12, 22)  # account 4 (due 12-20) is overdue; accounts 3 and 8 were visited
-BACKDATED = FIRST_NIGHT - timedelta(days=3)  # account 4 is not overdue yet: its task would close
+BACKDATED = AS_OF - timedelta(days=3)  # 2026-11-24
+OVERDUE_LATELY = 4  # its visit moved to 2026-10-26: due 11-25, overdue on AS_OF, not yet on BACKDATED
 
 
-def test_a_backdated_as_of_is_refused_and_with_the_flag_closes_nothing(
+def _recently_due_org() -> dict[str, Any]:
+    """The hand-made org with account 4 visited 2026-10-26 (in both CRMs): due 2026-11-25."""
+    document = hand_made_org()
+    for event in document["salesforce"]["Event"]:
+        if event["WhatId"] == sf_account_id(OVERDUE_LATELY):
+            event.update(ActivityDate="2026-10-26", StartDateTime="2026-10-26T15:00:00.000+0000")
+    for meeting in document["hubspot"]["meetings"]:
+        if meeting["associations"]["companies"] == [hs_company_id(OVERDUE_LATELY)]:
+            start = "2026-10-26T15:00:00.000Z"
+            meeting["properties"].update(hs_meeting_start_time=start, hs_timestamp=start)
+    return document
+
+
+def test_a_backdated_as_of_is_refused_and_with_the_flag_writes_no_task(
     start_sandbox: StartSandbox,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    running = start_sandbox(hand_made_org())
+    running = start_sandbox(_recently_due_org())
     warehouse = tmp_path / "warehouse.duckdb"
-    _night(running, FIRST_NIGHT)
-    first = run_audit(running, warehouse, FIRST_NIGHT)
+    _night(running, AS_OF)
+    first = run_audit(running, warehouse, AS_OF)
     assert first.summary.succeeded, first.summary.error
+    recent = {crm: f"{crm}:{_account(crm, OVERDUE_LATELY)}:2026-11-25" for crm in CRMS}
     for crm in CRMS:
-        assert first.summary.writeback[crm]["created"] == 5  # accounts 1, 2, 4, 6, 7
-        assert _open_keys(running, crm, _account(crm, 4)) == [f"{crm}:{_account(crm, 4)}:2026-12-20"]
+        assert first.summary.writeback[crm]["created"] == 6  # accounts 1, 2, 4, 6, 7, 8
+        assert _open_keys(running, crm, _account(crm, OVERDUE_LATELY)) == [recent[crm]]
 
     after_search_lag(running)
     with pytest.raises(BackdateError) as caught:  # before any work: no CRM call at all
         run_audit(running, warehouse, BACKDATED)
     message = str(caught.value)
-    assert "\n" not in message and "--allow-backdate" in message and "as of 2026-12-22" in message
+    assert "\n" not in message and "--allow-backdate" in message and "as of 2026-11-27" in message
 
     # `cadence run`: the same line, exit code 2, before the job starts.
     hubspot = hubspot_config(running)
@@ -102,15 +118,26 @@ def test_a_backdated_as_of_is_refused_and_with_the_flag_closes_nothing(
     monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", hubspot.base_url)
     assert main(["run", "--as-of", BACKDATED.isoformat(), "--warehouse", str(warehouse)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: --as-of 2026-12-19 is before the last successful run") and "\n" not in err
+    assert err.startswith("error: --as-of 2026-11-24 is before the last successful run") and "\n" not in err
+    assert "hubspot's last run was as of 2026-11-27" in err
 
+    # Allowed: as of 11-24 account 4 is not overdue (its task would close) and account 3's planned
+    # visit (12-11) is past the grace (its task would be created): neither is written.
     allowed = run_audit(running, warehouse, BACKDATED, allow_backdate=True)
     assert allowed.summary.succeeded, allowed.summary.error
-    assert allowed.writes() == dict.fromkeys(WRITE_CALLS, 0)  # account 4's task is not closed
+    assert allowed.writes() == dict.fromkeys(WRITE_CALLS, 0)
     for crm in CRMS:
         wb = allowed.summary.writeback[crm]
-        assert (wb["created"], wb["closed"], wb["planned_closes"]) == (0, 0, 0)
-        assert _open_keys(running, crm, _account(crm, 4)) == [f"{crm}:{_account(crm, 4)}:2026-12-20"]
+        assert (wb["created"], wb["closed"], wb["planned_creates"], wb["planned_closes"]) == (0, 0, 0, 0)
+        assert _open_keys(running, crm, _account(crm, OVERDUE_LATELY)) == [recent[crm]]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        queue = con.execute(
+            "select crm, action, crm_account_id from marts.overdue_visit_tasks order by all"
+        ).fetchall()
+    assert queue == sorted(
+        [(crm, "create", _account(crm, 3)) for crm in CRMS]
+        + [(crm, "close", _account(crm, OVERDUE_LATELY)) for crm in CRMS]
+    )  # what an unguarded backdated run would have done: the issue's "closed ... and created ..."
 
 
 # ---- a task completed without a visit -------------------------------------------------------------
