@@ -51,12 +51,9 @@ class TaskAction:
     next_visit_due: date | None = None
     is_duplicate: bool = False  # "close" of a second open task with the same key (the oldest is kept)
 
-    def description(self, account_name: str | None = None) -> str:
-        """Why the rep is nagged, ending with the key line that marks the task as the pipeline's own.
-        `account_name`: the name as the text shows it (the writers pass it cleaned: task_text.py)."""
-        return f"{self.why(account_name)}\n{self.key_line()}"
-
     def why(self, account_name: str | None = None) -> str:
+        """Why the rep is nagged: the task text above the key line (task_text.task_body assembles and
+        trims it). `account_name`: the name as the text shows it (cleaned by the caller)."""
         last_visit = f"last visit {self.last_visit_date}" if self.last_visit_date else "never visited"
         account = account_name or self.account_name or self.crm_account_id
         return (
