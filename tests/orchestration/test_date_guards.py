@@ -18,11 +18,11 @@ import pytest
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import RunningSandbox
-from ingest.sandbox.generator import generate_org
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 from orchestration.cli import main
-from orchestration.rules import Rules
-from orchestration.writeback.guards import BackdateError, QueueJumpError, check_queue_ratio
+from orchestration.rules import Rules, load_rules
+from orchestration.writeback.actions import read_queue
+from orchestration.writeback.guards import BackdateError, QueueJumpError, check_queue_ratio, guarded_queue
 from tests.conftest import StartSandbox
 from tests.helpers import after_search_lag, start_clock_at
 from tests.orchestration.harness import (
@@ -191,32 +191,45 @@ def test_a_task_completed_without_a_visit_comes_back_only_after_the_cadence_peri
 
 
 # ---- as-of 6 months ahead -------------------------------------------------------------------------
-ANCHOR = date(2026, 11, 1)
+SIX_MONTHS_AHEAD = date(2027, 5, 27)  # every account of the hand-made org is overdue by then
 
 
 def test_an_as_of_six_months_ahead_is_stopped_by_the_queue_ratio_guard(
     start_sandbox: StartSandbox, tmp_path: Path
 ) -> None:
-    running = start_sandbox(generate_org(accounts=240, seed=5, anchor_date=ANCHOR, junk=False))
+    """The hand-made org is small, so the rules file scales the guard to it: more than 1 create and
+    3 x the last night's (the defaults, 50 and the median of 7 nights, are for real orgs)."""
+    rules_file = tmp_path / "cadence.yml"
+    rules_file.write_text("queue_ratio_min_creates: 1\nqueue_ratio_nights: 1\n", encoding="utf-8")
+    running = start_sandbox(hand_made_org())
     warehouse = tmp_path / "warehouse.duckdb"
-    for night in range(1, 4):  # the backlog, then two quiet nights: the recent median is small
-        _night(running, ANCHOR + timedelta(days=night))
-        run = run_audit(running, warehouse, ANCHOR + timedelta(days=night))
-        assert run.summary.succeeded, run.summary.error
-    quiet = {crm: run.summary.writeback[crm]["created"] for crm in CRMS}
+    _night(running, AS_OF)
+    first = run_audit(running, warehouse, AS_OF, rules_file=str(rules_file))  # the first night: unguarded
+    assert first.summary.succeeded, first.summary.error
+    after_search_lag(running)
+    quiet = run_audit(running, warehouse, AS_OF, rules_file=str(rules_file))
+    assert quiet.summary.succeeded, quiet.summary.error
+    assert all(quiet.summary.writeback[crm]["created"] == 0 for crm in CRMS)
 
-    ahead = ANCHOR + timedelta(days=183)
-    _night(running, ahead)
-    jump = run_audit(running, warehouse, ahead)
+    _night(running, SIX_MONTHS_AHEAD)
+    jump = run_audit(running, warehouse, SIX_MONTHS_AHEAD, rules_file=str(rules_file))
     assert not jump.summary.succeeded
     assert jump.writes() == dict.fromkeys(WRITE_CALLS, 0)  # stopped before any write, both CRMs
     assert not set(jump.summary.writeback) & set(CRMS)  # neither CRM's writeback step succeeded
     error = jump.summary.error or ""  # the first failed step's line
-    assert "\n" not in error and "writeback stopped before any write" in error, error
-    assert "task creates are more than queue_ratio_max=3 x the median" in error
+    assert "\n" not in error and "writeback stopped before any write: 2 task creates" in error, error
+    assert "more than queue_ratio_max=3 x the median 0 of the last 1 nights' creates" in error
     assert "--allow-queue-jump" in error
-    print(f"quiet nights created {quiet}; six months ahead: {error}")
+    assert jump.summary.overdue_accounts == {"salesforce": 7, "hubspot": 7}  # all in scope: 1-4, 6-8
 
-    passed = run_audit(running, warehouse, ahead, allow_queue_jump=True)  # the change is real
-    assert passed.summary.succeeded, passed.summary.error
-    assert all(passed.summary.writeback[crm]["created"] > 50 for crm in CRMS)
+    # --allow-queue-jump: the same queue goes through (accounts 3 and 4; the others have their task).
+    rules = load_rules(rules_file)
+    for crm in CRMS:
+        queue = read_queue(warehouse, crm)
+        with pytest.raises(QueueJumpError):
+            guarded_queue(warehouse, crm, queue, SIX_MONTHS_AHEAD, rules)
+        allowed, backdated = guarded_queue(
+            warehouse, crm, queue, SIX_MONTHS_AHEAD, rules, allow_queue_jump=True
+        )
+        accounts = sorted(a.crm_account_id for a in allowed if a.action == "create")
+        assert (accounts, backdated) == (sorted(_account(crm, n) for n in (3, 4)), False)
