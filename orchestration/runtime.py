@@ -90,6 +90,10 @@ def _writeback_notes(writeback: dict[str, dict[str, Any]]) -> list[str]:
     notes = []
     for crm in CRMS:
         wb = writeback.get(crm, {})
+        if wb.get("backdated"):
+            notes.append(
+                f"  {crm}: the as-of is before the last successful run's (--allow-backdate): no task written"
+            )
         if wb.get("healed"):
             notes.append(
                 f"  {crm}: closed {wb['healed']:,} duplicate open pipeline task(s), kept the oldest per key"

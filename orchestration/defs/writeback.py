@@ -49,6 +49,8 @@ def _write_back_crm(
     for error in summary.errors[:20]:
         context.log.warning(f"{crm} task not written (retried next run): {error}")
     metadata = {k: v for k, v in asdict(summary).items() if k != "errors"}
+    if backdated:
+        metadata["backdated"] = True  # the run summary says why nothing was written
     return dg.MaterializeResult(metadata=metadata)
 
 

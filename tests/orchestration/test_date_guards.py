@@ -129,6 +129,8 @@ def test_a_backdated_as_of_is_refused_and_with_the_flag_writes_no_task(
     for crm in CRMS:
         wb = allowed.summary.writeback[crm]
         assert (wb["created"], wb["closed"], wb["planned_creates"], wb["planned_closes"]) == (0, 0, 0, 0)
+        assert wb["backdated"] is True
+        assert f"{crm}: the as-of is before the last successful run's" in allowed.summary.render()
         assert _open_keys(running, crm, _account(crm, OVERDUE_LATELY)) == [recent[crm]]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         queue = con.execute(
