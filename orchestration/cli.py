@@ -140,6 +140,8 @@ def _run_options(args: argparse.Namespace, options_type: type, **run_settings: f
         dry_run=args.dry_run,
         max_tasks_per_run=args.max_tasks_per_run,
         override_quality_gate=args.override_quality_gate,
+        allow_backdate=args.allow_backdate,
+        allow_queue_jump=args.allow_queue_jump,
         rules_file=args.rules_file,
     )
 
@@ -245,6 +247,16 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "--override-quality-gate",
         action="store_true",
         help="write back even though a blocking data-quality check failed (when the change is real)",
+    )
+    parser.add_argument(
+        "--allow-backdate",
+        action="store_true",
+        help="accept an --as-of before the last successful run's; the run then writes no task",
+    )
+    parser.add_argument(
+        "--allow-queue-jump",
+        action="store_true",
+        help="write a create queue far above the recent nights' (rules queue_ratio_*): the change is real",
     )
 
 

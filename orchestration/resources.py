@@ -125,6 +125,8 @@ class AuditSettings(dg.ConfigurableResource):
     dry_run: bool = False
     max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
     override_quality_gate: bool = False
+    allow_backdate: bool = False  # an as-of before the last run's: refused unless set (then no close)
+    allow_queue_jump: bool = False  # pass the queue-ratio guard (orchestration/writeback/guards.py)
     rules_file: str | None = None  # the business rules (cadence.yml); None: $CADENCE_RULES, ./cadence.yml
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
     api_budget_reserve: float = defaults.API_BUDGET_RESERVE

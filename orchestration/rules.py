@@ -74,6 +74,12 @@ class Rules(BaseModel):
     max_cadence_days: Days = 3650
     earliest_visit_year: Annotated[int, Field(ge=1900, le=2100)] = 2000
     max_visit_days_ahead: Days = 730
+    # Date guards (issue 18): a night's create queue above queue_ratio_max x the median of the last
+    # queue_ratio_nights successful nights' creates, and above queue_ratio_min_creates, is blocked like
+    # the volume guard (a far as-of, or a truncated sync, nags everyone): --allow-queue-jump passes it.
+    queue_ratio_max: Annotated[float, Field(gt=1)] = 3.0
+    queue_ratio_min_creates: Annotated[int, Field(ge=0)] = 50
+    queue_ratio_nights: Days = 7
 
     @field_validator("timezone")
     @classmethod

@@ -19,6 +19,7 @@ from orchestration import defaults
 from orchestration.definitions import build_definitions
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.settings import no_crm_error
+from orchestration.writeback.guards import check_backdate
 
 CRMS = ("salesforce", "hubspot")
 MARTS_MODEL = "account_cadence"  # the dbt model the overdue counts are read from
@@ -31,6 +32,8 @@ class RunOptions:
     dry_run: bool = False
     max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
     override_quality_gate: bool = False
+    allow_backdate: bool = False
+    allow_queue_jump: bool = False
     retry_base_seconds: float | None = None  # overrides each CRM's setting (tests: no backoff sleeps)
     rules_file: str | None = None  # cadence.yml; None: $CADENCE_RULES, ./cadence.yml, the defaults
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
@@ -86,6 +89,10 @@ def _writeback_notes(writeback: dict[str, dict[str, Any]]) -> list[str]:
     notes = []
     for crm in CRMS:
         wb = writeback.get(crm, {})
+        if wb.get("backdated"):
+            notes.append(
+                f"  {crm}: the as-of is before the last successful run's (--allow-backdate): no task written"
+            )
         if wb.get("healed"):
             notes.append(
                 f"  {crm}: closed {wb['healed']:,} duplicate open pipeline task(s), kept the oldest per key"
@@ -124,6 +131,8 @@ def run_nightly_audit(
 
     if not any(configs.values()):
         raise no_crm_error()  # before any work: with no CRM the marts have nothing to join
+    audited = [crm for crm, config in configs.items() if config]
+    check_backdate(Path(options.warehouse), audited, options.as_of, options.allow_backdate)  # one line
     retry = {} if options.retry_base_seconds is None else {"retry_base_seconds": options.retry_base_seconds}
     defs = build_definitions(
         salesforce=SalesforceResource.from_config(configs.get("salesforce"), **retry),
@@ -134,6 +143,8 @@ def run_nightly_audit(
             dry_run=options.dry_run,
             max_tasks_per_run=options.max_tasks_per_run,
             override_quality_gate=options.override_quality_gate,
+            allow_backdate=options.allow_backdate,
+            allow_queue_jump=options.allow_queue_jump,
             rules_file=options.rules_file,
             lookback_seconds=options.lookback_seconds,
             api_budget_reserve=options.api_budget_reserve,

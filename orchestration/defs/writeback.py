@@ -10,6 +10,7 @@ from orchestration.crm_blocks import raise_if_blocked
 from orchestration.defs.keys import model_key
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.writeback.actions import read_queue
+from orchestration.writeback.guards import guarded_queue, record_night
 from orchestration.writeback.ledger import Ledger
 from orchestration.writeback.run import TaskWriter, write_back
 
@@ -43,15 +44,25 @@ def _write_back_crm(
         context.log.info(f"{crm} is not audited by this run (cadence.crms): writeback skipped")
         return dg.MaterializeResult(metadata={"skipped": "CRM not audited"})
     raise_if_blocked(warehouse.file, context.run.run_id, crm)  # its sync or raw checks failed tonight
-    queue = read_queue(warehouse.file, crm)
+    queue, backdated = guarded_queue(  # date guards: a backdated run writes nothing; a queue jump stops
+        warehouse.file, crm, read_queue(warehouse.file, crm), audit.as_of_date(), audit.rules(),
+        audit.allow_backdate, audit.allow_queue_jump,
+    )  # fmt: skip
     ledger = Ledger.open(warehouse.file, context.run.run_id, crm)
     try:
         summary = write_back(make_writer(), queue, ledger, audit.max_tasks_per_run, audit.dry_run)
     finally:
         ledger.close()
+    if backdated:
+        context.log.warning(f"{crm}: the as-of is before the last run's (--allow-backdate): no task written")
+    elif not audit.dry_run:
+        record_night(warehouse.file, context.run.run_id, crm, audit.as_of_date(), summary.created,
+                     summary.closed)  # fmt: skip
     for error in summary.errors[:20]:
         context.log.warning(f"{crm} task not written (retried next run): {error}")
     metadata = {k: v for k, v in asdict(summary).items() if k != "errors"}
+    if backdated:
+        metadata["backdated"] = True  # the run summary says why nothing was written
     return dg.MaterializeResult(metadata=metadata)
 
 

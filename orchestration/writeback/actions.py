@@ -20,6 +20,7 @@ def key_in_text(text: str | None) -> str | None:
     found = _KEY_LINE.search(text or "")
     return found.group(1) if found else None
 
+
 _QUEUE_SQL = """
 select q.task_key, q.action, q.crm, q.crm_account_id, q.account_key, q.owner_id, q.subject,
        q.due_date, q.days_overdue, q.priority, q.crm_task_id, q.is_duplicate,
@@ -50,16 +51,19 @@ class TaskAction:
     next_visit_due: date | None = None
     is_duplicate: bool = False  # "close" of a second open task with the same key (the oldest is kept)
 
-    def description(self) -> str:
-        """Why the rep is nagged, ending with the key that marks the task as the pipeline's own."""
+    def why(self, account_name: str | None = None) -> str:
+        """Why the rep is nagged: the task text above the key line (task_text.task_body assembles and
+        trims it). `account_name`: the name as the text shows it (cleaned by the caller)."""
         last_visit = f"last visit {self.last_visit_date}" if self.last_visit_date else "never visited"
-        account = self.account_name or self.crm_account_id
+        account = account_name or self.account_name or self.crm_account_id
         return (
             f"{account}: {last_visit}, visit cadence {self.cadence_days} days, "
             f"due {self.next_visit_due}, {self.days_overdue} days overdue.\n"
-            "Written by the cadence warehouse; it closes this task itself once the visit is logged.\n"
-            f"{TASK_KEY_MARKER} {self.task_key}"
+            "Written by the cadence warehouse; it closes this task itself once the visit is logged."
         )
+
+    def key_line(self) -> str:
+        return f"{TASK_KEY_MARKER} {self.task_key}"
 
 
 def read_queue(warehouse: Path, crm: str) -> list[TaskAction]:

@@ -17,6 +17,7 @@ from typing import Any
 from ingest.hubspot.helpers import HubSpotClient
 from orchestration.writeback.actions import TaskAction, key_in_text
 from orchestration.writeback.run import WriteOutcome
+from orchestration.writeback.task_text import HUBSPOT_BODY, HUBSPOT_SUBJECT, task_body, task_subject
 
 BATCH_LIMIT = 100
 TASK_TO_COMPANY = 192  # HubSpot-defined association type id
@@ -92,8 +93,8 @@ class HubSpotTaskWriter:
     def _new_task(self, action: TaskAction) -> dict[str, Any]:
         due = datetime.combine(action.due_date, time(9), UTC) if action.due_date else datetime.now(UTC)
         properties = {
-            "hs_task_subject": action.subject,
-            "hs_task_body": action.description(),
+            "hs_task_subject": task_subject(action, HUBSPOT_SUBJECT),
+            "hs_task_body": task_body(action, HUBSPOT_BODY),
             "hs_task_status": NEW_STATUS,
             "hs_task_priority": PRIORITIES.get(action.priority or "", "MEDIUM"),
             "hs_timestamp": due.strftime("%Y-%m-%dT%H:%M:%S.000Z"),

@@ -16,6 +16,12 @@ from typing import Any
 from ingest.salesforce.helpers import TIMEOUT, SalesforceClient
 from orchestration.writeback.actions import TaskAction, key_in_text
 from orchestration.writeback.run import WriteOutcome
+from orchestration.writeback.task_text import (
+    SALESFORCE_DESCRIPTION,
+    SALESFORCE_SUBJECT,
+    task_body,
+    task_subject,
+)
 
 COMPOSITE_LIMIT = 200
 NEW_STATUS, CLOSED_STATUS = (
@@ -75,11 +81,11 @@ class SalesforceTaskWriter:
             "attributes": {"type": "Task"},
             "WhatId": action.crm_account_id,
             "OwnerId": action.owner_id,
-            "Subject": action.subject,
+            "Subject": task_subject(action, SALESFORCE_SUBJECT),
             "ActivityDate": action.due_date.isoformat() if action.due_date else None,
             "Priority": action.priority,
             "Status": NEW_STATUS,
-            "Description": action.description(),
+            "Description": task_body(action, SALESFORCE_DESCRIPTION),
         }
         if self.task_key_field:
             record[self.task_key_field] = action.task_key
@@ -115,4 +121,3 @@ def _outcome(action: TaskAction, result: dict[str, Any]) -> WriteOutcome:
 
 def _soql_list(values: Sequence[str]) -> str:
     return ", ".join("'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'" for value in values)
-

@@ -28,6 +28,7 @@ keyed as (
         subject,
         activity_date as due_date,
         created_at,
+        modified_at,
         not is_closed and not is_deleted as is_open
     from salesforce_tasks
     left join task_writes
@@ -47,6 +48,7 @@ keyed as (
         subject,
         due_date,
         created_at,
+        modified_at,
         coalesce(status, '') <> 'COMPLETED' and not is_deleted as is_open
     from hubspot_tasks
     left join task_writes
@@ -74,6 +76,9 @@ final as (
         subject,
         due_date,
         created_at,
+        {#- when it was last changed: for a closed task, when it was completed (or deleted) unless
+            edited since (docs/date-guards.md) -#}
+        {{ local_date('modified_at') }} as modified_date,
         is_open
     from with_account
 )

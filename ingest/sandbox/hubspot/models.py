@@ -147,7 +147,28 @@ def validated_properties(specs: Mapping[str, PropertySpec], properties: Any) -> 
     stored = {name: _stored_value(name, specs[name].definition, value) for name, value in properties.items()}
     for name, value in stored.items():
         _check_option(specs[name], value)
+        _check_length(specs[name], value)
     return stored
+
+
+# "When the value is added through the CRM, the character limit is 65,536 characters" for single- and
+# multi-line text (https://knowledge.hubspot.com/properties/property-field-types-in-hubspot). The API's
+# answer beyond it is not documented: the sandbox answers as for any invalid property value (400,
+# VALIDATION_ERROR, "Property values were not valid", as the documented validation-rule errors do:
+# https://developers.hubspot.com/changelog/upcoming-property-validations-rules-will-be-enforced-for-apis-and-integrations),
+# with a code of its own choosing, MAX_LENGTH_EXCEEDED.
+MAX_STRING_LENGTH = 65_536
+
+
+def _check_length(spec: PropertySpec, value: str | None) -> None:
+    if spec.type == "string" and value is not None and len(value) > MAX_STRING_LENGTH:
+        raise InputError(
+            "VALIDATION_ERROR",
+            f"Property values were not valid: the value of {spec.name} is {len(value):,} characters long; "
+            f"the limit is {MAX_STRING_LENGTH:,}",
+            code="MAX_LENGTH_EXCEEDED",
+            propertyName=[spec.name],
+        )
 
 
 def _check_option(spec: PropertySpec, value: str | None) -> None:

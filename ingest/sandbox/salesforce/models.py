@@ -13,6 +13,7 @@ from ingest.sandbox import soql
 from ingest.sandbox.core.store import DocumentStore, Record
 from ingest.sandbox.salesforce import metadata
 from ingest.sandbox.salesforce.errors import RecordError
+from ingest.sandbox.salesforce.lengths import standard_length
 
 API_VERSIONS = ("57.0", "58.0", "59.0", "60.0", "61.0", "62.0")
 ORG_ID = "00D000000000001AAA"
@@ -364,6 +365,11 @@ class SalesforceSchema:
         extras = self.store.extras.get("salesforce") or {}
         return metadata.declared_fields(extras, sobject).get(name, {})
 
+    def field_length(self, sobject: str, name: str, field_type: str) -> int:
+        """The field's length: the org file's declared `length`, else the standard one."""
+        declared = self.declared_flags(sobject, name).get("length")
+        return int(declared) if declared is not None else standard_length(sobject, name, field_type)
+
     def unique_fields(self, sobject: str) -> list[str]:
         """The fields the org declares unique (External IDs are unique only when declared so)."""
         extras = self.store.extras.get("salesforce") or {}
@@ -379,6 +385,7 @@ class SalesforceSchema:
         """A DescribeSObjectResult Field (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/
         sforce_api_calls_describesobjects_describesobjectresult.htm), org-file flags over standard ones."""
         system, derived = name in SYSTEM_FIELDS, name in DERIVED_FIELDS.get(sobject, ())
+        length = standard_length(sobject, name, field_type)
         described: dict[str, Any] = {
             "name": name,
             "type": field_type,
@@ -391,18 +398,15 @@ class SalesforceSchema:
             "autoNumber": False,
             "defaultedOnCreate": system or field_type == "boolean",
             "nameField": name == "Name",
-            "length": 255 if field_type in soql.TEXT_TYPES or field_type in soql.ID_TYPES else 0,
-            "byteLength": 765
-            if field_type in soql.TEXT_TYPES
-            else (18 if field_type in soql.ID_TYPES else 0),
+            "length": length,
+            # Three bytes a character in text fields (describe reports 765 for a 255-character field).
+            "byteLength": length * (3 if field_type in soql.TEXT_TYPES else 1),
             "referenceTo": REFERENCE_TARGETS.get(name, []) if field_type == "reference" else [],
             "relationshipName": _relationship_name(name) if field_type == "reference" else None,
             "restrictedPicklist": False,
             "deprecatedAndHidden": False,
             **metadata.field_flags(sobject, name, field_type, system, derived),
         }
-        if field_type == "id":
-            described["length"] = 18
         overrides = {k: v for k, v in self.declared_flags(sobject, name).items() if k in metadata.FLAG_NAMES}
         if "picklistValues" in overrides:
             overrides["picklistValues"] = metadata.picklist_entries(overrides["picklistValues"])

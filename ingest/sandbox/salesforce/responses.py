@@ -42,6 +42,7 @@ from ingest.sandbox.salesforce.errors import (
     oauth_error,
     salesforce_error,
 )
+from ingest.sandbox.salesforce.lengths import check_length
 from ingest.sandbox.salesforce.limits import DAILY_API_LIMIT as DAILY_API_LIMIT  # re-exported
 from ingest.sandbox.salesforce.limits import ApiBudget
 from ingest.sandbox.salesforce.metadata import with_compound_values
@@ -549,6 +550,7 @@ class SalesforceApi:
                 message = f"Unable to create/update fields: {api_name}. Check the field's security settings."
                 raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", message, [api_name])
             checked[api_name] = normalized_value(api_name, field_type, value)
+            check_length(api_name, checked[api_name], self.schema.field_length(sobject, api_name, field_type))
         return checked
 
     def _prepare_create(self, sobject: str, values: dict[str, Any], stamp: str) -> PendingWrite:
@@ -648,5 +650,3 @@ def _basic_client(request: Request) -> dict[str, str]:
         return {}
     client_id, _, client_secret = decoded.partition(":")
     return {"client_id": unquote_plus(client_id), "client_secret": unquote_plus(client_secret)}
-
-
