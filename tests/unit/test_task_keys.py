@@ -1,4 +1,4 @@
-"""The pipeline's task key in a task's text (orchestration/writeback/actions.key_in_text).
+"""The pipeline's task key in a task's text (orchestration/writeback/actions.key_in_text, task_text.task_body).
 
 The writeback finds its own tasks by the key line it writes last in Salesforce's `Description` and
 HubSpot's `hs_task_body`; a rep may edit the text around it.
@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from orchestration.writeback.actions import TASK_KEY_MARKER, TaskAction, key_in_text
+from orchestration.writeback.task_text import SALESFORCE_DESCRIPTION, task_body
 
 KEY = "sf:001A000001|2024-06"
 
@@ -27,7 +28,7 @@ def action(**overrides: object) -> TaskAction:
 
 
 def test_the_description_ends_with_the_key_line_and_reads_back() -> None:
-    text = action().description()
+    text = task_body(action(), SALESFORCE_DESCRIPTION)
     assert text.splitlines()[-1] == f"cadence-task-key: {KEY}"
     assert text.splitlines()[0] == (
         "Acme Dental: last visit 2024-04-19, visit cadence 60 days, due 2024-06-18, 12 days overdue."
@@ -36,7 +37,7 @@ def test_the_description_ends_with_the_key_line_and_reads_back() -> None:
 
 
 def test_a_never_visited_account_without_a_name_names_its_id() -> None:
-    text = action(account_name=None, last_visit_date=None).description()
+    text = task_body(action(account_name=None, last_visit_date=None), SALESFORCE_DESCRIPTION)
     assert text.startswith("001A000001: never visited,")
 
 
