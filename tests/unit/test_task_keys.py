@@ -1,4 +1,4 @@
-"""The pipeline's task key in a task's text (orchestration/writeback/actions.key_in_text, task_text.task_body).
+"""The pipeline's task key in a task's text (writeback/actions.key_in_text, task_text.task_body).
 
 The writeback finds its own tasks by the key line it writes last in Salesforce's `Description` and
 HubSpot's `hs_task_body`; a rep may edit the text around it.
