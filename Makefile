@@ -16,10 +16,12 @@ demo: $(STAMP)
 	$(BIN)/cadence demo
 
 # Four workers on two cores: most end-to-end tests wait on the sandbox's search lag and pacing (tests/parallel.py).
+# `make test WORKERS=0` runs them one after another (a loaded machine: the 600 s timeout is per test).
 # The import boundaries (pyproject.toml, [tool.importlinter]) are checked before any test runs.
+WORKERS ?= 4
 test: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q -n 4 --dist loadfile
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadfile
 
 # The unit layer only (tests/unit/: no sandbox server, dbt, Dagster or browser); everything else is
 # marked slow by tests/conftest.py. Naming the directory spares collecting (importing) the slow files.
