@@ -19,23 +19,21 @@ def build_definitions(
 ) -> dg.Definitions:
     """All definitions with these resources; a CRM resource not given is not audited.
 
-    The dbt assets come from dbt's manifest, prepared here (parsed when missing or stale), and the raw
-    assets from dlt pipelines beside the warehouse: work done when the definitions are built, never at
-    import (`defs` below is what Dagster loads). The asset modules load here too: importing this module
-    costs Dagster's import and little more."""
+    The dbt assets come from dbt's manifest, prepared here (parsed when missing or stale): work done
+    when the definitions are built, never at import (`defs` below is what Dagster loads). The asset
+    modules load here too: importing this module costs Dagster's import and little more."""
     from orchestration.defs import jobs, quality, report, writeback
     from orchestration.defs.dbt import dbt_definitions
     from orchestration.defs.ingest import ingest_definitions
 
-    warehouse = warehouse or WarehouseResource()
     resources = {
         "salesforce": salesforce or SalesforceResource(),
         "hubspot": hubspot or HubSpotResource(),
-        "warehouse": warehouse,
+        "warehouse": warehouse or WarehouseResource(),
         "audit": audit or AuditSettings(),
     }
     return dg.Definitions.merge(
-        ingest_definitions(warehouse.file), dbt_definitions(),
+        ingest_definitions(), dbt_definitions(),
         writeback.defs, quality.defs, report.defs, jobs.defs,
         dg.Definitions(resources=resources),
     )  # fmt: skip

@@ -1,9 +1,9 @@
 """dlt assets: one per raw table, keyed [crm, table] so the dbt sources map straight onto them.
 
-Built by `ingest_definitions(warehouse)` when the code location builds its definitions, not at import:
-dlt_assets needs a dlt pipeline, and a dlt pipeline creates its working folder on disk.
+Built by `ingest_definitions()` when the code location builds its definitions, not at import.
 """
 
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -67,12 +67,12 @@ def _sync(
             yield dg.MaterializeResult(asset_key=key, metadata={"sync_failed": str(error), "rows_loaded": 0})
 
 
-def _salesforce_assets(warehouse: Path) -> dg.AssetsDefinition:
+def _salesforce_assets() -> dg.AssetsDefinition:
     # Building a dlt source makes no network call, so the asset graph is defined from a placeholder
     # config; each run builds the source again from the configured resource.
     placeholder = SalesforceConfig(login_url="https://login.salesforce.com", client_id="-", client_secret="-")
 
-    @_raw_tables("salesforce", salesforce_source(placeholder), warehouse)
+    @_raw_tables("salesforce", salesforce_source(placeholder))
     def salesforce_raw(
         context: dg.AssetExecutionContext,
         dlt: DagsterDltResource,
@@ -85,8 +85,8 @@ def _salesforce_assets(warehouse: Path) -> dg.AssetsDefinition:
     return salesforce_raw
 
 
-def _hubspot_assets(warehouse: Path) -> dg.AssetsDefinition:
-    @_raw_tables("hubspot", hubspot_source(HubSpotConfig(access_token="-")), warehouse)
+def _hubspot_assets() -> dg.AssetsDefinition:
+    @_raw_tables("hubspot", hubspot_source(HubSpotConfig(access_token="-")))
     def hubspot_raw(
         context: dg.AssetExecutionContext,
         dlt: DagsterDltResource,
@@ -100,18 +100,21 @@ def _hubspot_assets(warehouse: Path) -> dg.AssetsDefinition:
     return hubspot_raw
 
 
-def _raw_tables(crm: str, placeholder_source: Any, warehouse: Path) -> Callable[..., dg.AssetsDefinition]:
-    # The pipeline only names the destination here; it is the one each run of this warehouse uses.
-    return dlt_assets(
-        dlt_source=placeholder_source,
-        dlt_pipeline=make_pipeline(crm, warehouse),
-        name=f"{crm}_raw",
-        dagster_dlt_translator=CrmTableTranslator(),
-        pool="warehouse",
-    )
+def _raw_tables(crm: str, placeholder_source: Any) -> Callable[..., dg.AssetsDefinition]:
+    # dlt_assets reads only the pipeline's destination (the asset specs are made here, at once), and a
+    # dlt pipeline creates its working folder when made: this placeholder's lives in a temporary folder,
+    # gone before the definitions are used. Each run makes the warehouse's own pipeline (`_sync`).
+    with tempfile.TemporaryDirectory(prefix="cadence-dlt-") as scratch:
+        return dlt_assets(
+            dlt_source=placeholder_source,
+            dlt_pipeline=make_pipeline(crm, Path(scratch) / "warehouse.duckdb"),
+            name=f"{crm}_raw",
+            dagster_dlt_translator=CrmTableTranslator(),
+            pool="warehouse",
+        )
 
 
-def ingest_definitions(warehouse: Path) -> dg.Definitions:
-    """Both CRMs' raw-table assets, their dlt pipelines beside `warehouse`."""
-    assets = [_salesforce_assets(warehouse), _hubspot_assets(warehouse)]
+def ingest_definitions() -> dg.Definitions:
+    """Both CRMs' raw-table assets."""
+    assets = [_salesforce_assets(), _hubspot_assets()]
     return dg.Definitions(assets=assets, resources={"dlt": DagsterDltResource()})
