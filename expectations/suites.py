@@ -1,7 +1,8 @@
 """The quality gate's suites, versioned with the code: which rows each one reads, what it expects.
 
-Every suite validates one DataFrame that a SQL query reads from the warehouse (GX's SQL path does not
-work on DuckDB). Each expectation carries `meta.severity`:
+Every suite validates the rows one SQL query reads from the warehouse, evaluated in DuckDB
+(expectations/sql_checks.py: GX's own SQL path does not work on DuckDB). Each expectation carries
+`meta.severity`:
 - `critical`: failing it means the data is broken (a truncated sync, a model bug); it blocks the writeback.
 - `warning`: junk a CRM always has a little of; it is reported (Dagster WARN, Data Docs) but never blocks.
 A "tolerated" rule is both: any bad row warns, more than `max_share` of bad rows is critical.
