@@ -250,13 +250,16 @@ with visits as (
     where not coalesce(archived, false)
       and coalesce(hs_meeting_outcome, '') not in ({{excluded_meeting_outcomes}})
       and id not in {{hubspot_quarantined}}
-)
+),
+-- one row per (meeting, company): a join, where a correlated list_contains per company was a nested
+-- loop over meetings x companies (~20 s at 10k companies)
+visit_companies as (select id, unnest(string_split(company_ids, ',')) as company_id from visits)
 select id, company_ids, visit_date, modstamp,
        coalesce(hs_meeting_outcome = 'COMPLETED' and visit_date > {{as_of}}, false) as completed_after_as_of,
-       exists (select 1 from {_HS}.companies c
-               where list_contains(string_split(visits.company_ids, ','), c.id))
-       or exists (select 1 from {{hubspot_quarantined}} q
-                  where list_contains(string_split(visits.company_ids, ','), q.id)) as account_known
+       -- a company in quarantine (stamped in the future) is known, just not loaded
+       coalesce(id in (select id from visit_companies
+                       where company_id in (select id from {_HS}.companies)
+                          or company_id in {{hubspot_quarantined}}), false) as account_known
 from visits
 """
 
