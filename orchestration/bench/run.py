@@ -106,6 +106,10 @@ def run_bench(options: BenchOptions, printer: Printer | None = None) -> dict[str
     if options.nights > 0:
         with sandbox_process(org_path, ANCHOR, scratch / "ca") as sandbox:
             _session_two(bench, sandbox.endpoints, scratch, visits)
+    ratios = peer_ratios(bench.rows)
+    if ratios:
+        stated = ", ".join(f"{name} {ratio:g}x" for name, ratio in ratios.items())
+        printer.say(f"real-peer ratio (per-record baseline with dlt's cursor, wall time / ours): {stated}")
     return {
         "machine": machine(),
         "options": {
@@ -116,6 +120,7 @@ def run_bench(options: BenchOptions, printer: Printer | None = None) -> dict[str
         },
         "org": {"records": org.rows, "census": bench.census},
         "steps": [row.as_json() for row in bench.rows],
+        "peer_ratios": peer_ratios(bench.rows),
         "targets": _targets(bench.rows),
     }
 
@@ -212,7 +217,9 @@ def _targets(rows: list[Row]) -> dict[str, Any]:
     if full:
         targets["salesforce_full_sync_s"] = _target(round(full.wall_s, 1), 15, full.wall_s <= 15)
         targets["salesforce_full_sync_peak_mb"] = _target(round(full.peak_mb), 1536, full.peak_mb <= 1536)
-    targets.update(_peer_ratios(by_label))
+    ratio = peer_ratios(rows).get("salesforce full")
+    if ratio is not None:
+        targets["salesforce_speedup_vs_per_record"] = _target(ratio, 10, ratio >= 10)
     for row in rows:
         if row.step == "unchanged sync" or (row.step.startswith("writeback of") and "queue" not in row.step):
             key = f"{row.step} [{row.crm}] calls"
@@ -223,15 +230,14 @@ def _targets(rows: list[Row]) -> dict[str, Any]:
     return targets
 
 
-def _peer_ratios(by_label: dict[str, Row]) -> dict[str, Any]:
+def peer_ratios(rows: list[Row]) -> dict[str, float]:
     """The real-peer ratio: the per-record baseline's wall time (dlt's cursor kept) over ours, for the
-    full and the unchanged sync of each CRM; the issue asks 10x on the Salesforce full sync."""
-    ratios: dict[str, Any] = {}
+    full and the unchanged sync of each CRM benched with the baseline."""
+    by_label = {row.label: row for row in rows}
+    ratios = {}
     for crm in ("salesforce", "hubspot"):
         for step, key in (("full sync", "full"), ("unchanged sync", "unchanged")):
             ours, peer = by_label.get(f"{step} [{crm}]"), by_label.get(f"{step}, per-record baseline [{crm}]")
             if ours and peer and ours.wall_s > 0:
-                ratio = round(peer.wall_s / ours.wall_s, 1)
-                target = 10 if (crm, key) == ("salesforce", "full") else 1
-                ratios[f"{crm}_{key}_speedup_vs_per_record"] = _target(ratio, target, ratio >= target)
+                ratios[f"{crm} {key}"] = round(peer.wall_s / ours.wall_s, 1)
     return ratios
