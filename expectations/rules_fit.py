@@ -76,10 +76,7 @@ def _live_rows(con: duckdb.DuckDBPyConnection, rule: PicklistRule) -> int:
 
 
 def mismatch_message(rule: PicklistRule, value: str, label: str) -> str:
-    return (
-        f"{rule.key}: no {rule.record} {value!r}; picklist values are API names, not labels, "
-        f"check {label}"
-    )
+    return f"{rule.key}: no {rule.record} {value!r}; picklist values are API names, not labels, check {label}"
 
 
 def rules_fit_frame(

@@ -1,8 +1,9 @@
 """Validate suites against the warehouse and keep the run's GX Data Docs.
 
-Tables are read with a read-only DuckDB connection into pandas and validated through GX's pandas
-data source. Each Dagster run gets its own small GX project under `<warehouse dir>/quality-docs/runs/`,
-whose Data Docs site is the run's page; `quality-docs/index.html` links every run's page.
+Each suite is evaluated in DuckDB, on a read-only connection to the warehouse: the rows never leave
+it (expectations/sql_checks.py computes each expectation's metrics in SQL; GX judges them). Each
+Dagster run gets its own small GX project under `<warehouse dir>/quality-docs/runs/`, whose Data Docs
+site is the run's page; `quality-docs/index.html` links every run's page.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
+from expectations.sql_checks import store_results, validate_suite
 from expectations.suites import CRITICAL, WARNING, SuiteParams, SuiteSpec
 
 if TYPE_CHECKING:
@@ -97,6 +100,7 @@ class QualityRun:
         self.root = docs_root(self.warehouse)
         self.run_name = run_name
         self.folder = self.root / "runs" / run_name
+        self.run_time = datetime.now(UTC)  # one GX run: every suite's results under one run id
         self._context: AbstractDataContext | None = None
 
     @property
@@ -104,46 +108,41 @@ class QualityRun:
         return self.folder / "index.html"
 
     def validate(self, specs: Sequence[SuiteSpec], params: SuiteParams) -> list[SuiteOutcome]:
-        """Read each spec's rows (read-only) and validate them; missing tables skip the suite."""
-        frames: list[tuple[SuiteSpec, pd.DataFrame | None, str | None]] = []
+        """Validate each spec in the warehouse (read-only); missing tables skip the suite."""
+        outcomes = []
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
             existing = warehouse_tables(con)
             for spec in specs:
                 missing = [t for t in spec.needs if t not in existing]
                 if missing:
-                    frames.append((spec, None, f"no table {', '.join(missing)} (CRM not configured?)"))
+                    why = f"no table {', '.join(missing)} (CRM not configured?)"
+                    outcomes.append(SuiteOutcome(spec, skipped=why))
                 else:
-                    frames.append((spec, con.execute(spec.query(params, existing)).df(), None))
-        return [
-            SuiteOutcome(spec, skipped=why) if frame is None else self.validate_frame(spec, frame, params)
-            for spec, frame, why in frames
-        ]
+                    outcomes.append(self._validate_sql(con, spec, spec.query(params, existing), params))
+        return outcomes
 
     def validate_frame(self, spec: SuiteSpec, frame: pd.DataFrame, params: SuiteParams) -> SuiteOutcome:
-        import great_expectations as gx
+        """Validate rows computed in Python (small: one per CRM or rule), by the same SQL path."""
+        with duckdb.connect() as con:
+            con.register("frame", frame)
+            return self._validate_sql(con, spec, "select * from frame", params)
+
+    def _validate_sql(
+        self, con: duckdb.DuckDBPyConnection, spec: SuiteSpec, query: str, params: SuiteParams
+    ) -> SuiteOutcome:
         from great_expectations.core.run_identifier import RunIdentifier
 
         context = self.context()
-        source = context.data_sources.add_or_update_pandas("warehouse")
-        asset = next((a for a in source.assets if a.name == spec.name), None)
-        asset = asset or source.add_dataframe_asset(spec.name)
-        batch = next(iter(asset.batch_definitions), None) or asset.add_batch_definition_whole_dataframe(
-            "rows"
-        )
         suite = context.suites.add_or_update(spec.suite(params))
-        definition = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
-        )
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            run_id=RunIdentifier(run_name=self.run_name),
-            result_format={
-                "result_format": "SUMMARY",
-                "unexpected_index_column_names": [c for c in spec.example_columns if c in frame],
-                "partial_unexpected_count": EXAMPLE_ROWS,
-            },
-        )
-        return SuiteOutcome(spec, [_outcome(spec, r, len(frame)) for r in result.results])
+        result_format = {
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": list(spec.example_columns),
+            "partial_unexpected_count": EXAMPLE_ROWS,
+        }
+        rows, results = validate_suite(con, query, suite.expectations, spec.example_columns, result_format)
+        run_id = RunIdentifier(run_name=self.run_name, run_time=self.run_time)
+        store_results(context, spec.name, results, run_id, spec.table)
+        return SuiteOutcome(spec, [_outcome(spec, r, rows) for r in results])
 
     def context(self) -> AbstractDataContext:
         if self._context is None:

@@ -1,7 +1,8 @@
 """The quality gate's suites, versioned with the code: which rows each one reads, what it expects.
 
-Every suite validates one DataFrame that a SQL query reads from the warehouse (GX's SQL path does not
-work on DuckDB). Each expectation carries `meta.severity`:
+Every suite validates the rows one SQL query reads from the warehouse, evaluated in DuckDB
+(expectations/sql_checks.py: GX's own SQL path does not work on DuckDB). Each expectation carries
+`meta.severity`:
 - `critical`: failing it means the data is broken (a truncated sync, a model bug); it blocks the writeback.
 - `warning`: junk a CRM always has a little of; it is reported (Dagster WARN, Data Docs) but never blocks.
 A "tolerated" rule is both: any bad row warns, more than `max_share` of bad rows is critical.
@@ -249,13 +250,16 @@ with visits as (
     where not coalesce(archived, false)
       and coalesce(hs_meeting_outcome, '') not in ({{excluded_meeting_outcomes}})
       and id not in {{hubspot_quarantined}}
-)
+),
+-- one row per (meeting, company): a join, where a correlated list_contains per company was a nested
+-- loop over meetings x companies (~20 s at 10k companies)
+visit_companies as (select id, unnest(string_split(company_ids, ',')) as company_id from visits)
 select id, company_ids, visit_date, modstamp,
        coalesce(hs_meeting_outcome = 'COMPLETED' and visit_date > {{as_of}}, false) as completed_after_as_of,
-       exists (select 1 from {_HS}.companies c
-               where list_contains(string_split(visits.company_ids, ','), c.id))
-       or exists (select 1 from {{hubspot_quarantined}} q
-                  where list_contains(string_split(visits.company_ids, ','), q.id)) as account_known
+       -- a company in quarantine (stamped in the future) is known, just not loaded
+       coalesce(id in (select id from visit_companies
+                       where company_id in (select id from {_HS}.companies)
+                          or company_id in {{hubspot_quarantined}}), false) as account_known
 from visits
 """
 

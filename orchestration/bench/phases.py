@@ -63,7 +63,7 @@ def _config(endpoints: SandboxEndpoints, crm: str) -> Any:
 # ---- ingest ------------------------------------------------------------------------------------
 def sync(endpoints: SandboxEndpoints, crm: str, warehouse: Path, as_of: date) -> Measured:
     """Our ingest (full on a fresh warehouse, incremental after), as the nightly job of `as_of` runs it."""
-    # Not through orchestration.runtime: importing it loads the Dagster definitions (and may parse dbt).
+    # The public ingest API only: the "nightly job" rows (`nightly`) run the Dagster job itself.
     if crm == "salesforce":
         from ingest.salesforce import sync_salesforce
 
