@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from orchestration.rules import Rules
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+# A failed build is one line: the failing nodes and the start of their error, enough to name the fix.
+ERROR_CHARS = 400
 
 
 class DbtRunError(RuntimeError):
@@ -150,5 +152,5 @@ def run_dbt(
     if not invocation.is_successful():
         error = invocation.get_error()
         summary = _failed_nodes(invocation, started) or (str(error) if error else "unknown failure")
-        raise DbtRunError(f"dbt {' '.join(args)} failed: {' '.join(summary.split())[:500]}")
+        raise DbtRunError(f"dbt {' '.join(args)} failed: {' '.join(summary.split())[:ERROR_CHARS]}")
     return invocation

@@ -33,7 +33,7 @@ ELLIPSIS = "…"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # In a body a line feed (and a tab) is text; every other control goes. CR / CRLF become LF.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"[ \t]{2,}")
+_BREAKS = re.compile(r"[\t\r\n\u2028\u2029]+")
 _MARKER = re.compile(re.escape(TASK_KEY_MARKER), re.IGNORECASE)
 
 
@@ -79,9 +79,10 @@ def fit(text: str, field: FieldLimit) -> str:
 
 
 def one_line(text: str | None) -> str:
-    """Control characters out (line breaks and tabs become a space), runs of spaces collapsed."""
-    spaced = re.sub(r"[\t\r\n\u2028\u2029]", " ", text or "")
-    return _SPACES.sub(" ", _CONTROL.sub("", spaced)).strip()
+    """Control characters out, each run of line breaks and tabs one space. The spaces a person typed
+    stay: the task names the account as the CRM spells it."""
+    spaced = _BREAKS.sub(" ", text or "")
+    return _CONTROL.sub("", spaced)
 
 
 def clean_subject(subject: str | None, field: FieldLimit) -> str:
@@ -103,5 +104,6 @@ def task_subject(action: TaskAction, field: FieldLimit) -> str:
 
 def task_body(action: TaskAction, field: FieldLimit) -> str:
     """The action's description for one CRM field: the account name on one line, the key line whole."""
-    name = fit(one_line(action.account_name) or action.crm_account_id, NAME_IN_BODY)
+    name = one_line(action.account_name)
+    name = fit(name if name.strip() else action.crm_account_id, NAME_IN_BODY)
     return clean_body(action.why(name), action.key_line(), field)
