@@ -9,8 +9,15 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.crm_blocks import raise_if_nothing_synced
 from orchestration.dbt_runner import dbt_environment
-from orchestration.resources import AuditSettings, WarehouseResource
+from orchestration.resources import (
+    AuditSettings,
+    HubSpotResource,
+    SalesforceResource,
+    WarehouseResource,
+    audited_crms,
+)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # The dbt installed beside this Python (the project's venv), whether or not its bin/ is on PATH:
@@ -45,7 +52,10 @@ def cadence_dbt_models(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     audit: AuditSettings,
+    salesforce: SalesforceResource,
+    hubspot: HubSpotResource,
 ) -> Iterator[Any]:
+    raise_if_nothing_synced(warehouse.file, context.run.run_id, audited_crms(salesforce, hubspot))
     with dbt_environment(warehouse.file, audit.as_of_date()):
         # Unit tests check the SQL, not the data: CI runs them; the nightly run skips them.
         # A target folder per warehouse keeps dbt's partial-parse cache valid from one night to the next.
