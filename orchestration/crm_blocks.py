@@ -8,6 +8,7 @@ fails, names the CRM, and the other CRM still gets its tasks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ import duckdb
 from ingest.errors import CadenceError
 
 TABLE = "cadence_ops.crm_blocks"
+SYNC_FAILED = "sync failed"  # the stage a failed sync records
 
 
 class CrmBlockedError(CadenceError):
@@ -57,3 +59,15 @@ def raise_if_blocked(warehouse: Path, run_id: str, crm: str) -> None:
     if found:
         stage, reason = found[0]
         raise CrmBlockedError(f"{crm} writeback blocked ({stage}): {reason}")
+
+
+def raise_if_nothing_synced(warehouse: Path, run_id: str, crms: Sequence[str]) -> None:
+    """Stop the dbt build when every audited CRM's sync failed tonight: no raw layer changed, so a build
+    would only restate last night's data as of tonight (and queue tasks from a raw layer that has not
+    seen last night's writes). The marts keep the last good night's build until a sync succeeds."""
+    failed = {crm: [r for stage, r in blocks(warehouse, run_id, crm) if stage == SYNC_FAILED] for crm in crms}
+    if crms and all(failed.values()):
+        crm = crms[0]
+        raise CrmBlockedError(
+            f"{crm} writeback blocked ({SYNC_FAILED}; marts not rebuilt, no CRM synced): {failed[crm][0]}"
+        )

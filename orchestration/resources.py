@@ -118,6 +118,12 @@ class HubSpotResource(CrmResource):
     requests_per_10_seconds: int | None = None
 
 
+def audited_crms(salesforce: SalesforceResource, hubspot: HubSpotResource) -> list[str]:
+    """The CRMs this run audits (those with settings), in the order the job runs them."""
+    crms = {"salesforce": salesforce.crm_config(), "hubspot": hubspot.crm_config()}
+    return [crm for crm, config in crms.items() if config is not None]
+
+
 class AuditSettings(dg.ConfigurableResource):
     """Per-run knobs of the nightly audit."""
 

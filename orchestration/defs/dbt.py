@@ -14,8 +14,15 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.crm_blocks import raise_if_nothing_synced
 from orchestration.dbt_runner import PROJECT_DIR, dbt_cli, run_dbt, start_dbt
-from orchestration.resources import AuditSettings, WarehouseResource
+from orchestration.resources import (
+    AuditSettings,
+    HubSpotResource,
+    SalesforceResource,
+    WarehouseResource,
+    audited_crms,
+)
 
 # Unit tests check the SQL, not the data: CI runs them; the nightly run skips them.
 NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test"]
@@ -57,7 +64,11 @@ def _definitions(manifest: Path, _version: int) -> dg.Definitions:
         dbt: DbtCliResource,
         warehouse: WarehouseResource,
         audit: AuditSettings,
+        salesforce: SalesforceResource,
+        hubspot: HubSpotResource,
     ) -> Iterator[Any]:
+        # A night on which no audited CRM synced keeps the last good marts (nothing new to build on).
+        raise_if_nothing_synced(warehouse.file, context.run.run_id, audited_crms(salesforce, hubspot))
         # The rules as vars: the same values every night, so dbt's partial parse still holds.
         invocation = start_dbt(
             NIGHTLY_BUILD, warehouse.file, audit.as_of_date(), rules=audit.rules(),

@@ -17,7 +17,7 @@ from ingest.errors import CadenceError
 from ingest.hubspot import hubspot_source
 from ingest.pipeline import all_or_nothing, make_pipeline
 from ingest.salesforce import salesforce_source
-from orchestration.crm_blocks import block_crm
+from orchestration.crm_blocks import SYNC_FAILED, block_crm
 from orchestration.load_gate import passed_loads
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 
@@ -62,7 +62,7 @@ def _sync(
         # Each CRM stands alone (orchestration/crm_blocks.py): the raw layer keeps its last good load
         # (all or nothing), the other CRM's night goes on, and this CRM's writeback fails with the reason.
         context.log.error(f"{crm} sync failed, its writeback is blocked: {error}")
-        block_crm(warehouse.file, context.run.run_id, crm, "sync failed", str(error))
+        block_crm(warehouse.file, context.run.run_id, crm, SYNC_FAILED, str(error))
         for key in context.selected_asset_keys:
             yield dg.MaterializeResult(asset_key=key, metadata={"sync_failed": str(error), "rows_loaded": 0})
 

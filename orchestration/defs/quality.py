@@ -31,7 +31,13 @@ from expectations.suites import (
 from orchestration.crm_blocks import block_crm, blocks
 from orchestration.defs.keys import WRITEBACKS, model_key
 from orchestration.load_gate import record_passed_load
-from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.resources import (
+    AuditSettings,
+    HubSpotResource,
+    SalesforceResource,
+    WarehouseResource,
+    audited_crms,
+)
 
 OVERRIDE_HINT = (
     "If the change is real (e.g. accounts really were deleted or reassigned), rerun with "
@@ -61,8 +67,7 @@ RAW_CHECK_PRIORITY = {"dagster/priority": "10"}  # before any ready step: the wr
 
 
 def _configured(salesforce: SalesforceResource, hubspot: HubSpotResource) -> list[str]:
-    crms = {"salesforce": salesforce.crm_config(), "hubspot": hubspot.crm_config()}
-    return [crm for crm, config in crms.items() if config is not None]
+    return audited_crms(salesforce, hubspot)
 
 
 def _params(audit: AuditSettings) -> SuiteParams:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 from ingest.sandbox import RunningSandbox
 from tests.conftest import StartSandbox
@@ -129,11 +128,6 @@ def _all_rows(warehouse: Path) -> dict[str, list[tuple[Any, ...]]]:
         return tables
 
 
-@pytest.mark.xfail(
-    reason="known regression after merging per-CRM isolation, key scans and the association re-read: the "
-    "resumed night's overdue_visit_tasks differs from an uninterrupted night's (open, see the issue 18 note)",
-    strict=False,
-)
 def test_a_hubspot_night_stopped_by_the_reserve_keeps_the_last_nights_data_and_the_next_resumes(
     start_sandbox: StartSandbox, tmp_path: Path
 ) -> None:

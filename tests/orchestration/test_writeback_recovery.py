@@ -66,11 +66,6 @@ def _one_open_task_each(running: RunningSandbox, crm: str) -> set[str]:
     return set(per_account)
 
 
-@pytest.mark.xfail(
-    reason="known regression after this stop's merges: one of the generated org's people's tasks is changed "
-    "by the rerun (open, see the issue 18 note)",
-    strict=False,
-)
 def test_crash_after_first_batch_then_failing_record_then_rerun(
     generated: RunningSandbox, tmp_path: Path
 ) -> None:

@@ -45,6 +45,13 @@ class SandboxClock:
         self._last_tick = moment
         return moment
 
+    def peek(self) -> datetime:
+        """The time now, without ticking: what a clock on the wall shows (a response's `Date`)."""
+        moment = self._source()
+        if self._last_tick is not None and moment < self._last_tick:
+            return self._last_tick
+        return moment
+
     def set(self, source: ClockSource) -> None:
         self._source = source
         self._last_tick = None

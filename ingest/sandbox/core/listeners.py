@@ -40,6 +40,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if isinstance(self.request, ssl.SSLSocket):
             self.request.do_handshake()  # here, in the worker thread, not in accept()
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header from the sandbox clock, not this host's: a real CRM's `Date` is its own
+        clock (RFC 9110 §6.6.1, "the date and time at which the message was originated"), which is what
+        clients read as the CRM's now (cursor ceilings, quarantine sightings). A test that sets the
+        sandbox clock to another day must see that day there too."""
+        if timestamp is None:
+            timestamp = self.sandbox.store.clock_reading().timestamp()
+        return super().date_time_string(timestamp)
+
     def log_message(self, format: str, *args: Any) -> None:
         return  # quiet: tests and benchmarks read counters, not access logs
 

@@ -108,6 +108,11 @@ class DocumentStore:
         with self.lock:
             return self._clock.now()
 
+    def clock_reading(self) -> datetime:
+        """The sandbox clock without moving it (a reading is not a write: no modstamp needs it)."""
+        with self.lock:
+            return self._clock.peek()
+
     def set_clock(self, clock: ClockSource) -> None:
         with self.lock:
             self._clock.set(clock)

@@ -90,6 +90,18 @@ def maintain(api: SalesforceApi, sobject: str) -> None:
         _archive(api, sobject, now - timedelta(days=profile.archive_after_days))
 
 
+def archive_due(api: SalesforceApi) -> None:
+    """Archive every activity the profile says is old, now. Salesforce archives in the background,
+    whether or not anyone reads (Help, "Archived Activities"), so an org served under the realistic
+    profile holds its archived flags from the start, not only after its first query of the object."""
+    if api.profile.archive_after_days is None:
+        return
+    with api.store.lock:
+        cutoff = api.store.now() - timedelta(days=api.profile.archive_after_days)
+        for sobject in ("Task", "Event"):
+            _archive(api, sobject, cutoff)
+
+
 def purge(api: SalesforceApi, sobject: str, deleted_before: str | None) -> int:
     """Remove deleted records (all, or those deleted before the stamp) from every query, for good."""
     records = api.store.salesforce.get(sobject, {})

@@ -64,6 +64,7 @@ from ingest.sandbox.salesforce.models import (
 from ingest.sandbox.salesforce.profile import DEFAULT_PROFILE, PROFILES, SalesforceProfile, parse_profile
 from ingest.sandbox.salesforce.replication import (
     ValueIndex,
+    archive_due,
     maintain,
     organization_record,
 )
@@ -176,6 +177,7 @@ class SalesforceApi:
     def set_profile(self, profile: SalesforceProfile) -> None:
         self.profile = profile
         self.store.set_strict_clock(profile.strict_clock)
+        archive_due(self)
 
     # ---- core hooks (ingest.sandbox.core.app.ApiHooks) -----------------------------------------
     def authenticate(self, request: Request) -> None:
