@@ -24,12 +24,12 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.history import BASELINE_TABLE
 from ingest.errors import CadenceError, UsageError
 from orchestration.rules import Rules
 from orchestration.writeback.actions import TaskAction
 
 TABLE = "cadence_ops.writeback_nights"
-BASELINE_TABLE = "cadence_ops.quality_runs"  # expectations/history.py
 
 _DDL = f"""
 create schema if not exists cadence_ops;

@@ -19,6 +19,7 @@ from ingest.hubspot import HubSpotClient, sync_hubspot
 from ingest.salesforce import sync_salesforce
 from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import RunningSandbox
+from ingest.sandbox.salesforce.models import salesforce_timestamp
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 from ingest.sync_result import SyncResult
 from tests.conftest import StartSandbox
@@ -97,12 +98,14 @@ def test_salesforce_record_committed_behind_the_cursor_arrives_next_night_once(
 def test_salesforce_cursor_never_passes_the_crms_clock(start_sandbox: StartSandbox, tmp_path: Path) -> None:
     running = start_sandbox({"salesforce": {"Account": [_account(1)]}})
     warehouse = tmp_path / "warehouse.duckdb"
-    # A record stamped an hour ahead of the org's clock (the Date header): the cursor must not follow
-    # it, and it is quarantined (ingest/quarantine.py), not loaded, while its stamp is in the future.
-    running.store.set_clock(_at(datetime.now(UTC) + timedelta(hours=1)))
+    # A record stamped an hour ahead of the org's clock (the Date header, which the sandbox takes from
+    # the same clock): the cursor must not follow it, and it is quarantined (ingest/quarantine.py), not
+    # loaded, while its stamp is in the future. The stamp is planted as a skewed import would leave it.
     ahead = _sf_create(running, "Ahead")
+    accounts = running.store.salesforce["Account"]
+    skewed = salesforce_timestamp(datetime.now(UTC) + timedelta(hours=1))
+    accounts[ahead] = {**accounts[ahead], "SystemModstamp": skewed}
     _sf_sync(running, warehouse)
-    running.store.set_clock(lambda: datetime.now(UTC))  # back to the real clock
     now = _sf_create(running, "Now")
 
     result = _sf_sync(running, warehouse)

@@ -90,15 +90,6 @@ class Soak:
 # ---- the nights -----------------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: an account and a company stamped 2099 (planted night 14) and fixed through the API two "
-    "nights later stay in int_rejected_records (reproduced in a 4-night variant, seed 20261201). "
-    "int_rejected_records clears a rejection only for a version modified after least(modstamp, seen_at); "
-    "seen_at is this host's wall time, while the sandbox clock here runs ~31 days behind it (its Date "
-    "header is wall time too), so the fix's modstamp is older than seen_at. Fix: the sandbox's Date "
-    "header follows its clock and the soak runs the clock at the present, or compare CRM-clock stamps only"
-)
 def test_thirty_nights_of_faults_kills_junk_and_edits_end_in_one_right_answer(
     start_sandbox: StartSandbox, tmp_path: Path
 ) -> None:
