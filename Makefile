@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench lock dagster
+.PHONY: demo test test-fast soak lint bench lock dagster
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 # marked slow by tests/conftest.py. Naming the directory spares collecting (importing) the slow files.
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow" tests/unit
+
+# The thirty-night soak (issue 18): faults, kills, junk and edits, then one right answer (~15 min).
+soak: $(STAMP)
+	$(BIN)/pytest -q -s tests/soak --soak-nights 30
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -24,6 +24,13 @@ _UNIT_DIR = Path(__file__).resolve().parent / "unit"
 _SERVER_FIXTURES = frozenset({"start_sandbox"})
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--soak-nights", type=int, choices=(10, 30), default=10,
+        help="nights of tests/soak: 10 in make test, 30 in make soak (issue 18's thirty-night soak)",
+    )  # fmt: skip
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if _UNIT_DIR not in Path(item.path).resolve().parents:
