@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingest.tables import table_exists
+
 BASELINE_TABLE = "cadence_ops.quality_runs"
 
 _DDL = f"""
@@ -50,17 +52,10 @@ qualify row_number() over (partition by crm order by recorded_at desc) = 1
 """
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(found and found[0])
-
 
 def _baseline_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The baseline query, if there is a baseline (one an older version wrote lacks out_of_scope)."""
-    if not _has_table(con, "cadence_ops", "quality_runs"):
+    if not table_exists(con, BASELINE_TABLE):
         return []
     found = con.execute(
         "select count(*) from information_schema.columns where table_schema = 'cadence_ops' "

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import CadenceError
+from ingest.tables import table_exists
 
 TABLE = "cadence_ops.crm_blocks"
 SYNC_FAILED = "sync failed"  # the stage a failed sync records
@@ -41,11 +42,7 @@ def blocks(warehouse: Path, run_id: str, crm: str) -> list[tuple[str, str]]:
     if not Path(warehouse).exists():
         return []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        known = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'cadence_ops' and table_name = 'crm_blocks'"
-        ).fetchone()
-        if not known or not known[0]:
+        if not table_exists(con, TABLE):
             return []
         return con.execute(
             f"select stage, reason from {TABLE} where run_id = ? and crm = ? order by blocked_at",

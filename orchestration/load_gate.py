@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.tables import table_exists
+
 TABLE = "cadence_ops.raw_loads_passed"
 
 
@@ -20,7 +22,7 @@ def passed_loads(warehouse: Path, crm: str) -> frozenset[str]:
     if not Path(warehouse).exists():
         return frozenset()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not _exists(con, TABLE):
+        if not table_exists(con, TABLE):
             return frozenset()
         rows = con.execute(f"select load_id from {TABLE} where crm = ?", [crm]).fetchall()
     return frozenset(row[0] for row in rows)
@@ -29,7 +31,7 @@ def passed_loads(warehouse: Path, crm: str) -> frozenset[str]:
 def record_passed_load(warehouse: Path, crm: str, run_id: str) -> str | None:
     """Record the newest completed load of `raw_<crm>` as passed; returns its id (None: no load yet)."""
     with duckdb.connect(str(warehouse)) as con:
-        if not _exists(con, f"raw_{crm}._dlt_loads"):
+        if not table_exists(con, f"raw_{crm}._dlt_loads"):
             return None
         row = con.execute(f"select max(load_id) from raw_{crm}._dlt_loads where status = 0").fetchone()
         load_id = row[0] if row else None
@@ -43,11 +45,3 @@ def record_passed_load(warehouse: Path, crm: str, run_id: str) -> str | None:
         con.execute(f"insert into {TABLE} (crm, load_id, run_id) values (?, ?, ?)", [crm, load_id, run_id])
     return str(load_id)
 
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(found and found[0])

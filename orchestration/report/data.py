@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from ingest.errors import UsageError
+from ingest.tables import table_exists
 from orchestration.rules import Rules
 from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
 
@@ -204,7 +205,7 @@ from {LEDGER_TABLE} group by run_id order by started desc
 def list_runs(warehouse: Path) -> list[tuple[str, datetime, int]]:
     """(run id, first ledger entry, task keys acted on) of every run in the ledger, latest first."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(_RUNS).fetchall() if _ledger_exists(con) else []  # type: ignore[return-value]
+        return con.execute(_RUNS).fetchall() if table_exists(con, LEDGER_TABLE) else []  # type: ignore[return-value]
 
 
 def find_run(warehouse: Path, run_id: str) -> str:
@@ -212,7 +213,7 @@ def find_run(warehouse: Path, run_id: str) -> str:
     UsageError naming `cadence report --list-runs` when the ledger has no such run."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         sql = f"select distinct run_id from {LEDGER_TABLE} where starts_with(run_id, ?)"
-        rows = con.execute(sql, [run_id]).fetchall() if _ledger_exists(con) else []
+        rows = con.execute(sql, [run_id]).fetchall() if table_exists(con, LEDGER_TABLE) else []
     if len(rows) != 1:
         what = "matches several runs" if rows else "is not a run"
         raise UsageError(
@@ -230,7 +231,7 @@ def read_report_data(
     (default: the built-in ones) name the target and windows the marts were built with."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         as_of = _as_of(con)
-        has_ledger = _ledger_exists(con)
+        has_ledger = table_exists(con, LEDGER_TABLE)
         if run_id is None and has_ledger:
             row = con.execute(_LATEST_RUN).fetchone()
             run_id = row[0] if row else None
@@ -268,14 +269,6 @@ def _as_of(con: duckdb.DuckDBPyConnection) -> date | None:
         return None
     return row[0]
 
-
-def _ledger_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    schema, table = LEDGER_TABLE.split(".")
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _empty(*columns: str) -> pd.DataFrame:

@@ -26,6 +26,7 @@ import duckdb
 
 from expectations.history import BASELINE_TABLE
 from ingest.errors import CadenceError, UsageError
+from ingest.tables import table_exists
 from orchestration.rules import Rules
 from orchestration.writeback.actions import TaskAction
 
@@ -52,21 +53,13 @@ class QueueJumpError(CadenceError):
     """Tonight's creates are far above the recent nights': stopped before any write."""
 
 
-def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(found and found[0])
-
 
 def last_as_of(warehouse: Path, crm: str) -> date | None:
     """The as-of of `crm`'s last successful writeback (None before the first)."""
     if not Path(warehouse).exists():
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        sources = [t for t in (TABLE, BASELINE_TABLE) if _exists(con, t)]
+        sources = [t for t in (TABLE, BASELINE_TABLE) if table_exists(con, t)]
         if not sources:
             return None
         # A run dated after the day it ran (a what-if, or a mistyped year) sets no bar: the next real
@@ -102,7 +95,7 @@ def check_backdate(warehouse: Path, crms: Iterable[str], as_of: date, allow_back
 def recent_creates(warehouse: Path, crm: str, nights: int) -> list[int]:
     """What `crm`'s last `nights` successful writebacks created, latest first."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not _exists(con, TABLE):
+        if not table_exists(con, TABLE):
             return []
         rows = con.execute(
             f"select created from {TABLE} where crm = ? order by recorded_at desc limit ?", [crm, nights]

@@ -21,6 +21,8 @@ from typing import NamedTuple
 import duckdb
 import pyarrow as pa
 
+from ingest.tables import table_exists
+
 # A CRM's sync completed when its raw checks ran after it and passed (or were overridden): a row a night.
 from orchestration.load_gate import TABLE as SYNCS_COMPLETED
 
@@ -121,7 +123,7 @@ class Ledger:
     def unsynced_creates(self) -> UnsyncedCreates:
         """Done creates missing from the raw layer, split at the last completed sync of this CRM."""
         raw_table = RAW_TASK_TABLES[self.crm]
-        if not self._table_exists(raw_table):
+        if not table_exists(self.con, raw_table):
             seen = "select null::varchar as id where false"
         else:
             seen = f"select id from {raw_table} where id is not null"
@@ -139,17 +141,10 @@ class Ledger:
 
     def last_completed_sync(self) -> datetime | None:
         """When this CRM's newest sync completed (its raw checks ran after it); None before any."""
-        if not self._table_exists(SYNCS_COMPLETED):
+        if not table_exists(self.con, SYNCS_COMPLETED):
             return None
         rows = self.con.execute(
             f"select max(checked_at) from {SYNCS_COMPLETED} where crm = ?", [self.crm]
         ).fetchall()  # fetchall: a half-read result would block the connection's next register()
         return rows[0][0] if rows else None
 
-    def _table_exists(self, qualified: str) -> bool:
-        schema, table = qualified.split(".")
-        found = self.con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()
-        return bool(found and found[0][0])
