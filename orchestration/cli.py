@@ -17,7 +17,7 @@ from typing import NoReturn
 from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
 from orchestration import defaults
 from orchestration.doctor.cli import add_doctor_command
-from orchestration.input_checks import check_warehouse
+from orchestration.input_checks import check_warehouse, check_warehouse_unlocked
 
 DEFAULT_WAREHOUSE = Path(defaults.WAREHOUSE)
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
@@ -43,6 +43,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     warehouse = args.warehouse or Path(settings.run.warehouse)
     check_warehouse(warehouse)
+    check_warehouse_unlocked(warehouse)
     from orchestration.preflight import check_crms
 
     check_crms({args.crm: config})  # an unreachable CRM or rejected login: one line, before dlt starts

@@ -7,6 +7,7 @@ traceback, or as a misleading "TLS handshake failed" after retries.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -71,3 +72,32 @@ def _is_duckdb(path: Path) -> bool:
     except OSError:
         return False
     return len(header) == 0 or header[8:12] == DUCKDB_MAGIC
+
+
+# DuckDB's lock error names the holder: 'Conflicting lock is held in /usr/bin/python3.11 (PID 4242)'.
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def check_warehouse_unlocked(path: Path) -> None:
+    """UsageError (one line, exit 2) when another process holds the warehouse file open.
+
+    DuckDB allows one writing process, or several readers and no writer: a BI tool or a notebook that
+    holds the file open, even read-only, makes the run's first write fail. Found here, before the sync,
+    instead of after it (issue 16): the night's API calls are not spent on a load that cannot land.
+    The lock is released at once; a reader that opens the file later still fails the run, at its first write.
+    """
+    import duckdb
+
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as error:
+        holder = _LOCK_HOLDER.search(str(error))
+        if holder is None:
+            raise
+        raise UsageError(
+            f"warehouse {path} is open in another process ({holder['program']}, PID {holder['pid']}): "
+            "close it (a BI tool, notebook or `duckdb` shell holding the file) and run again"
+        ) from error

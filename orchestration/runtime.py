@@ -17,6 +17,7 @@ from ingest.errors import CadenceError
 from ingest.sync import CrmConfigs
 from orchestration import defaults
 from orchestration.definitions import build_definitions
+from orchestration.input_checks import check_warehouse_unlocked
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.settings import no_crm_error
 from orchestration.writeback.guards import check_backdate
@@ -132,6 +133,7 @@ def run_nightly_audit(
     if not any(configs.values()):
         raise no_crm_error()  # before any work: with no CRM the marts have nothing to join
     audited = [crm for crm, config in configs.items() if config]
+    check_warehouse_unlocked(Path(options.warehouse))  # a BI tool holding the file: now, not after the sync
     check_backdate(Path(options.warehouse), audited, options.as_of, options.allow_backdate)  # one line
     retry = {} if options.retry_base_seconds is None else {"retry_base_seconds": options.retry_base_seconds}
     defs = build_definitions(
