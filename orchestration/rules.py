@@ -129,7 +129,8 @@ class Rules(BaseModel):
         """How old a visit can be and still count: for a share, or against a default cadence. The
         HubSpot sync re-reads the companies of meetings this recent (ingest/hubspot/associations.py)."""
         cadences = (self.default_cadence_days_active, self.default_cadence_days_prospect)
-        return max(self.share_window_days, *cadences)
+        policy = (entry.cadence_days for entry in self.cadence_policy)  # a policy's cadence counts too
+        return max(self.share_window_days, *cadences, *policy)
 
     def dbt_vars(self) -> dict[str, Any]:
         """The rules as dbt vars (the names are the same). as_of is not one: it travels as env
