@@ -82,3 +82,11 @@ def test_a_bad_value_is_refused_in_one_line_naming_the_key(tmp_path: Path, text:
     with pytest.raises(RulesError) as raised:
         _load(tmp_path, text + "\n")
     assert str(raised.value) == f"{tmp_path / 'cadence.yml'}: {expected}"
+
+
+def test_a_long_policy_cadence_widens_the_visit_window() -> None:
+    """The HubSpot sync re-reads the companies of meetings within visit_window_days: a policy of 240
+    days needs visits that old, as a 240-day default would."""
+    policy = [CadencePolicyEntry(name="rest", cadence_days=240)]
+    assert Rules(cadence_policy=policy).visit_window_days() == 240
+    assert Rules().visit_window_days() == 180
