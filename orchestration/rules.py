@@ -17,9 +17,9 @@ import os
 import sys
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ingest.errors import CadenceError
 
@@ -30,10 +30,26 @@ DBT_VARS_MARKER = "# ---- generated from orchestration/rules.py"
 
 Picklist = list[str]  # API names, not labels
 Days = Annotated[int, Field(gt=0)]
+Share = Annotated[float, Field(gt=0, le=1)]  # a fraction of an owner's book, e.g. 0.2 = the top 20%
+Trend = Literal["new", "growing", "steady", "slipping", "lapsed", "none"]  # marts.referral_trend.trend
 
 
 class RulesError(CadenceError):
     """The rules file is missing, not YAML, or names an unknown key / a value of the wrong type."""
+
+
+class CadencePolicyEntry(BaseModel):
+    """One segment of the cadence policy (docs/rules.md, "Cadence policy"): the accounts matching every
+    condition it names get `cadence_days`. No condition: every account (a catch-all, put it last)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)  # shown as cadence_source 'policy:<name>'
+    cadence_days: Days
+    status: list[Literal["active", "prospect"]] | None = None  # account_cadence.status
+    crm_status: Picklist | None = None  # Salesforce Account.Type / HubSpot lifecyclestage (API names)
+    # In the top share of its owner's in-scope accounts by potential (int_account_potential): a tier.
+    potential_top_share: Share | None = None
 
 
 class Rules(BaseModel):
@@ -80,6 +96,25 @@ class Rules(BaseModel):
     queue_ratio_max: Annotated[float, Field(gt=1)] = 3.0
     queue_ratio_min_creates: Annotated[int, Field(ge=0)] = 50
     queue_ratio_nights: Days = 7
+    # Cadence follows value (issue 14): the first entry an in-scope account matches sets its cadence_days
+    # (the per-account override still wins; no entry matches: the status default above).
+    cadence_policy: list[CadencePolicyEntry] = []
+    # Referral trend (marts.referral_trend): the last trend_window_days against the window before it.
+    trend_window_days: Days = 90
+    trend_slipping_ratio: Annotated[float, Field(gt=0, lt=1)] = 0.5  # slipping: last < ratio x prior
+    trend_growing_ratio: Annotated[float, Field(gt=1)] = 1.5  # growing: last >= ratio x prior
+    # Task priority: High when any of these holds, else Normal.
+    priority_high_overdue_ratio: Annotated[float, Field(gt=0)] = 1.0  # days_overdue >= ratio x cadence
+    priority_high_trends: list[Trend] = ["slipping"]
+    priority_high_top_potential_share: Annotated[float, Field(ge=0, le=1)] = 0.2  # 0: off
+
+    @model_validator(mode="after")
+    def _policy_names_unique(self) -> Rules:
+        names = [entry.name for entry in self.cadence_policy]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"cadence_policy: entry names must be unique, '{repeated[0]}' repeats")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -94,7 +129,8 @@ class Rules(BaseModel):
         """How old a visit can be and still count: for a share, or against a default cadence. The
         HubSpot sync re-reads the companies of meetings this recent (ingest/hubspot/associations.py)."""
         cadences = (self.default_cadence_days_active, self.default_cadence_days_prospect)
-        return max(self.share_window_days, *cadences)
+        policy = (entry.cadence_days for entry in self.cadence_policy)  # a policy's cadence counts too
+        return max(self.share_window_days, *cadences, *policy)
 
     def dbt_vars(self) -> dict[str, Any]:
         """The rules as dbt vars (the names are the same). as_of is not one: it travels as env
@@ -161,13 +197,20 @@ def _describe(error: Any) -> str:
     """One pydantic error as `key: what is wrong`, with the likely intended key for an unknown one."""
     location = error["loc"]
     key = str(location[0]) if location else "(file)"
-    if error["type"] == "extra_forbidden":
-        guess = difflib.get_close_matches(key, Rules.model_fields, n=1, cutoff=0.6)
-        hint = f"; did you mean '{guess[0]}'?" if guess else "; see docs/rules.md for the keys"
-        return f"unknown key '{key}'{hint}"
     item = f" (item {location[1] + 1})" if len(location) > 1 and isinstance(location[1], int) else ""
+    if error["type"] == "extra_forbidden":
+        nested = len(location) > 2  # a key inside a list entry, e.g. cadence_policy's
+        unknown = str(location[-1])
+        known = CadencePolicyEntry.model_fields if nested else Rules.model_fields
+        guess = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{guess[0]}'?" if guess else "; see docs/rules.md for the keys"
+        return f"{key}{item}: " * nested + f"unknown key '{unknown}'{hint}"
+    if not location:  # a check across keys (model_validator): its message names them
+        return str(error["msg"]).removeprefix("Value error, ")
     message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{key}{item}: {message[0].lower()}{message[1:]}, got {error['input']!r}"
+    field = f" {location[2]}" if len(location) > 2 else ""  # e.g. cadence_policy (item 2) cadence_days
+    got = "" if error["type"] == "missing" else f", got {error['input']!r}"
+    return f"{key}{item}{field}: {message[0].lower()}{message[1:]}{got}"
 
 
 def rules_label(path: Path | None) -> str:

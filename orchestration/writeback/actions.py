@@ -21,10 +21,18 @@ def key_in_text(text: str | None) -> str | None:
     return found.group(1) if found else None
 
 
+# overdue_visit_tasks.priority_reason -> the task's words (docs/rules.md, "Task priority").
+PRIORITY_REASONS = {
+    "very_overdue": "overdue by a whole cadence or more",
+    "trend": "the referral trend is {trend}",
+    "top_potential": "one of the highest-potential accounts of your book",
+}
+
 _QUEUE_SQL = """
 select q.task_key, q.action, q.crm, q.crm_account_id, q.account_key, q.owner_id, q.subject,
        q.due_date, q.days_overdue, q.priority, q.crm_task_id, q.is_duplicate,
-       c.account_name, c.last_visit_date, c.cadence_days, c.next_visit_due
+       c.account_name, c.last_visit_date, c.cadence_days, c.next_visit_due,
+       q.priority_reason, q.trend, q.trend_summary, q.referrer_count, q.referrers_summary
 from marts.overdue_visit_tasks q
 left join marts.account_cadence c using (account_key)
 where q.crm = ?
@@ -50,17 +58,31 @@ class TaskAction:
     cadence_days: int | None = None
     next_visit_due: date | None = None
     is_duplicate: bool = False  # "close" of a second open task with the same key (the oldest is kept)
+    # Why this account matters (issue 14; creates only): overdue_visit_tasks' columns of the same names.
+    priority_reason: str | None = None  # very_overdue | trend | top_potential | None (Normal)
+    trend: str | None = None  # marts.referral_trend.trend
+    trend_summary: str | None = None
+    referrer_count: int | None = None
+    referrers_summary: str | None = None
 
-    def why(self, account_name: str | None = None) -> str:
+    def why(self, account_name: str | None = None, referrers: str | None = None) -> str:
         """Why the rep is nagged: the task text above the key line (task_text.task_body assembles and
-        trims it). `account_name`: the name as the text shows it (cleaned by the caller)."""
+        trims it). `account_name`, `referrers`: as the text shows them (cleaned by the caller)."""
         last_visit = f"last visit {self.last_visit_date}" if self.last_visit_date else "never visited"
         account = account_name or self.account_name or self.crm_account_id
-        return (
+        lines = [
             f"{account}: {last_visit}, visit cadence {self.cadence_days} days, "
-            f"due {self.next_visit_due}, {self.days_overdue} days overdue.\n"
-            "Written by the cadence warehouse; it closes this task itself once the visit is logged."
-        )
+            f"due {self.next_visit_due}, {self.days_overdue} days overdue."
+        ]
+        if self.trend_summary:
+            lines.append(f"Referrals: {self.trend_summary}.")
+        if self.referrer_count:
+            lines.append(f"Who can refer ({self.referrer_count}): {referrers or self.referrers_summary}.")
+        if self.priority_reason in PRIORITY_REASONS:
+            reason = PRIORITY_REASONS[self.priority_reason].format(trend=self.trend)
+            lines.append(f"High priority: {reason}.")
+        lines.append("Written by the cadence warehouse; it closes this task itself once the visit is logged.")
+        return "\n".join(lines)
 
     def key_line(self) -> str:
         return f"{TASK_KEY_MARKER} {self.task_key}"

@@ -61,6 +61,8 @@ HUBSPOT_SUBJECT = FieldLimit(65_536)
 HUBSPOT_BODY = FieldLimit(65_536)
 # The account name inside a body: a megabyte of name must not push the explanation out.
 NAME_IN_BODY = FieldLimit(255)
+# The referrers line (five names and titles a person typed): the same reason, more room.
+REFERRERS_IN_BODY = FieldLimit(1000)
 
 
 def fit(text: str, field: FieldLimit) -> str:
@@ -106,4 +108,5 @@ def task_body(action: TaskAction, field: FieldLimit) -> str:
     """The action's description for one CRM field: the account name on one line, the key line whole."""
     name = one_line(action.account_name)
     name = fit(name if name.strip() else action.crm_account_id, NAME_IN_BODY)
-    return clean_body(action.why(name), action.key_line(), field)
+    referrers = fit(one_line(action.referrers_summary), REFERRERS_IN_BODY)
+    return clean_body(action.why(name, referrers), action.key_line(), field)

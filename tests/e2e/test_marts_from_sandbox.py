@@ -317,6 +317,8 @@ def test_queue_creates_for_overdue_accounts_without_planned_visits(marts: duckdb
         from marts.overdue_visit_tasks""",
     )
     assert got == {
-        f"salesforce:{A1}:2026-06-19": ("create", DANA, AS_OF, 11, "Normal", None),
-        "hubspot:9001:2026-06-15": ("create", "101", AS_OF, 15, "Normal", None),
+        # 11 and 15 days overdue are less than a cadence, but both are their owner's top potential
+        # (rank 1: in the top 20% of the book, priority_high_top_potential_share): High.
+        f"salesforce:{A1}:2026-06-19": ("create", DANA, AS_OF, 11, "High", None),
+        "hubspot:9001:2026-06-15": ("create", "101", AS_OF, 15, "High", None),
     }

@@ -210,3 +210,138 @@ def _hs_people_tasks() -> list[dict[str, Any]]:
         ),
         _hs_person_task("30004", 4, "Overdue visit: On-Track Orthopedics", None),
     ]  # fmt: skip
+
+
+# ---- A referral org (issue 14): who can refer, referral trends, cadence by value ------------------
+# One rep (dana) per CRM, as of AS_OF with the rules REFERRAL_RULES. Trend windows: last = (2026-08-29,
+# 2026-11-27], prior = (2026-05-31, 2026-08-29], 12 months = (2025-11-27, 2026-11-27]. Books: Salesforce
+# 5 in-scope accounts (top 0.2 = rank 1; top 0.5 = ranks 1-3), HubSpot 3 (top 0.2 = rank 1; 0.5 = 1-2).
+#
+# | acct | kind (override)     | referrers | rank | referrals last/prior/12m | trend    | cadence, source  |
+# |------|----------------------|-----------|------|--------------------------|----------|-----------------|
+# | S1   | Active Referral Src  | 6         | 1    | 1 / 4 / 5                | slipping | 30 top_potential |
+# | S2   | Customer - Direct    | 3         | 2    | 0 / 0 / 0                | none     | 21 key_accounts |
+# | S3   | Active Referral Src  | 2         | 3    | 2 / 0 / 2                | new      | 45 next_potential |
+# | S4   | ARS (14)             | 1         | 4    | 0 / 2 / 2                | lapsed   | 14 override |
+# | S5   | Prospect             | 0         | 5    | 0 / 0 / 0                | none     | 30 default |
+# | S6   | Vendor               | 4         |      | out of scope             |          |  |
+# | H1   | customer             | 2         | 1    | 3 / 2 / 5                | growing  | 30 top_potential |
+# | H2   | customer             | 1         | 2    | 2 / 2 / 4                | steady   | 45 next_potential |
+# | H3   | customer             | 0         | 3    | 0 / 0 / 0                | none     | 60 rest |
+#
+# Tasks: S1 last visit 10-01 → 27 days overdue, High (trend slipping); S3 09-01 + 45 → 42, Normal (new,
+# rank 3 is no top); S5 never visited, created 01-05 → 296, High (very_overdue); H1 10-10 → 18, High
+# (top_potential, growing); H2 09-01 + 45 → 42, Normal. S2 (11-20 + 21), S4 (11-20 + 14) and H3
+# (11-10 + 60) are not due.
+REFERRAL_RULES = """\
+cadence_policy:
+  - {name: key_accounts, crm_status: [Customer - Direct], cadence_days: 21}
+  - {name: top_potential, potential_top_share: 0.2, cadence_days: 30}
+  - {name: next_potential, potential_top_share: 0.5, cadence_days: 45}
+  - {name: rest, status: [active], cadence_days: 60}
+"""
+
+
+@dataclass(frozen=True)
+class ReferralAccount:
+    n: int
+    name: str
+    kind: str  # Salesforce Type / HubSpot lifecyclestage
+    referrers: tuple[tuple[str, str | None], ...]  # (name, title)
+    referrals: tuple[str, ...]  # created dates
+    visit: str | None = None
+    cadence_days: int | None = None
+
+
+S1_REFERRERS = (
+    ("Dr. Ann Lee", "Physician"), ("Ben Ortiz", "NP"), ("Cara Diaz", "PA"), ("Dev Patel", "Case Manager"),
+    ("Eli Wong", "Discharge Planner"), ("Fran Moss", "Office Manager"),
+)  # fmt: skip
+REFERRAL_SF = (
+    ReferralAccount(1, "Suzy Lane Practice", "Active Referral Source", S1_REFERRERS,
+                    ("2025-10-01", "2026-06-10", "2026-07-01", "2026-07-20", "2026-08-29", "2026-10-15"),
+                    "2026-10-01"),
+    ReferralAccount(2, "Key Clinic", "Customer - Direct",
+                    (("Gil Ray", "MD"), ("Hana Kim", None), ("Ivo Tam", "RN")), (), "2026-11-20"),
+    ReferralAccount(3, "Joe Single GP", "Active Referral Source", (("Joe Hart", "GP"), ("Kay Fry", None)),
+                    ("2026-09-10", "2026-11-01"), "2026-09-01"),
+    ReferralAccount(4, "Override Hospice", "Active Referral Source", (("Lu Chan", "Case Manager"),),
+                    ("2026-06-15", "2026-08-01"), "2026-11-20", cadence_days=14),
+    ReferralAccount(5, "New Prospect Ortho", "Prospect", (), ()),
+    ReferralAccount(6, "Vendor Supplies", "Vendor", tuple((f"V{i} Vee", None) for i in range(4)),
+                    ("2026-11-01",)),
+)  # fmt: skip
+REFERRAL_HS = (
+    ReferralAccount(1, "Harbor Hospital", "customer", (("Mia Cole", "Physician"), ("Ned Ash", "NP")),
+                    ("2026-06-05", "2026-07-05", "2026-09-05", "2026-10-05", "2026-11-05"), "2026-10-10"),
+    ReferralAccount(2, "Bay Clinic", "customer", (("Ola Park", None),),
+                    ("2026-06-20", "2026-08-20", "2026-09-20", "2026-11-20"), "2026-09-01"),
+    ReferralAccount(3, "Cove Practice", "customer", (), (), "2026-11-10"),
+)  # fmt: skip
+
+
+def referral_org() -> dict[str, Any]:
+    """The referral org above, both CRMs, owned by dana."""
+    return {"salesforce": _referral_salesforce(), "hubspot": _referral_hubspot()}
+
+
+def _referral_salesforce() -> dict[str, Any]:
+    base = _salesforce()
+    accounts = [
+        {"Id": sf_account_id(a.n), "Name": a.name, "Type": a.kind, "OwnerId": SF_USERS["dana"],
+         "ParentId": None, "Visit_Cadence_Days__c": a.cadence_days, **_sf_live()}
+        for a in REFERRAL_SF
+    ]  # fmt: skip
+    contacts = [
+        {"Id": f"003{100 * a.n + i:012d}AAA", "AccountId": sf_account_id(a.n), "Name": name, "Title": title,
+         **_sf_live()}
+        for a in REFERRAL_SF
+        for i, (name, title) in enumerate(a.referrers)
+    ]  # fmt: skip
+    opportunities = [
+        {"Id": f"006{100 * a.n + i:012d}AAA", "AccountId": sf_account_id(a.n), "Name": f"Referral {a.n}.{i}",
+         "StageName": "Prospecting", **_sf_live(f"{day}T10:00:00.000+0000")}
+        for a in REFERRAL_SF
+        for i, day in enumerate(a.referrals)
+    ]  # fmt: skip
+    events = [
+        sf_visit_event(f"00U{100 * a.n:012d}AAA", a.n, a.visit) for a in REFERRAL_SF if a.visit is not None
+    ]
+    return {"User": base["User"], "Account": accounts, "Contact": contacts, "Opportunity": opportunities,
+            "Event": events, "Task": []}  # fmt: skip
+
+
+def _referral_hubspot() -> dict[str, Any]:
+    base = _hubspot()
+    companies = [
+        _hs_envelope(hs_company_id(a.n), {
+            "name": a.name, "lifecyclestage": a.kind, "hubspot_owner_id": HS_OWNERS["dana"],
+            "visit_cadence_days": None, "createdate": HS_CREATED, "hs_lastmodifieddate": HS_CREATED,
+        })
+        for a in REFERRAL_HS
+    ]  # fmt: skip
+    contacts = [
+        _hs_envelope(str(40000 + 10 * a.n + i), {
+            "firstname": name.split()[0], "lastname": name.split()[1], "jobtitle": title,
+            "createdate": HS_CREATED, "lastmodifieddate": HS_CREATED,
+        }, associations={"companies": [hs_company_id(a.n)]})
+        for a in REFERRAL_HS
+        for i, (name, title) in enumerate(a.referrers)
+    ]  # fmt: skip
+    deals = [
+        _hs_envelope(str(50000 + 10 * a.n + i), {
+            "dealname": f"Referral {a.n}.{i}", "dealstage": "appointmentscheduled",
+            "createdate": f"{day}T10:00:00.000Z", "hs_lastmodifieddate": HS_CREATED,
+        }, associations={"companies": [hs_company_id(a.n)]})
+        for a in REFERRAL_HS
+        for i, day in enumerate(a.referrals)
+    ]  # fmt: skip
+    meetings = [
+        _hs_envelope(str(20000 + 10 * a.n), hs_meeting_properties(a.visit) | {
+            "hs_createdate": HS_CREATED, "hs_lastmodifieddate": HS_CREATED,
+        }, associations={"companies": [hs_company_id(a.n)]})
+        for a in REFERRAL_HS
+        if a.visit is not None
+    ]  # fmt: skip
+    return {**base, "companies": companies, "contacts": contacts, "deals": deals, "meetings": meetings,
+            "tasks": [], "custom_properties": {"companies": ["visit_cadence_days"]}}  # fmt: skip

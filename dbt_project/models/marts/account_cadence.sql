@@ -1,8 +1,7 @@
 with
 
 accounts as (
-    select * from {{ ref('int_accounts') }}
-    where is_in_scope
+    select * from {{ ref('int_account_cadence') }}
 ),
 
 visits as (
@@ -83,7 +82,8 @@ final as (
         next_planned_visit_date,
         visits_last_90d,
         created_date,
-        crm_status
+        crm_status,
+        cadence_source
     from measured
 )
 

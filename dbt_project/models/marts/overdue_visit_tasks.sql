@@ -28,6 +28,10 @@ open_pipeline_tasks as (
     where is_open
 ),
 
+task_context as (
+    select * from {{ ref('int_task_context') }}
+),
+
 all_pipeline_tasks as (
     select * from {{ ref('int_pipeline_tasks') }}
 ),
@@ -135,13 +139,16 @@ to_create as (
         {{ dbt.concat(["'Overdue visit: '", 'overdue_accounts.account_name']) }} as subject,
         {{ as_of_date() }} as due_date,
         overdue_accounts.days_overdue,
-        case
-            when overdue_accounts.days_overdue >= overdue_accounts.cadence_days then 'High'
-            else 'Normal'
-        end as priority,
+        case when {{ high_priority_reason() }} is null then 'Normal' else 'High' end as priority,
         cast(null as {{ dbt.type_string() }}) as crm_task_id,
-        false as is_duplicate
+        false as is_duplicate,
+        {{ high_priority_reason() }} as priority_reason,
+        task_context.trend,
+        task_context.trend_summary,
+        task_context.referrer_count,
+        task_context.referrers_summary
     from overdue_accounts
+    left join task_context on overdue_accounts.account_key = task_context.account_key
     left join accounts_with_open_task
         on overdue_accounts.account_key = accounts_with_open_task.account_key
     left join quarantined_accounts
@@ -170,7 +177,12 @@ to_close as (
         accounts.days_overdue,
         'Normal' as priority,
         open_pipeline_tasks.crm_task_id,
-        open_pipeline_tasks.is_duplicate
+        open_pipeline_tasks.is_duplicate,
+        cast(null as {{ dbt.type_string() }}) as priority_reason,
+        cast(null as {{ dbt.type_string() }}) as trend,
+        cast(null as {{ dbt.type_string() }}) as trend_summary,
+        cast(null as {{ dbt.type_int() }}) as referrer_count,
+        cast(null as {{ dbt.type_string() }}) as referrers_summary
     from open_pipeline_tasks
     left join accounts on open_pipeline_tasks.account_key = accounts.account_key
     where not coalesce(accounts.is_overdue, false) or open_pipeline_tasks.is_duplicate

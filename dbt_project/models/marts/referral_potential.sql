@@ -1,33 +1,12 @@
 with
 
-accounts as (
-    select * from {{ ref('account_cadence') }}
+potential as (
+    select * from {{ ref('int_account_potential') }}
 ),
 
 visits as (
     select * from {{ ref('int_visits') }}
     where not is_planned
-),
-
-referrers as (
-    select * from {{ ref('int_referrers') }}
-),
-
-referrals as (
-    select * from {{ ref('int_referrals') }}
-),
-
-referrer_counts as (
-    select account_key, count(distinct contact_id) as referrer_count
-    from referrers
-    group by 1
-),
-
-referral_counts as (
-    select account_key, count(distinct referral_id) as referrals_12m
-    from referrals
-    where {{ in_trailing_window('referral_date', var('referral_window_days')) }}
-    group by 1
 ),
 
 visit_counts as (
@@ -39,27 +18,22 @@ visit_counts as (
 
 per_account as (
     select
-        accounts.account_key,
-        accounts.owner_id,
-        coalesce(referrer_counts.referrer_count, 0) as referrer_count,
-        coalesce(referral_counts.referrals_12m, 0) as referrals_12m,
-        coalesce(referrer_counts.referrer_count, 0) as potential_score,
+        potential.account_key,
+        potential.owner_id,
+        potential.referrer_count,
+        potential.referrals_12m,
+        potential.potential_score,
+        potential.potential_rank,
         coalesce(visit_counts.visits_180d, 0) as visits_180d
-    from accounts
-    left join referrer_counts on accounts.account_key = referrer_counts.account_key
-    left join referral_counts on accounts.account_key = referral_counts.account_key
-    left join visit_counts on accounts.account_key = visit_counts.account_key
+    from potential
+    left join visit_counts on potential.account_key = visit_counts.account_key
 ),
 
 with_owner_totals as (
     select
         *,
         sum(visits_180d) over (partition by owner_id) as owner_visits_180d,
-        sum(potential_score) over (partition by owner_id) as owner_potential_score,
-        rank() over (
-            partition by owner_id
-            order by potential_score desc, referrals_12m desc
-        ) as potential_rank
+        sum(potential_score) over (partition by owner_id) as owner_potential_score
     from per_account
 ),
 
