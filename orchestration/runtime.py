@@ -17,6 +17,7 @@ from ingest.errors import CadenceError
 from ingest.sync import CrmConfigs
 from orchestration import defaults
 from orchestration.definitions import build_definitions
+from orchestration.prewarm import start_prewarm
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.settings import no_crm_error
 from orchestration.writeback.guards import check_backdate
@@ -154,6 +155,7 @@ def run_nightly_audit(
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})
     log_path = Path(options.warehouse).resolve().parent / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    start_prewarm()  # GX's import, while the first sync waits on its CRM (orchestration/prewarm.py)
     # dbt's own log lines go to the run log; the terminal shows one line per step.
     with dg.DagsterInstance.ephemeral() as instance, log_path.open("w") as log, redirect_stdout(log):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_PROGRESS_ONLY)
