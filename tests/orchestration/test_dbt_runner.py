@@ -1,12 +1,17 @@
-"""The dbt resource skips dagster-dbt's `dbt --version` child and its in-process adapter (dbt_runner)."""
+"""The dbt path's fixed costs: no `dbt --version` child or in-process adapter (dbt_runner), one parse a
+first night (defs/dbt.py `prepared_manifest`)."""
 
 import functools
+import json
 from importlib.metadata import version
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.dbt_runner import dbt_cli
+from orchestration.dbt_runner import dbt_cli, run_dbt, warehouse_target
+from orchestration.defs.dbt import parse_for_build
+from orchestration.rules import Rules
 
 
 def test_the_skipped_private_hooks_still_exist_in_dagster_dbt() -> None:
@@ -21,3 +26,15 @@ def test_the_resource_knows_dbts_version_and_builds_no_adapter() -> None:
     assert resource._cli_version == Version(version("dbt-core"))
     assert resource._cli_version.major < 2  # dbt-core, not Fusion: dagster-dbt's dbt-core path
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_a_parse_for_the_build_leaves_the_builds_partial_parse_warm(tmp_path: Path) -> None:
+    """A first night parses once: the manifest's parse is the build's, so the build skips parsing."""
+    warehouse, manifest = tmp_path / "warehouse.duckdb", tmp_path / "project-target" / "manifest.json"
+    parse_for_build(manifest, warehouse, Rules())
+    assert json.loads(manifest.read_text())["metadata"]["project_name"] == "cadence"
+    log = warehouse_target(warehouse) / "dbt.log"
+    parsed_at = len(log.read_text().splitlines())
+    run_dbt(["ls", "--quiet"], warehouse, rules=Rules())  # what the build runs first: the same vars
+    events = [json.loads(line)["info"]["name"] for line in log.read_text().splitlines()[parsed_at:]]
+    assert "PartialParsingSkipParsing" in events and "UnableToPartialParse" not in events
