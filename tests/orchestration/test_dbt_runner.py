@@ -9,7 +9,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.dbt_runner import dbt_cli, run_dbt, warehouse_target
+from orchestration.dbt_runner import dbt_cli, start_dbt
 from orchestration.defs.dbt import parse_for_build
 from orchestration.rules import Rules
 
@@ -33,8 +33,8 @@ def test_a_parse_for_the_build_leaves_the_builds_partial_parse_warm(tmp_path: Pa
     warehouse, manifest = tmp_path / "warehouse.duckdb", tmp_path / "project-target" / "manifest.json"
     parse_for_build(manifest, warehouse, Rules())
     assert json.loads(manifest.read_text())["metadata"]["project_name"] == "cadence"
-    log = warehouse_target(warehouse) / "dbt.log"
-    parsed_at = len(log.read_text().splitlines())
-    run_dbt(["ls", "--quiet"], warehouse, rules=Rules())  # what the build runs first: the same vars
-    events = [json.loads(line)["info"]["name"] for line in log.read_text().splitlines()[parsed_at:]]
+    # What the build does first, with the same vars; dbt's debug events (JSON lines) say how it parsed.
+    invocation = start_dbt(["--debug", "ls"], warehouse, rules=Rules())
+    events = {event.raw_event["info"]["name"] for event in invocation.stream_raw_events()}
+    assert invocation.is_successful()
     assert "PartialParsingSkipParsing" in events and "UnableToPartialParse" not in events
