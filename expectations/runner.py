@@ -102,6 +102,7 @@ class QualityRun:
         self.folder = self.root / "runs" / run_name
         self.run_time = datetime.now(UTC)  # one GX run: every suite's results under one run id
         self._context: AbstractDataContext | None = None
+        self._unrendered: list[Any] = []  # GX keys of results (and their suites) stored since the last build
 
     @property
     def page(self) -> Path:
@@ -141,7 +142,8 @@ class QualityRun:
         }
         rows, results = validate_suite(con, query, suite.expectations, spec.example_columns, result_format)
         run_id = RunIdentifier(run_name=self.run_name, run_time=self.run_time)
-        store_results(context, spec.name, results, run_id, spec.table)
+        key = store_results(context, spec.name, results, run_id, spec.table)
+        self._unrendered += [key, key.expectation_suite_identifier]
         return SuiteOutcome(spec, [_outcome(spec, r, rows) for r in results])
 
     def context(self) -> AbstractDataContext:
@@ -150,8 +152,14 @@ class QualityRun:
         return self._context
 
     def build_docs(self) -> Path:
-        """Render the run's page and refresh the index of runs; returns the run's page."""
-        self.context().build_data_docs()
+        """Render the run's page and refresh the index of runs; returns the run's page.
+
+        GX renders only the results (and suites) this object stored since its last build: the run's
+        earlier checks rendered theirs, and a full build would render every page again on each check
+        (GX's incremental build, `build_data_docs(resource_identifiers=...)`). With nothing new, GX
+        builds the whole site (its index included)."""
+        self.context().build_data_docs(resource_identifiers=self._unrendered or None)
+        self._unrendered = []
         _write_run_page(self.folder, self.run_name)
         _write_index(self.root)
         return self.page

@@ -25,9 +25,9 @@ import duckdb
 
 if TYPE_CHECKING:
     import great_expectations.expectations as gxe
-    from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context import AbstractDataContext
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
 
 ROWS = "__suite_rows"  # the temp table one suite's query is materialised into
 
@@ -198,8 +198,9 @@ def store_results(
     results: list[Any],
     run_id: RunIdentifier,
     source: str,
-) -> ExpectationSuiteValidationResult:
-    """File the suite's results in GX's validation-results store (the Data Docs read them there)."""
+) -> ValidationResultIdentifier:
+    """File the suite's results in GX's validation-results store (the Data Docs read them there);
+    returns their key, which names the result's Data Docs page."""
     import great_expectations as gx
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.data_context.types.resource_identifiers import (
@@ -237,9 +238,10 @@ def store_results(
         batch_id=batch_id,
     )
     suite_id = ExpectationSuiteIdentifier(name=suite_name)
+    key = ValidationResultIdentifier(suite_id, run_id, batch_id)
     context.validation_results_store.store_validation_results(
         suite_validation_result=suite_result,
-        suite_validation_result_identifier=ValidationResultIdentifier(suite_id, run_id, batch_id),
+        suite_validation_result_identifier=key,
         expectation_suite_identifier=suite_id,
     )
-    return suite_result
+    return key

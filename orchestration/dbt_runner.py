@@ -73,11 +73,39 @@ def dbt_executable() -> str:
 
 @functools.cache
 def dbt_cli() -> DbtCliResource:
-    """One resource per process: dagster-dbt asks the executable for its version once per resource."""
-    from dagster_dbt import DbtCliResource
-
+    """One resource per process (see `_lean_resource_type` for what it skips)."""
     project = str(PROJECT_DIR)
-    return DbtCliResource(project_dir=project, profiles_dir=project, dbt_executable=dbt_executable())
+    return _lean_resource_type()(project_dir=project, profiles_dir=project, dbt_executable=dbt_executable())
+
+
+@functools.cache
+def _lean_resource_type() -> type[DbtCliResource]:
+    """dagster-dbt's resource without two costs of every `cli()` call that buy this project nothing.
+
+    - `_cli_version` runs `dbt --version`, a whole dbt start-up (seconds) in a child process, to learn
+      whether the executable is dbt Fusion. Ours is dbt-core of this venv (`dbt_executable`): its
+      version is the installed package's.
+    - `_initialize_dbt_core_adapter` imports dbt-core and dbt-duckdb into this process and builds an
+      adapter, which dagster-dbt uses only for `fetch_column_metadata()` / `fetch_row_counts()` (its
+      event iterator skips both when the adapter is None, dagster_dbt/core/dbt_event_iterator.py):
+      we call neither, and a DuckDB handle here is what dbt_runner exists to avoid.
+    Both are private to dagster-dbt (pinned in constraints.txt); tests/orchestration/test_dbt_runner.py
+    checks that they still exist, so an upgrade that renames them fails a test, not the speed silently.
+    """
+    from importlib.metadata import version as installed_version
+
+    from dagster_dbt import DbtCliResource
+    from packaging.version import Version
+
+    class LeanDbtCliResource(DbtCliResource):
+        @functools.cached_property
+        def _cli_version(self) -> Version:
+            return Version(installed_version("dbt-core"))
+
+        def _initialize_dbt_core_adapter(self, args: Any) -> Any:
+            return None
+
+    return LeanDbtCliResource
 
 
 def warehouse_target(warehouse: Path) -> Path:

@@ -17,6 +17,7 @@ from ingest.errors import CadenceError
 from ingest.sync import CrmConfigs
 from orchestration import defaults
 from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import prepared_manifest
 from orchestration.input_checks import check_warehouse_unlocked
 from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
 from orchestration.settings import no_crm_error
@@ -136,22 +137,25 @@ def run_nightly_audit(
     check_warehouse_unlocked(Path(options.warehouse))  # a BI tool holding the file: now, not after the sync
     check_backdate(Path(options.warehouse), audited, options.as_of, options.allow_backdate)  # one line
     retry = {} if options.retry_base_seconds is None else {"retry_base_seconds": options.retry_base_seconds}
+    audit = AuditSettings(
+        as_of=options.as_of.isoformat(),
+        dry_run=options.dry_run,
+        max_tasks_per_run=options.max_tasks_per_run,
+        override_quality_gate=options.override_quality_gate,
+        allow_backdate=options.allow_backdate,
+        allow_queue_jump=options.allow_queue_jump,
+        rules_file=options.rules_file,
+        lookback_seconds=options.lookback_seconds,
+        api_budget_reserve=options.api_budget_reserve,
+        key_scan_days=options.key_scan_days,
+    )
+    warehouse = Path(options.warehouse).resolve()
+    prepared_manifest(warehouse, audit.rules())  # a parse it needs warms the night's build (defs/dbt.py)
     defs = build_definitions(
         salesforce=SalesforceResource.from_config(configs.get("salesforce"), **retry),
         hubspot=HubSpotResource.from_config(configs.get("hubspot"), **retry),
-        warehouse=WarehouseResource(path=str(Path(options.warehouse).resolve())),
-        audit=AuditSettings(
-            as_of=options.as_of.isoformat(),
-            dry_run=options.dry_run,
-            max_tasks_per_run=options.max_tasks_per_run,
-            override_quality_gate=options.override_quality_gate,
-            allow_backdate=options.allow_backdate,
-            allow_queue_jump=options.allow_queue_jump,
-            rules_file=options.rules_file,
-            lookback_seconds=options.lookback_seconds,
-            api_budget_reserve=options.api_budget_reserve,
-            key_scan_days=options.key_scan_days,
-        ),
+        warehouse=WarehouseResource(path=str(warehouse)),
+        audit=audit,
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})
     log_path = Path(options.warehouse).resolve().parent / "logs" / "last-run.log"

@@ -9,12 +9,11 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-import vl_convert
-from altair.utils._importers import vl_version_for_vl_convert
 from markupsafe import Markup
 
 from orchestration.report.charts import chart_specs
 from orchestration.report.data import UNDER_VISITED_PER_REP, ReportData
+from orchestration.report.vega_bundle import vega_javascript
 from orchestration.rules import Rules
 
 
@@ -142,7 +141,7 @@ def render_page(data: ReportData, cap: int) -> str:
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         # "</" inside a <script> would end it early: JSON allows the escaped form.
         specs=specs.replace("</", "<\\/"),
-        vega_js=vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert()),
+        vega_js=vega_javascript(),
         under_visited_per_rep=UNDER_VISITED_PER_REP,
         rules=data.rules,
     )
