@@ -197,6 +197,52 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- public registries (NPPES, Order and Referring) ---------------------------------------------
+
+
+def cmd_registries_load(args: argparse.Namespace) -> int:
+    from ingest.errors import UsageError
+    from orchestration.registries import describe, load_registries
+
+    if args.nppes is None and not args.nppes_weekly and args.order_referring is None:
+        raise UsageError("nothing to load: give --nppes FILE, --nppes-weekly FILE or --order-referring FILE")
+    check_warehouse(args.warehouse)
+    results = load_registries(args.warehouse, args.nppes, args.nppes_weekly or (), args.order_referring)
+    for result in results:
+        print(describe(result))
+    return 0
+
+
+def cmd_registries_generate(args: argparse.Namespace) -> int:
+    import time
+
+    from ingest.registries.sample import write_bulk_nppes
+
+    started = time.monotonic()
+    write_bulk_nppes(args.output, args.rows, seed=args.seed)
+    size_mb = args.output.stat().st_size / 1e6
+    print(f"{args.rows:,} NPPES rows ({size_mb:,.0f} MB) written to {args.output} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_registries_sample(args: argparse.Namespace) -> int:
+    import orjson
+
+    from ingest.errors import UsageError
+    from ingest.registries.sample import org_sites, territory_sample, write_nppes, write_order_referring
+
+    if not args.org.is_file():
+        raise UsageError(f"org file {args.org} not found; run `cadence demo` once or `cadence sandbox generate`")
+    sites = org_sites(orjson.loads(args.org.read_bytes()))
+    if not sites:
+        raise UsageError(f"org file {args.org} has no account with a billing address; regenerate it")
+    providers, referrers = territory_sample(sites, seed=args.seed)
+    nppes = write_nppes(args.output / "npidata_pfile_sample.csv", providers)
+    order_referring = write_order_referring(args.output / "OrderReferring_sample.csv", referrers)
+    print(f"{len(providers):,} providers to {nppes}, {len(referrers):,} referrers to {order_referring}")
+    return 0
+
+
 # ---- parser -------------------------------------------------------------------------------------
 
 
@@ -340,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_commands(commands)
     add_doctor_command(commands)
     _add_bench_parser(commands)
+    _add_registries_parser(commands)
     return parser
 
 
@@ -369,6 +416,41 @@ def _add_bench_parser(commands: argparse._SubParsersAction) -> None:
         "-o", "--output", type=Path, default=Path("var/bench/results.json"), help="figures, JSON"
     )
     bench.set_defaults(func=cmd_bench)
+
+
+def _add_registries_parser(commands: argparse._SubParsersAction) -> None:
+    registries = commands.add_parser(
+        "registries", help="load the public provider registries (CMS NPPES, Order and Referring)",
+        formatter_class=_HelpFormatter,
+    )
+    actions = registries.add_subparsers(dest="registries_command", required=True)
+    load = actions.add_parser(
+        "load", help="load registry files into the warehouse (raw_registries)", formatter_class=_HelpFormatter
+    )
+    load.add_argument("--nppes", type=Path, metavar="FILE", help="NPPES monthly full file (npidata_pfile_*.csv): replaces")
+    load.add_argument(
+        "--nppes-weekly", type=Path, metavar="FILE", action="append",
+        help="NPPES weekly incremental file, repeatable, oldest first: upserts by NPI",
+    )
+    load.add_argument("--order-referring", type=Path, metavar="FILE", help="CMS Order and Referring CSV: replaces")
+    load.add_argument("--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file")
+    load.set_defaults(func=cmd_registries_load)
+    generate = actions.add_parser(
+        "generate", help="write a synthetic NPPES file of N rows in the real layout (to size a load)",
+        formatter_class=_HelpFormatter,
+    )
+    generate.add_argument("--rows", type=positive_int, default=2_000_000, help="rows")
+    generate.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="CSV file")
+    generate.add_argument("--seed", type=int, default=7, help="random seed")
+    generate.set_defaults(func=cmd_registries_generate)
+    sample = actions.add_parser(
+        "sample", help="write small synthetic NPPES and Order and Referring files for an org's territory",
+        formatter_class=_HelpFormatter,
+    )
+    sample.add_argument("--org", type=Path, default=DEFAULT_DEMO_ORG, metavar="FILE", help="org file")
+    sample.add_argument("-o", "--output", type=Path, default=Path("var/registries"), metavar="DIR", help="folder")
+    sample.add_argument("--seed", type=int, default=7, help="random seed")
+    sample.set_defaults(func=cmd_registries_sample)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
