@@ -17,7 +17,7 @@ import os
 import sys
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -80,6 +80,30 @@ class Rules(BaseModel):
     queue_ratio_max: Annotated[float, Field(gt=1)] = 3.0
     queue_ratio_min_creates: Annotated[int, Field(ge=0)] = 50
     queue_ratio_nights: Days = 7
+    # Public registries (issue 15, docs/rules.md "Registries"): the Order and Referring column that makes
+    # an individual a referrer; a rep's territory (ZIP5s or ZIP3s of the rep's accounts, or an explicit
+    # map "crm:owner_id" -> ZIP prefixes); the NUCC taxonomy codes (https://taxonomy.nucc.org) that make
+    # an organisation a hospital, a skilled nursing facility or a physician group.
+    registry_service_line: Literal["HHA", "HOSPICE", "DME"] = "HHA"
+    registry_territory_zip_digits: Literal[3, 5] = 5
+    registry_territories: dict[str, list[Annotated[str, Field(pattern=r"^[0-9]{3,5}$")]]] = {}
+    registry_hospital_taxonomies: Picklist = [
+        "282N00000X",  # General Acute Care Hospital
+        "282NC0060X",  # Critical Access Hospital
+        "282NR1301X",  # Rural Acute Care Hospital
+        "282NC2000X",  # Children's Hospital
+        "282E00000X",  # Long Term Care Hospital
+        "283X00000X",  # Rehabilitation Hospital
+    ]
+    registry_snf_taxonomies: Picklist = [
+        "314000000X",  # Skilled Nursing Facility
+        "3140N1450X",  # Skilled Nursing Facility, Nursing Care, Pediatric
+        "313M00000X",  # Nursing Facility/Intermediate Care Facility
+    ]
+    registry_group_taxonomies: Picklist = [
+        "193200000X",  # Multi-Specialty Group
+        "193400000X",  # Single Specialty Group
+    ]
 
     @field_validator("timezone")
     @classmethod
