@@ -83,6 +83,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         lookback_seconds=settings.run.lookback_seconds,
         api_budget_reserve=settings.run.api_budget_reserve,
         key_scan_days=settings.run.key_scan_days,
+        registry_nppes=settings.run.registry_nppes,
+        registry_order_referring=settings.run.registry_order_referring,
     )
     configs = {crm: config for crm, config in settings.crms.items() if crm not in failures}
     summary = run_nightly_audit(configs, options, {crm: str(error) for crm, error in failures.items()})
@@ -126,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if summary.succeeded else 1
 
 
-def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float) -> object:
+def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float | str | None) -> object:
     if args.override_quality_gate:  # a deliberate, dangerous choice: visible before the run starts
         print(
             "warning: --override-quality-gate: a failed blocking data-quality check will not stop the "
@@ -221,7 +223,8 @@ def cmd_registries_generate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     write_bulk_nppes(args.output, args.rows, seed=args.seed)
     size_mb = args.output.stat().st_size / 1e6
-    print(f"{args.rows:,} NPPES rows ({size_mb:,.0f} MB) written to {args.output} in {time.monotonic() - started:.1f} s")
+    seconds = time.monotonic() - started
+    print(f"{args.rows:,} NPPES rows ({size_mb:,.0f} MB) written to {args.output} in {seconds:.1f} s")
     return 0
 
 
@@ -232,7 +235,7 @@ def cmd_registries_sample(args: argparse.Namespace) -> int:
     from ingest.registries.sample import org_sites, territory_sample, write_nppes, write_order_referring
 
     if not args.org.is_file():
-        raise UsageError(f"org file {args.org} not found; run `cadence demo` once or `cadence sandbox generate`")
+        raise UsageError(f"org file {args.org} not found; run `cadence demo` once to generate it")
     sites = org_sites(orjson.loads(args.org.read_bytes()))
     if not sites:
         raise UsageError(f"org file {args.org} has no account with a billing address; regenerate it")
@@ -427,12 +430,16 @@ def _add_registries_parser(commands: argparse._SubParsersAction) -> None:
     load = actions.add_parser(
         "load", help="load registry files into the warehouse (raw_registries)", formatter_class=_HelpFormatter
     )
-    load.add_argument("--nppes", type=Path, metavar="FILE", help="NPPES monthly full file (npidata_pfile_*.csv): replaces")
+    load.add_argument(
+        "--nppes", type=Path, metavar="FILE", help="NPPES monthly full file (npidata_pfile_*.csv): replaces"
+    )
     load.add_argument(
         "--nppes-weekly", type=Path, metavar="FILE", action="append",
         help="NPPES weekly incremental file, repeatable, oldest first: upserts by NPI",
     )
-    load.add_argument("--order-referring", type=Path, metavar="FILE", help="CMS Order and Referring CSV: replaces")
+    load.add_argument(
+        "--order-referring", type=Path, metavar="FILE", help="CMS Order and Referring CSV: replaces"
+    )
     load.add_argument("--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file")
     load.set_defaults(func=cmd_registries_load)
     generate = actions.add_parser(
@@ -448,7 +455,9 @@ def _add_registries_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=_HelpFormatter,
     )
     sample.add_argument("--org", type=Path, default=DEFAULT_DEMO_ORG, metavar="FILE", help="org file")
-    sample.add_argument("-o", "--output", type=Path, default=Path("var/registries"), metavar="DIR", help="folder")
+    sample.add_argument(
+        "-o", "--output", type=Path, default=Path("var/registries"), metavar="DIR", help="folder"
+    )
     sample.add_argument("--seed", type=int, default=7, help="random seed")
     sample.set_defaults(func=cmd_registries_sample)
 

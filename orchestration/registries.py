@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.registries.load import Fingerprint, Kind, LoadResult, last_fingerprint, load_nppes, load_order_referring
+from ingest.registries.load import (
+    Fingerprint,
+    Kind,
+    LoadResult,
+    last_fingerprint,
+    load_nppes,
+    load_order_referring,
+)
 
 
 def load_registries(
@@ -28,7 +35,11 @@ def load_registries(
     reloaded_nppes = False
     results = []
     for kind, path in planned:
-        unchanged = only_changed and path.is_file() and last_fingerprint(warehouse, kind, path) == Fingerprint.of(path)
+        unchanged = (
+            only_changed
+            and path.is_file()
+            and last_fingerprint(warehouse, kind, path) == Fingerprint.of(path)
+        )
         # The weekly files upsert onto the full file: a reloaded full file reloads them too.
         if unchanged and not (reloaded_nppes and kind == "nppes_weekly"):
             continue

@@ -17,7 +17,13 @@ from ingest.errors import CadenceError
 from ingest.sync import CrmConfigs
 from orchestration import defaults
 from orchestration.definitions import build_definitions
-from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.resources import (
+    AuditSettings,
+    HubSpotResource,
+    RegistryFiles,
+    SalesforceResource,
+    WarehouseResource,
+)
 from orchestration.settings import no_crm_error
 from orchestration.writeback.guards import check_backdate
 
@@ -39,6 +45,9 @@ class RunOptions:
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
     api_budget_reserve: float = defaults.API_BUDGET_RESERVE
     key_scan_days: float = defaults.KEY_SCAN_DAYS
+    # cadence.registry_*: reloaded when changed (orchestration/defs/registries.py)
+    registry_nppes: str | None = None
+    registry_order_referring: str | None = None
 
 
 @dataclass
@@ -149,6 +158,9 @@ def run_nightly_audit(
             lookback_seconds=options.lookback_seconds,
             api_budget_reserve=options.api_budget_reserve,
             key_scan_days=options.key_scan_days,
+        ),
+        registries=RegistryFiles(
+            nppes=options.registry_nppes, order_referring=options.registry_order_referring
         ),
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})

@@ -28,7 +28,8 @@ NPPES_HEADER: tuple[str, ...] = (
     "NPI", "Entity Type Code", "Replacement NPI", "Employer Identification Number (EIN)",
     "Provider Organization Name (Legal Business Name)", "Provider Last Name (Legal Name)",
     "Provider First Name", "Provider Middle Name", "Provider Name Prefix Text", "Provider Name Suffix Text",
-    "Provider Credential Text", "Provider Other Organization Name", "Provider Other Organization Name Type Code",
+    "Provider Credential Text", "Provider Other Organization Name",
+    "Provider Other Organization Name Type Code",
     "Provider Other Last Name", "Provider Other First Name", "Provider Other Middle Name",
     "Provider Other Name Prefix Text", "Provider Other Name Suffix Text", "Provider Other Credential Text",
     "Provider Other Last Name Type Code",
@@ -80,5 +81,14 @@ NPPES_REQUIRED: tuple[str, ...] = (
     *(PRIMARY_SWITCH.format(slot=s) for s in range(1, TAXONOMY_SLOTS + 1)),
 )
 
-ORDER_REFERRING_HEADER: tuple[str, ...] = ("NPI", "LAST_NAME", "FIRST_NAME", "PARTB", "DME", "HHA", "PMD", "HOSPICE")
+ORDER_REFERRING_HEADER: tuple[str, ...] = (
+    "NPI",
+    "LAST_NAME",
+    "FIRST_NAME",
+    "PARTB",
+    "DME",
+    "HHA",
+    "PMD",
+    "HOSPICE",
+)
 ORDER_REFERRING_FLAGS: tuple[str, ...] = ("PARTB", "DME", "HHA", "PMD", "HOSPICE")

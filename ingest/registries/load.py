@@ -121,14 +121,20 @@ def _nppes_select(path: Path, header: list[str]) -> str:
         elif column == "entity_type_code":  # 1 individual, 2 organisation; blank when deactivated
             value = f"try_cast({value} as tinyint)"
         fields.append(f"{value} as {column}")
-    codes = [f"nullif(trim({_ident(TAXONOMY_CODE.format(slot=s))}), '')" for s in range(1, TAXONOMY_SLOTS + 1)]
+    codes = [
+        f"nullif(trim({_ident(TAXONOMY_CODE.format(slot=s))}), '')" for s in range(1, TAXONOMY_SLOTS + 1)
+    ]
     switches = [_ident(PRIMARY_SWITCH.format(slot=s)) for s in range(1, TAXONOMY_SLOTS + 1)]
     # Empty slots are common (most providers have one taxonomy): dropped, order kept.
     fields.append(f"list_filter([{', '.join(codes)}], lambda code: code is not null) as taxonomy_codes")
     # The readme: switch 'Y' marks the primary taxonomy; files also carry 'N' or blank. No 'Y': slot 1.
-    primary = " ".join(f"when {switch} = 'Y' then {code}" for switch, code in zip(switches, codes, strict=True))
+    primary = " ".join(
+        f"when {switch} = 'Y' then {code}" for switch, code in zip(switches, codes, strict=True)
+    )
     fields.append(f"coalesce(case {primary} end, {codes[0]}) as primary_taxonomy_code")
-    return f"select {', '.join(fields)} from {_reader(path, header)} where nullif(trim(\"NPI\"), '') is not null"
+    return (
+        f"select {', '.join(fields)} from {_reader(path, header)} where nullif(trim(\"NPI\"), '') is not null"
+    )
 
 
 def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
@@ -146,39 +152,48 @@ def load_nppes(warehouse: Path, path: Path, weekly: bool = False) -> LoadResult:
     with _connect(warehouse) as con:
         con.execute(f"create schema if not exists {SCHEMA}")
         select = _nppes_select(path, header)
-        # One row per NPI within a file too: the latest Last Update Date wins (weekly files may repeat).
-        latest = f"select * from ({select}) qualify row_number() over (partition by npi order by last_update_date desc nulls last) = 1"
         if weekly and table_exists(con, NPPES_TABLE):
-            rows = _upsert(con, latest)
+            rows = _upsert(con, select)
         else:
-            con.execute(f"create or replace table {NPPES_TABLE} as {latest}")
+            # The full file holds each NPI once: no window over 9M rows (it would hold them all in memory).
+            con.execute(f"create or replace table {NPPES_TABLE} as {select}")
             rows = _count(con, NPPES_TABLE)
         result = LoadResult(kind, path, rows, _count(con, NPPES_TABLE), time.monotonic() - started)
         record_load(con, result)
     return result
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, latest: str) -> int:
-    """Weekly file into the table: a row replaces its NPI's row unless that one was updated later."""
-    con.execute(f"create or replace temp table incoming as {latest}")
+def _upsert(con: duckdb.DuckDBPyConnection, select: str) -> int:
+    """Weekly file into the table: a row replaces its NPI's row unless that one was updated later. A
+    weekly file may list an NPI twice: its latest Last Update Date wins there too."""
+    con.execute(
+        f"create or replace temp table incoming as select * from ({select}) "
+        "qualify row_number() over (partition by npi order by last_update_date desc nulls last) = 1"
+    )
     con.execute(
         f"delete from {NPPES_TABLE} as t using incoming as i where t.npi = i.npi "
-        "and coalesce(i.last_update_date, date '0001-01-01') >= coalesce(t.last_update_date, date '0001-01-01')"
+        "and coalesce(i.last_update_date, date '0001-01-01') "
+        ">= coalesce(t.last_update_date, date '0001-01-01')"
     )
-    con.execute(f"insert into {NPPES_TABLE} by name select * from incoming anti join {NPPES_TABLE} using (npi)")
+    con.execute(
+        f"insert into {NPPES_TABLE} by name select * from incoming anti join {NPPES_TABLE} using (npi)"
+    )
     return _count(con, "incoming")
 
 
 def load_order_referring(warehouse: Path, path: Path) -> LoadResult:
     """Replace `order_referring` with this file (CMS republishes the whole list each time)."""
     header = read_header(path, "Order and Referring", ORDER_REFERRING_HEADER)
-    flags = ", ".join(f"coalesce(upper(trim({_ident(flag)})) = 'Y', false) as {flag.lower()}" for flag in ORDER_REFERRING_FLAGS)
+    flags = ", ".join(
+        f"coalesce(upper(trim({_ident(flag)})) = 'Y', false) as {flag.lower()}"
+        for flag in ORDER_REFERRING_FLAGS
+    )
     started = time.monotonic()
     with _connect(warehouse) as con:
         con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(
             f"create or replace table {ORDER_REFERRING_TABLE} as "
-            "select trim(\"NPI\") as npi, nullif(trim(\"LAST_NAME\"), '') as last_name, "
+            'select trim("NPI") as npi, nullif(trim("LAST_NAME"), \'\') as last_name, '
             f"nullif(trim(\"FIRST_NAME\"), '') as first_name, {flags} from {_reader(path, header)} "
             "where nullif(trim(\"NPI\"), '') is not null qualify row_number() over (partition by npi) = 1"
         )
@@ -201,8 +216,16 @@ def record_load(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
         "mtime_ns bigint, rows bigint, seconds double, loaded_at timestamptz default current_timestamp)"
     )
     con.execute(
-        f"insert into {LOADS_TABLE} (kind, path, size_bytes, mtime_ns, rows, seconds) values (?, ?, ?, ?, ?, ?)",
-        [result.kind, str(result.path.resolve()), fingerprint.size, fingerprint.mtime_ns, result.rows, result.seconds],
+        f"insert into {LOADS_TABLE} (kind, path, size_bytes, mtime_ns, rows, seconds) "
+        "values (?, ?, ?, ?, ?, ?)",
+        [
+            result.kind,
+            str(result.path.resolve()),
+            fingerprint.size,
+            fingerprint.mtime_ns,
+            result.rows,
+            result.seconds,
+        ],
     )
 
 

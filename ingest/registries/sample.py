@@ -132,7 +132,13 @@ def npi_with_check_digit(base9: int) -> str:
 # ---- the demo territory -------------------------------------------------------------------------
 _FIRST = ("Ann", "Dana", "Sam", "Priya", "Wei", "Liam", "Mia", "Noah", "Grace", "Owen", "Nadia", "Tom")
 _LAST = ("Reyes", "Lee", "Patel", "O'Brien", "Garcia", "Kim", "Chen", "Singh", "Moreau", "Okafor")
-_INDIVIDUAL_TAXONOMIES = (FAMILY_MEDICINE, INTERNAL_MEDICINE, CARDIOLOGY, NURSE_PRACTITIONER, PHYSICIAN_ASSISTANT)
+_INDIVIDUAL_TAXONOMIES = (
+    FAMILY_MEDICINE,
+    INTERNAL_MEDICINE,
+    CARDIOLOGY,
+    NURSE_PRACTITIONER,
+    PHYSICIAN_ASSISTANT,
+)
 _NEW_PLACES = ("Oak Park", "Willow Creek", "Maple Grove", "Stonebridge", "Elm Street", "Lakeview")
 _ORG_KINDS = (
     (MULTI_SPECIALTY_GROUP, "Medical Group, LLC"),
@@ -185,10 +191,13 @@ def territory_sample(sites: Sequence[Site], seed: int = 7) -> tuple[list[Provide
         for _ in range(rng.randrange(1, 7)):
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
             npi = npi_with_check_digit(next(counter))
-            providers.append(Provider(npi, 1, last_name=last.upper(), first_name=first.upper(), credential="M.D.",
-                                      taxonomies=(rng.choice(_INDIVIDUAL_TAXONOMIES), ""), **address))  # fmt: skip
+            taxonomies = (rng.choice(_INDIVIDUAL_TAXONOMIES), "")  # an empty second slot, as in the file
+            providers.append(Provider(npi, 1, last_name=last.upper(), first_name=first.upper(),
+                                      credential="M.D.", taxonomies=taxonomies, **address))  # fmt: skip
             if rng.random() < 0.25:
-                referrers.append(Referrer(npi, last.upper(), first.upper(), frozenset({"PARTB", "HHA", "HOSPICE"})))
+                referrers.append(
+                    Referrer(npi, last.upper(), first.upper(), frozenset({"PARTB", "HHA", "HOSPICE"}))
+                )
     return providers, referrers
 
 
@@ -209,7 +218,8 @@ def write_bulk_nppes(path: Path, rows: int, seed: int = 7) -> Path:
         NPPES_COLUMNS["address_line_2"]: "case when i % 3 = 0 then 'Suite ' || (i % 400) else '' end",
         NPPES_COLUMNS["city"]: "case when i % 100 <> 0 then 'Springfield' else '' end",
         NPPES_COLUMNS["state"]: "case when i % 100 <> 0 then 'IL' else '' end",
-        NPPES_COLUMNS["postal_code"]: "case when i % 100 <> 0 then lpad(cast(i % 99999 as varchar), 5, '0') || '1234' else '' end",
+        NPPES_COLUMNS["postal_code"]:
+            "case when i % 100 <> 0 then lpad(cast(i % 99999 as varchar), 5, '0') || '1234' else '' end",
         "Last Update Date": "case when i % 100 <> 0 then '07/08/2024' else '' end",
         "NPI Deactivation Date": "case when i % 100 = 0 then '05/23/2018' else '' end",
         TAXONOMY_CODE.format(slot=1): f"case when i % 100 <> 0 then '{FAMILY_MEDICINE}' else '' end",
@@ -218,11 +228,12 @@ def write_bulk_nppes(path: Path, rows: int, seed: int = 7) -> Path:
         PRIMARY_SWITCH.format(slot=2): "case when i % 4 = 1 then 'N' else '' end",
         TAXONOMY_CODE.format(slot=TAXONOMY_SLOTS): f"case when i % 7 = 1 then '{CARDIOLOGY}' else '' end",
     }  # fmt: skip
-    columns = ", ".join(f"{kept.get(name, repr(''))} as \"{name}\"" for name in NPPES_HEADER)
+    columns = ", ".join(f'{kept.get(name, repr(""))} as "{name}"' for name in NPPES_HEADER)
     path.parent.mkdir(parents=True, exist_ok=True)
+    target = str(path).replace("'", "''")
     with duckdb.connect() as con:
         con.execute(
-            f"copy (select {columns} from range({int(rows)}) t(i)) to '{str(path).replace(chr(39), chr(39) * 2)}' "
+            f"copy (select {columns} from range({int(rows)}) t(i)) to '{target}' "
             "(header, delimiter ',', quote '\"', force_quote *)"
         )
     return path

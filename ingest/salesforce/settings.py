@@ -83,7 +83,10 @@ SALESFORCE_OBJECTS: dict[str, SalesforceObject] = {
         ),
         SalesforceObject(
             "Contact",
-            _fields(_ID, "AccountId", "Name", "FirstName", "LastName", "Title", _NPI, _CREATED, _MODSTAMP, _DELETED),
+            _fields(
+                _ID, "AccountId", "Name", "FirstName", "LastName", "Title", _NPI,
+                _CREATED, _MODSTAMP, _DELETED,
+            ),
         ),
         SalesforceObject(
             "Event",

@@ -25,7 +25,8 @@ RAW_TABLES: dict[str, dict[str, list[tuple[str, str]]]] = {
         ],
         "contact": [
             ("id", "VARCHAR"), ("account_id", "VARCHAR"), ("name", "VARCHAR"), ("first_name", "VARCHAR"),
-            ("last_name", "VARCHAR"), ("title", "VARCHAR"), ("npi_c", "VARCHAR"), ("created_date", TS), ("system_modstamp", TS), ("is_deleted", "BOOLEAN"),
+            ("last_name", "VARCHAR"), ("title", "VARCHAR"), ("npi_c", "VARCHAR"), ("created_date", TS),
+            ("system_modstamp", TS), ("is_deleted", "BOOLEAN"),
         ],
         "event": [
             ("id", "VARCHAR"), ("account_id", "VARCHAR"), ("what_id", "VARCHAR"), ("owner_id", "VARCHAR"),

@@ -40,15 +40,25 @@ def _org(npi: str, name: str, street: str, postal: str, *taxonomies: str, **extr
                     taxonomies=taxonomies, **{**SPRINGFIELD, **extra})  # fmt: skip
 
 
-def _person(npi: str, first: str, last: str, street: str, postal: str, *taxonomies: str, **extra: Any) -> Provider:
+def _person(
+    npi: str, first: str, last: str, street: str, postal: str, *taxonomies: str, **extra: Any
+) -> Provider:
     return Provider(npi, 1, first_name=first, last_name=last, credential="M.D.", address_line_1=street,
-                    postal_code=postal, taxonomies=taxonomies or ("207Q00000X",), **{**SPRINGFIELD, **extra})  # fmt: skip
+                    postal_code=postal, taxonomies=taxonomies or ("207Q00000X",),
+                    **{**SPRINGFIELD, **extra})  # fmt: skip
 
 
 MONTHLY = [
     # Quoted comma in the name; taxonomy slot 1 empty, the primary in slot 2; a 9-digit ZIP.
-    _org("1000000001", "LAKESIDE FAMILY PRACTICE, P.C.", "100 MAIN ST", "627011234", "", "193400000X",
-         primary_slot=2),
+    _org(
+        "1000000001",
+        "LAKESIDE FAMILY PRACTICE, P.C.",
+        "100 MAIN ST",
+        "627011234",
+        "",
+        "193400000X",
+        primary_slot=2,
+    ),
     _person("1000000011", "DANA", "LEE", "100 Main St Suite 200", "627015555"),
     _person("1000000012", "WEI", "CHEN", "100 MAIN STREET", "62701", "363L00000X"),
     Provider("1000000013", 1, deactivated=date(2019, 3, 1)),  # deactivated: only NPI and date remain
@@ -63,8 +73,15 @@ MONTHLY = [
     _person("1000000062", "GRACE", "MOREAU", "9 Elm Street", "62701", last_update=date(2024, 3, 1)),
     _person("1000000063", "TOM", "SMITH", "9 ELM ST", "62701"),
     _org("1000000008", "SPRINGFIELD MEDICAL SUPPLY", "300 MAIN ST", "62701", "332B00000X"),
-    _org("1000000007", "FAR AWAY GROUP", "1 FAR AWAY LN", "902101111", "193200000X",
-         city="BEVERLY HILLS", state="CA"),
+    _org(
+        "1000000007",
+        "FAR AWAY GROUP",
+        "1 FAR AWAY LN",
+        "902101111",
+        "193200000X",
+        city="BEVERLY HILLS",
+        state="CA",
+    ),
     _person("1000000071", "ANN", "FAR", "1 FAR AWAY LN", "90210", city="BEVERLY HILLS", state="CA"),
 ]
 WEEKLY = [
@@ -87,7 +104,8 @@ ORDER_REFERRING = [
 
 
 def _account(id_: str, name: str, owner: str, street: str, postal: str, **extra: Any) -> dict[str, Any]:
-    return {"id": id_, "name": name, "type": "Active Referral Source", "owner_id": owner, "billing_street": street,
+    return {"id": id_, "name": name, "type": "Active Referral Source", "owner_id": owner,
+            "billing_street": street,
             "billing_postal_code": postal, "created_date": TS, "system_modstamp": TS, "is_deleted": False,
             **extra}  # fmt: skip
 
@@ -107,7 +125,8 @@ def _crm(warehouse: Path) -> None:
         insert_rows(con, "raw_salesforce", "contact", [
             {"id": "003A", "account_id": A1, "name": "Dr. Dana Lee", "first_name": "Dana", "last_name": "Lee",
              "npi_c": "1000000011", "system_modstamp": TS, "is_deleted": False},
-            {"id": "003B", "account_id": A3, "name": "Sam O’Brien", "first_name": "Sam", "last_name": "O’Brien",
+            {"id": "003B", "account_id": A3, "name": "Sam O’Brien", "first_name": "Sam",
+             "last_name": "O’Brien",
              "system_modstamp": TS, "is_deleted": False},
         ])  # fmt: skip
 
@@ -133,21 +152,25 @@ def _rows(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_the_load_keeps_one_typed_row_per_npi(warehouse: Path) -> None:
-    assert _rows(warehouse, "select count(*), count(distinct npi) from raw_registries.nppes_providers") == [(17, 17)]
+    assert _rows(warehouse, "select count(*), count(distinct npi) from raw_registries.nppes_providers") == [
+        (17, 17)
+    ]
     assert _rows(warehouse, """
         select npi, entity_type_code, organization_name, postal_code, taxonomy_codes, primary_taxonomy_code,
                deactivation_date, last_update_date
-        from raw_registries.nppes_providers where npi in ('1000000001', '1000000013', '1000000062', '1000000061')
+        from raw_registries.nppes_providers
+        where npi in ('1000000001', '1000000013', '1000000062', '1000000061')
         order by npi""") == [
         ("1000000001", 2, "LAKESIDE FAMILY PRACTICE, P.C.", "627011234", ["193400000X"], "193400000X", None,
          date(2024, 1, 1)),
         ("1000000013", None, None, None, [], None, date(2019, 3, 1), None),
-        ("1000000061", 1, None, "62701", ["207Q00000X"], "207Q00000X", None, date(2024, 3, 1)),  # stale row lost
+        # The weekly file's stale row (older Last Update Date) lost:
+        ("1000000061", 1, None, "62701", ["207Q00000X"], "207Q00000X", None, date(2024, 3, 1)),
         ("1000000062", 1, None, "627010077", ["207Q00000X"], "207Q00000X", None, date(2024, 7, 1)),  # moved
     ]  # fmt: skip
-    assert _rows(warehouse, "select npi, hha, hospice from raw_registries.order_referring where npi = '1000000012'") == [
-        ("1000000012", False, True)
-    ]
+    assert _rows(
+        warehouse, "select npi, hha, hospice from raw_registries.order_referring where npi = '1000000012'"
+    ) == [("1000000012", False, True)]
 
 
 def test_practice_locations_row_by_row(warehouse: Path) -> None:
@@ -161,7 +184,8 @@ def test_practice_locations_row_by_row(warehouse: Path) -> None:
          "207Q00000X:1", f"salesforce:{A3}", "person_name_address", 0.8, True),
         ("100 CEDAR RD 62710", "CEDAR CLINIC", "100 CEDAR RD", "SPRINGFIELD", "62710", 1, 2, 2,
          "207Q00000X:2, 193400000X:1", None, None, None, False),  # the near miss: A3 is at 10 Cedar Rd
-        ("100 MAIN ST 62701", "LAKESIDE FAMILY PRACTICE, P.C.", "100 MAIN ST", "SPRINGFIELD", "62701", 1, 2, 1,
+        ("100 MAIN ST 62701", "LAKESIDE FAMILY PRACTICE, P.C.", "100 MAIN ST", "SPRINGFIELD", "62701",
+         1, 2, 1,
          "193400000X:1, 207Q00000X:1, 363L00000X:1", f"salesforce:{A1}", "contact_npi", 0.95, True),
         ("300 MAIN ST 62701", "SPRINGFIELD MEDICAL SUPPLY", "300 MAIN ST", "SPRINGFIELD", "62701", 1, 0, 0,
          "332B00000X:1", None, None, None, False),
@@ -169,13 +193,15 @@ def test_practice_locations_row_by_row(warehouse: Path) -> None:
          "207R00000X:1, 282N00000X:1", f"salesforce:{A2}", "npi", 1.0, True),
         ("77 HARBOR BLVD 62701", "HARBOR REHABILITATION & NURSING, LLC", "77 HARBOR BLVD", "SPRINGFIELD",
          "62701", 1, 1, 1, "207Q00000X:1, 314000000X:1", None, None, None, False),
-        ("9 ELM ST 62701", None, "9 ELM ST", "SPRINGFIELD", "62701", 0, 2, 1, "207Q00000X:2", None, None, None,
+        ("9 ELM ST 62701", None, "9 ELM ST", "SPRINGFIELD", "62701", 0, 2, 1, "207Q00000X:2",
+         None, None, None,
          False),
     ]  # fmt: skip
 
 
 def test_provider_matches_by_method(warehouse: Path) -> None:
-    assert _rows(warehouse, "select npi, account_key, match_method from intermediate.int_registry_matches order by npi") == [
+    matches = "select npi, account_key, match_method from intermediate.int_registry_matches order by npi"
+    assert _rows(warehouse, matches) == [
         ("1000000001", f"salesforce:{A1}", "name_address"),
         ("1000000002", f"salesforce:{A2}", "npi"),
         ("1000000011", f"salesforce:{A1}", "contact_npi"),
