@@ -47,7 +47,8 @@ def test_asset_reloads_a_file_only_when_it_changed(tmp_path: Path) -> None:
     assert _reloaded(files, warehouse) == {NPPES_KEY: True, ORDER_REFERRING_KEY: False}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from raw_registries.nppes_providers").fetchone() == (2,)
-        assert con.execute("select kind, rows from cadence_ops.registry_loads order by loaded_at").fetchall() == [
+        loads = con.execute("select kind, rows from cadence_ops.registry_loads order by loaded_at").fetchall()
+        assert loads == [
             ("nppes", 1), ("order_referring", 1), ("nppes", 2),
         ]  # fmt: skip
 
@@ -59,9 +60,12 @@ def test_no_configured_file_no_asset() -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--nppes", "missing.csv"], "error: NPPES file missing.csv not found; download it from CMS or check the path"),
-        (["--order-referring", "{nppes}"], "error: Order and Referring file {nppes} has no column 'LAST_NAME' (and 6 more)"),
-        (["--nppes", "{order_referring}"], "error: NPPES file {order_referring} has no column 'Entity Type Code'"),
+        (["--nppes", "missing.csv"],
+         "error: NPPES file missing.csv not found; download it from CMS or check the path"),
+        (["--order-referring", "{nppes}"],
+         "error: Order and Referring file {nppes} has no column 'LAST_NAME' (and 6 more)"),
+        (["--nppes", "{order_referring}"],
+         "error: NPPES file {order_referring} has no column 'Entity Type Code'"),
         ([], "error: nothing to load: give --nppes FILE, --nppes-weekly FILE or --order-referring FILE"),
     ],
 )  # fmt: skip
