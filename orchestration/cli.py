@@ -114,11 +114,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             args.org.parent.mkdir(parents=True, exist_ok=True)
             print(f"generating a demo org at {args.org} ({DEMO_ACCOUNTS:,} accounts per CRM)")
             write_org(generate_org(accounts=DEMO_ACCOUNTS, seed=7, anchor_date=args.as_of), args.org)
-    options = _run_options(args, RunOptions)
     try:
         store = load_org_file(args.org)
     except OrgFileError as exc:
         raise UsageError(str(exc)) from exc
+    options = _run_options(args, RunOptions, **_demo_registries(args.org))
     with serve_sandbox(store) as running:
         print(f"sandbox CRM on {running.https_url} (Salesforce) and {running.http_url} (HubSpot)")
         configs = {"salesforce": salesforce_config(running), "hubspot": hubspot_config(running)}
@@ -229,21 +229,28 @@ def cmd_registries_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_registries_sample(args: argparse.Namespace) -> int:
-    import orjson
-
     from ingest.errors import UsageError
-    from ingest.registries.sample import org_sites, territory_sample, write_nppes, write_order_referring
+    from ingest.registries.sample import write_territory_sample
 
     if not args.org.is_file():
         raise UsageError(f"org file {args.org} not found; run `cadence demo` once to generate it")
-    sites = org_sites(orjson.loads(args.org.read_bytes()))
-    if not sites:
+    written = write_territory_sample(args.org, args.output, seed=args.seed)
+    if written is None:
         raise UsageError(f"org file {args.org} has no account with a billing address; regenerate it")
-    providers, referrers = territory_sample(sites, seed=args.seed)
-    nppes = write_nppes(args.output / "npidata_pfile_sample.csv", providers)
-    order_referring = write_order_referring(args.output / "OrderReferring_sample.csv", referrers)
-    print(f"{len(providers):,} providers to {nppes}, {len(referrers):,} referrers to {order_referring}")
+    print(f"registry samples for {args.org}: {written[0]}, {written[1]}")
     return 0
+
+
+def _demo_registries(org: Path) -> dict[str, str | None]:
+    """The demo's registry files: synthetic ones for its org's ZIPs (the nightly job loads them when
+    they change), written beside the org file the first time; none for an org without addresses."""
+    from ingest.registries.sample import write_territory_sample
+
+    folder = org.parent / f"{org.stem}-registries"
+    nppes, order_referring = folder / "npidata_pfile_sample.csv", folder / "OrderReferring_sample.csv"
+    if not (nppes.is_file() and order_referring.is_file()) and write_territory_sample(org, folder) is None:
+        return {}
+    return {"registry_nppes": str(nppes), "registry_order_referring": str(order_referring)}
 
 
 # ---- parser -------------------------------------------------------------------------------------

@@ -156,6 +156,7 @@ class Site:
     city: str
     state: str
     postal_code: str
+    npi: str | None = None  # the account's NPI__c, when the org has it
 
 
 def org_sites(org: dict[str, Any]) -> list[Site]:
@@ -163,7 +164,7 @@ def org_sites(org: dict[str, Any]) -> list[Site]:
     accounts = org.get("salesforce", {}).get("Account", [])
     return [
         Site(a["Name"], a["BillingStreet"], a.get("BillingCity") or "", a.get("BillingState") or "",
-             a["BillingPostalCode"])
+             a["BillingPostalCode"], a.get("NPI__c"))
         for a in accounts
         if a.get("BillingStreet") and a.get("BillingPostalCode") and not a.get("IsDeleted")
     ]  # fmt: skip
@@ -186,8 +187,10 @@ def territory_sample(sites: Sequence[Site], seed: int = 7) -> tuple[list[Provide
         taxonomy = _ORG_KINDS[index % 3][0]
         zip9 = f"{site.postal_code[:5]}{rng.randrange(10_000):04d}"
         address = {"address_line_1": site.street, "city": site.city, "state": site.state, "postal_code": zip9}
-        providers.append(Provider(npi_with_check_digit(next(counter)), 2, organization_name=site.name,
-                                  taxonomies=(taxonomy,), **address))  # fmt: skip
+        # An account with an NPI in the CRM matches by it; the others by name and address.
+        org_npi = site.npi or npi_with_check_digit(next(counter))
+        providers.append(Provider(org_npi, 2, organization_name=site.name.upper(), taxonomies=(taxonomy,),
+                                  **address))  # fmt: skip
         for _ in range(rng.randrange(1, 7)):
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
             npi = npi_with_check_digit(next(counter))
@@ -199,6 +202,20 @@ def territory_sample(sites: Sequence[Site], seed: int = 7) -> tuple[list[Provide
                     Referrer(npi, last.upper(), first.upper(), frozenset({"PARTB", "HHA", "HOSPICE"}))
                 )
     return providers, referrers
+
+
+def write_territory_sample(org_file: Path, folder: Path, seed: int = 7) -> tuple[Path, Path] | None:
+    """The sample files for an org file's territory, in `folder` (None: no account has an address)."""
+    import orjson
+
+    sites = org_sites(orjson.loads(org_file.read_bytes()))
+    if not sites:
+        return None
+    providers, referrers = territory_sample(sites, seed=seed)
+    return (
+        write_nppes(folder / "npidata_pfile_sample.csv", providers),
+        write_order_referring(folder / "OrderReferring_sample.csv", referrers),
+    )
 
 
 # ---- the bulk file ------------------------------------------------------------------------------
