@@ -179,12 +179,12 @@ def territory_sample(sites: Sequence[Site], seed: int = 7) -> tuple[list[Provide
     referrers: list[Referrer] = []
     counter = iter(range(100_000_000, 999_999_999))
     new_sites = [
-        Site(f"{_NEW_PLACES[i % len(_NEW_PLACES)]} {_ORG_KINDS[i % 3][1]}", f"{200 + 10 * i} Commerce Pkwy",
-             site.city, site.state, site.postal_code)
+        (Site(f"{_NEW_PLACES[i % len(_NEW_PLACES)]} {_ORG_KINDS[i % 3][1]}", f"{200 + 10 * i} Commerce Pkwy",
+              site.city, site.state, site.postal_code), _ORG_KINDS[i % 3][0])
         for i, site in enumerate({s.postal_code[:5]: s for s in sites}.values())
     ]  # fmt: skip
-    for index, site in enumerate([*sites, *new_sites]):
-        taxonomy = _ORG_KINDS[index % 3][0]
+    crm_sites = [(site, _ORG_KINDS[index % 3][0]) for index, site in enumerate(sites)]
+    for site, taxonomy in [*crm_sites, *new_sites]:
         zip9 = f"{site.postal_code[:5]}{rng.randrange(10_000):04d}"
         address = {"address_line_1": site.street, "city": site.city, "state": site.state, "postal_code": zip9}
         # An account with an NPI in the CRM matches by it; the others by name and address.
