@@ -1,3 +1,6 @@
+{#- A table, not a view: the matching keys' regular expressions run once per build over the ~9M NPPES
+    rows, not once per model that reads them. -#}
+{{ config(materialized='table') }}
 {#- The active NPPES providers with a practice location, and whether each may order or refer for the
     configured service line (var registry_service_line: HHA, HOSPICE or DME, per Order and Referring). -#}
 with

@@ -25,7 +25,7 @@ renamed as (
         state,
         postal_code,
         {{ zip5('postal_code') }} as zip5,
-        {{ location_key('address_line_1', 'postal_code') }} as location_key,
+        {{ normalised_address('address_line_1') }} as address_key,
         taxonomy_codes,
         primary_taxonomy_code,
         last_update_date,
@@ -34,6 +34,13 @@ renamed as (
         coalesce(deactivation_date is not null
             and (reactivation_date is null or reactivation_date < deactivation_date), false) as is_deactivated
     from source
+),
+
+keyed as (
+    select
+        *,
+        {{ join_location_key('address_key', 'zip5') }} as location_key
+    from renamed
 )
 
-select * from renamed
+select * from keyed
