@@ -8,10 +8,8 @@
     apostrophes go without a space ("P.C." -> "PC", "O'Brien" -> "OBRIEN"), other punctuation splits. -#}
 {% macro registry_words(column) -%}
     trim(regexp_replace(
-        regexp_replace(
-            regexp_replace(upper(strip_accents(coalesce(cast({{ column }} as varchar), ''))), '[.''’]', '', 'g'),
-            '[^A-Z0-9#&]+', ' ', 'g'),
-        '\s+', ' ', 'g'))
+        translate(upper(strip_accents(coalesce(cast({{ column }} as varchar), ''))), '.''’', ''),
+        '[^A-Z0-9#&]+', ' ', 'g'))
 {%- endmacro %}
 
 {#- An address line as a key: unit designator and what follows dropped, suffixes abbreviated. -#}
@@ -30,12 +28,12 @@
         from suite 200 to 310 of one building stays where it was), so it and all after it are dropped. -#}
     {%- set unit_designators = ['SUITE', 'STE', 'UNIT', 'APT', 'APARTMENT', 'RM', 'ROOM', 'FL', 'FLOOR',
         'BLDG', 'BUILDING', 'DEPT', 'OFC', 'OFFICE', '#'] -%}
-    {%- set spaced = "' ' || regexp_replace(" ~ registry_words(column) ~ ", '#', ' # ', 'g') || ' '" -%}
+    {%- set spaced = "' ' || replace(" ~ registry_words(column) ~ ", '#', ' # ') || ' '" -%}
     {%- set no_unit = "regexp_replace(" ~ spaced ~ ", '\\s(" ~ unit_designators | join('|') ~ ")\\s.*$', ' ')" -%}
     {#- One pass over the words (a CASE per word), not one regular expression per suffix: this runs over
         the ~9M NPPES rows every build. -#}
     nullif(array_to_string(list_transform(
-        string_split(trim(regexp_replace({{ no_unit }}, '\s+', ' ', 'g')), ' '),
+        list_filter(string_split({{ no_unit }}, ' '), lambda word: word <> ''),
         lambda word: case word
             {%- for long, short in street_words.items() %} when '{{ long }}' then '{{ short }}'{% endfor %}
             else word end
