@@ -84,6 +84,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         lookback_seconds=settings.run.lookback_seconds,
         api_budget_reserve=settings.run.api_budget_reserve,
         key_scan_days=settings.run.key_scan_days,
+        registry_nppes=settings.run.registry_nppes,
+        registry_order_referring=settings.run.registry_order_referring,
     )
     configs = {crm: config for crm, config in settings.crms.items() if crm not in failures}
     summary = run_nightly_audit(configs, options, {crm: str(error) for crm, error in failures.items()})
@@ -113,11 +115,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             args.org.parent.mkdir(parents=True, exist_ok=True)
             print(f"generating a demo org at {args.org} ({DEMO_ACCOUNTS:,} accounts per CRM)")
             write_org(generate_org(accounts=DEMO_ACCOUNTS, seed=7, anchor_date=args.as_of), args.org)
-    options = _run_options(args, RunOptions)
     try:
         store = load_org_file(args.org)
     except OrgFileError as exc:
         raise UsageError(str(exc)) from exc
+    options = _run_options(args, RunOptions, **_demo_registries(args.org))
     with serve_sandbox(store) as running:
         print(f"sandbox CRM on {running.https_url} (Salesforce) and {running.http_url} (HubSpot)")
         configs = {"salesforce": salesforce_config(running), "hubspot": hubspot_config(running)}
@@ -127,7 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if summary.succeeded else 1
 
 
-def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float) -> object:
+def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float | str | None) -> object:
     if args.override_quality_gate:  # a deliberate, dangerous choice: visible before the run starts
         print(
             "warning: --override-quality-gate: a failed blocking data-quality check will not stop the "
@@ -196,6 +198,60 @@ def cmd_report(args: argparse.Namespace) -> int:
         ) from exc
     print(f"report: {output}")
     return 0
+
+
+# ---- public registries (NPPES, Order and Referring) ---------------------------------------------
+
+
+def cmd_registries_load(args: argparse.Namespace) -> int:
+    from ingest.errors import UsageError
+    from orchestration.registries import describe, load_registries
+
+    if args.nppes is None and not args.nppes_weekly and args.order_referring is None:
+        raise UsageError("nothing to load: give --nppes FILE, --nppes-weekly FILE or --order-referring FILE")
+    check_warehouse(args.warehouse)
+    results = load_registries(args.warehouse, args.nppes, args.nppes_weekly or (), args.order_referring)
+    for result in results:
+        print(describe(result))
+    return 0
+
+
+def cmd_registries_generate(args: argparse.Namespace) -> int:
+    import time
+
+    from ingest.registries.sample import write_bulk_nppes
+
+    started = time.monotonic()
+    write_bulk_nppes(args.output, args.rows, seed=args.seed)
+    size_mb = args.output.stat().st_size / 1e6
+    seconds = time.monotonic() - started
+    print(f"{args.rows:,} NPPES rows ({size_mb:,.0f} MB) written to {args.output} in {seconds:.1f} s")
+    return 0
+
+
+def cmd_registries_sample(args: argparse.Namespace) -> int:
+    from ingest.errors import UsageError
+    from ingest.registries.sample import write_territory_sample
+
+    if not args.org.is_file():
+        raise UsageError(f"org file {args.org} not found; run `cadence demo` once to generate it")
+    written = write_territory_sample(args.org, args.output, seed=args.seed)
+    if written is None:
+        raise UsageError(f"org file {args.org} has no account with a billing address; regenerate it")
+    print(f"registry samples for {args.org}: {written[0]}, {written[1]}")
+    return 0
+
+
+def _demo_registries(org: Path) -> dict[str, str | None]:
+    """The demo's registry files: synthetic ones for its org's ZIPs (the nightly job loads them when
+    they change), written beside the org file the first time; none for an org without addresses."""
+    from ingest.registries.sample import write_territory_sample
+
+    folder = org.parent / f"{org.stem}-registries"
+    nppes, order_referring = folder / "npidata_pfile_sample.csv", folder / "OrderReferring_sample.csv"
+    if not (nppes.is_file() and order_referring.is_file()) and write_territory_sample(org, folder) is None:
+        return {}
+    return {"registry_nppes": str(nppes), "registry_order_referring": str(order_referring)}
 
 
 # ---- parser -------------------------------------------------------------------------------------
@@ -341,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_commands(commands)
     add_doctor_command(commands)
     _add_bench_parser(commands)
+    _add_registries_parser(commands)
     return parser
 
 
@@ -370,6 +427,47 @@ def _add_bench_parser(commands: argparse._SubParsersAction) -> None:
         "-o", "--output", type=Path, default=Path("var/bench/results.json"), help="figures, JSON"
     )
     bench.set_defaults(func=cmd_bench)
+
+
+def _add_registries_parser(commands: argparse._SubParsersAction) -> None:
+    registries = commands.add_parser(
+        "registries", help="load the public provider registries (CMS NPPES, Order and Referring)",
+        formatter_class=_HelpFormatter,
+    )
+    actions = registries.add_subparsers(dest="registries_command", required=True)
+    load = actions.add_parser(
+        "load", help="load registry files into the warehouse (raw_registries)", formatter_class=_HelpFormatter
+    )
+    load.add_argument(
+        "--nppes", type=Path, metavar="FILE", help="NPPES monthly full file (npidata_pfile_*.csv): replaces"
+    )
+    load.add_argument(
+        "--nppes-weekly", type=Path, metavar="FILE", action="append",
+        help="NPPES weekly incremental file, repeatable, oldest first: upserts by NPI",
+    )
+    load.add_argument(
+        "--order-referring", type=Path, metavar="FILE", help="CMS Order and Referring CSV: replaces"
+    )
+    load.add_argument("--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file")
+    load.set_defaults(func=cmd_registries_load)
+    generate = actions.add_parser(
+        "generate", help="write a synthetic NPPES file of N rows in the real layout (to size a load)",
+        formatter_class=_HelpFormatter,
+    )
+    generate.add_argument("--rows", type=positive_int, default=2_000_000, help="rows")
+    generate.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="CSV file")
+    generate.add_argument("--seed", type=int, default=7, help="random seed")
+    generate.set_defaults(func=cmd_registries_generate)
+    sample = actions.add_parser(
+        "sample", help="write small synthetic NPPES and Order and Referring files for an org's territory",
+        formatter_class=_HelpFormatter,
+    )
+    sample.add_argument("--org", type=Path, default=DEFAULT_DEMO_ORG, metavar="FILE", help="org file")
+    sample.add_argument(
+        "-o", "--output", type=Path, default=Path("var/registries"), metavar="DIR", help="folder"
+    )
+    sample.add_argument("--seed", type=int, default=7, help="random seed")
+    sample.set_defaults(func=cmd_registries_sample)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,13 @@ import logging
 import dagster as dg
 
 from ingest.errors import SettingsError
-from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.resources import (
+    AuditSettings,
+    HubSpotResource,
+    RegistryFiles,
+    SalesforceResource,
+    WarehouseResource,
+)
 from orchestration.settings import Settings, load_settings
 
 
@@ -16,6 +22,7 @@ def build_definitions(
     hubspot: HubSpotResource | None = None,
     warehouse: WarehouseResource | None = None,
     audit: AuditSettings | None = None,
+    registries: RegistryFiles | None = None,
 ) -> dg.Definitions:
     """All definitions with these resources; a CRM resource not given is not audited.
 
@@ -25,15 +32,17 @@ def build_definitions(
     from orchestration.defs import jobs, quality, report, writeback
     from orchestration.defs.dbt import dbt_definitions
     from orchestration.defs.ingest import ingest_definitions
+    from orchestration.defs.registries import registries_definitions
 
     resources = {
         "salesforce": salesforce or SalesforceResource(),
         "hubspot": hubspot or HubSpotResource(),
         "warehouse": warehouse or WarehouseResource(),
         "audit": audit or AuditSettings(),
+        "registries": registries or RegistryFiles(),
     }
     return dg.Definitions.merge(
-        ingest_definitions(), dbt_definitions(),
+        ingest_definitions(), dbt_definitions(), registries_definitions(resources["registries"]),
         writeback.defs, quality.defs, report.defs, jobs.defs,
         dg.Definitions(resources=resources),
     )  # fmt: skip
@@ -57,6 +66,9 @@ def code_location_definitions(settings: Settings | None = None) -> dg.Definition
                 lookback_seconds=settings.run.lookback_seconds,
                 api_budget_reserve=settings.run.api_budget_reserve,
                 key_scan_days=settings.run.key_scan_days,
+            ),
+            registries=RegistryFiles(
+                nppes=settings.run.registry_nppes, order_referring=settings.run.registry_order_referring
             ),
         )
     except SettingsError as error:

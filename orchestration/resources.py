@@ -166,3 +166,14 @@ class AuditSettings(dg.ConfigurableResource):
         from orchestration.rules import rules_label, rules_path
 
         return rules_label(rules_path(self.rules_file))
+
+
+class RegistryFiles(dg.ConfigurableResource):
+    """The public registry files the nightly job reloads when they change (cadence.registry_*)."""
+
+    nppes: str | None = None
+    order_referring: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.nppes or self.order_referring)

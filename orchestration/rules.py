@@ -108,6 +108,31 @@ class Rules(BaseModel):
     priority_high_trends: list[Trend] = ["slipping"]
     priority_high_top_potential_share: Annotated[float, Field(ge=0, le=1)] = 0.2  # 0: off
 
+    # Public registries (issue 15, docs/rules.md "Registries"): the Order and Referring column that makes
+    # an individual a referrer; a rep's territory (ZIP5s or ZIP3s of the rep's accounts, or an explicit
+    # map "crm:owner_id" -> ZIP prefixes); the NUCC taxonomy codes (https://taxonomy.nucc.org) that make
+    # an organisation a hospital, a skilled nursing facility or a physician group.
+    registry_service_line: Literal["HHA", "HOSPICE", "DME"] = "HHA"
+    registry_territory_zip_digits: Literal[3, 5] = 5
+    registry_territories: dict[str, list[Annotated[str, Field(pattern=r"^[0-9]{3,5}$")]]] = {}
+    registry_hospital_taxonomies: Picklist = [
+        "282N00000X",  # General Acute Care Hospital
+        "282NC0060X",  # Critical Access Hospital
+        "282NR1301X",  # Rural Acute Care Hospital
+        "282NC2000X",  # Children's Hospital
+        "282E00000X",  # Long Term Care Hospital
+        "283X00000X",  # Rehabilitation Hospital
+    ]
+    registry_snf_taxonomies: Picklist = [
+        "314000000X",  # Skilled Nursing Facility
+        "3140N1450X",  # Skilled Nursing Facility, Nursing Care, Pediatric
+        "313M00000X",  # Nursing Facility/Intermediate Care Facility
+    ]
+    registry_group_taxonomies: Picklist = [
+        "193200000X",  # Multi-Specialty Group
+        "193400000X",  # Single Specialty Group
+    ]
+
     @model_validator(mode="after")
     def _policy_names_unique(self) -> Rules:
         names = [entry.name for entry in self.cadence_policy]

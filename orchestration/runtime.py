@@ -19,7 +19,13 @@ from orchestration import defaults
 from orchestration.definitions import build_definitions
 from orchestration.defs.dbt import prepared_manifest
 from orchestration.input_checks import check_warehouse_unlocked
-from orchestration.resources import AuditSettings, HubSpotResource, SalesforceResource, WarehouseResource
+from orchestration.resources import (
+    AuditSettings,
+    HubSpotResource,
+    RegistryFiles,
+    SalesforceResource,
+    WarehouseResource,
+)
 from orchestration.settings import no_crm_error
 from orchestration.writeback.guards import check_backdate
 
@@ -41,6 +47,9 @@ class RunOptions:
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
     api_budget_reserve: float = defaults.API_BUDGET_RESERVE
     key_scan_days: float = defaults.KEY_SCAN_DAYS
+    # cadence.registry_*: reloaded when changed (orchestration/defs/registries.py)
+    registry_nppes: str | None = None
+    registry_order_referring: str | None = None
 
 
 @dataclass
@@ -156,6 +165,9 @@ def run_nightly_audit(
         hubspot=HubSpotResource.from_config(configs.get("hubspot"), **retry),
         warehouse=WarehouseResource(path=str(warehouse)),
         audit=audit,
+        registries=RegistryFiles(
+            nppes=options.registry_nppes, order_referring=options.registry_order_referring
+        ),
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})
     log_path = Path(options.warehouse).resolve().parent / "logs" / "last-run.log"

@@ -61,6 +61,10 @@ class RunSettings(BaseConfiguration):
     api_budget_reserve: float = defaults.API_BUDGET_RESERVE
     # Days between key scans of the objects other than accounts (ingest/key_scan.py); 0: every night.
     key_scan_days: float = defaults.KEY_SCAN_DAYS
+    # Public registries (issue 15): files the nightly job (re)loads into raw_registries when they change
+    # (size or mtime): the NPPES monthly full file and the CMS Order and Referring CSV.
+    registry_nppes: str | None = None
+    registry_order_referring: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,12 @@ def _check_run_settings(run: RunSettings) -> None:
         raise SettingsError(
             f"cadence.key_scan_days is {run.key_scan_days}: set 0 (every night) or more days, e.g. 7"
         )
+    for key in ("registry_nppes", "registry_order_referring"):
+        path = getattr(run, key)
+        if path and not Path(path).expanduser().is_file():
+            raise SettingsError(
+                f"cadence.{key} is {path}, which is not a file: download it from CMS or unset it"
+            )
 
 
 def no_crm_error() -> SettingsError:

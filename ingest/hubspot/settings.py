@@ -63,10 +63,13 @@ COMPANIES = ObjectSpec(
         lifecyclestage="text",
         hubspot_owner_id="text",
         visit_cadence_days="double",
+        address="text",  # registry matching (issue 15): the company's street address and ZIP
+        zip="text",
+        npi="text",  # a custom property a portal may have
         createdate="timestamp",
         hs_lastmodifieddate="timestamp",
     ),
-    optional=frozenset({"visit_cadence_days"}),
+    optional=frozenset({"visit_cadence_days", "npi"}),
 )
 CONTACTS = ObjectSpec(
     "contacts",
@@ -75,9 +78,11 @@ CONTACTS = ObjectSpec(
         lastname="text",
         jobtitle="text",
         email="text",
+        npi="text",  # optional custom property (registry matching)
         createdate="timestamp",
         hs_lastmodifieddate="timestamp",  # read from `lastmodifieddate`, see DEFAULT_CURSOR_PROPERTY
     ),
+    optional=frozenset({"npi"}),
     with_company_ids=True,
     cursor_property="lastmodifieddate",
 )

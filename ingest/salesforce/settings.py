@@ -63,6 +63,10 @@ _MODSTAMP = SalesforceField(CURSOR_FIELD, "timestamp")
 _DELETED = SalesforceField("IsDeleted", "boolean")
 _ACTIVITY_DATE = SalesforceField("ActivityDate", "date")
 _IS_ACTIVE = SalesforceField("IsActive", "boolean")
+# Registry matching (issue 15): the billing address is the practice address; NPI__c a custom field an
+# org may have (Salesforce's Health Cloud keeps NPIs elsewhere; most orgs add a text field).
+_ADDRESS = _fields("BillingStreet", "BillingCity", "BillingState", "BillingPostalCode")
+_NPI = SalesforceField("NPI__c", required=False)
 
 SALESFORCE_OBJECTS: dict[str, SalesforceObject] = {
     o.name: o
@@ -74,11 +78,15 @@ SALESFORCE_OBJECTS: dict[str, SalesforceObject] = {
             _fields(
                 _ID, "Name", "Type", "OwnerId", "ParentId",
                 SalesforceField("Visit_Cadence_Days__c", "double", required=False),
-                _CREATED, _MODSTAMP, _DELETED,
+                *_ADDRESS, _NPI, _CREATED, _MODSTAMP, _DELETED,
             ),
         ),
         SalesforceObject(
-            "Contact", _fields(_ID, "AccountId", "Name", "Title", _CREATED, _MODSTAMP, _DELETED)
+            "Contact",
+            _fields(
+                _ID, "AccountId", "Name", "FirstName", "LastName", "Title", _NPI,
+                _CREATED, _MODSTAMP, _DELETED,
+            ),
         ),
         SalesforceObject(
             "Event",

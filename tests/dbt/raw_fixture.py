@@ -18,12 +18,15 @@ RAW_TABLES: dict[str, dict[str, list[tuple[str, str]]]] = {
         ],
         "account": [
             ("id", "VARCHAR"), ("name", "VARCHAR"), ("type", "VARCHAR"), ("owner_id", "VARCHAR"),
-            ("parent_id", "VARCHAR"), ("visit_cadence_days_c", "DOUBLE"), ("created_date", TS),
+            ("parent_id", "VARCHAR"), ("visit_cadence_days_c", "DOUBLE"), ("billing_street", "VARCHAR"),
+            ("billing_city", "VARCHAR"), ("billing_state", "VARCHAR"), ("billing_postal_code", "VARCHAR"),
+            ("npi_c", "VARCHAR"), ("created_date", TS),
             ("system_modstamp", TS), ("is_deleted", "BOOLEAN"),
         ],
         "contact": [
-            ("id", "VARCHAR"), ("account_id", "VARCHAR"), ("name", "VARCHAR"), ("title", "VARCHAR"),
-            ("created_date", TS), ("system_modstamp", TS), ("is_deleted", "BOOLEAN"),
+            ("id", "VARCHAR"), ("account_id", "VARCHAR"), ("name", "VARCHAR"), ("first_name", "VARCHAR"),
+            ("last_name", "VARCHAR"), ("title", "VARCHAR"), ("npi_c", "VARCHAR"), ("created_date", TS),
+            ("system_modstamp", TS), ("is_deleted", "BOOLEAN"),
         ],
         "event": [
             ("id", "VARCHAR"), ("account_id", "VARCHAR"), ("what_id", "VARCHAR"), ("owner_id", "VARCHAR"),
@@ -50,13 +53,14 @@ RAW_TABLES: dict[str, dict[str, list[tuple[str, str]]]] = {
         ],
         "companies": [
             ("id", "VARCHAR"), ("name", "VARCHAR"), ("lifecyclestage", "VARCHAR"),
-            ("hubspot_owner_id", "VARCHAR"), ("visit_cadence_days", "DOUBLE"), ("createdate", TS),
+            ("hubspot_owner_id", "VARCHAR"), ("visit_cadence_days", "DOUBLE"), ("address", "VARCHAR"),
+            ("zip", "VARCHAR"), ("npi", "VARCHAR"), ("createdate", TS),
             ("hs_lastmodifieddate", TS), ("archived", "BOOLEAN"),
         ],
         "contacts": [
             ("id", "VARCHAR"), ("firstname", "VARCHAR"), ("lastname", "VARCHAR"), ("jobtitle", "VARCHAR"),
-            ("email", "VARCHAR"), ("createdate", TS), ("hs_lastmodifieddate", TS), ("archived", "BOOLEAN"),
-            ("company_ids", "VARCHAR"),
+            ("email", "VARCHAR"), ("npi", "VARCHAR"), ("createdate", TS), ("hs_lastmodifieddate", TS),
+            ("archived", "BOOLEAN"), ("company_ids", "VARCHAR"),
         ],
         "meetings": [
             ("id", "VARCHAR"), ("hs_meeting_title", "VARCHAR"), ("hs_meeting_start_time", TS),

@@ -44,6 +44,9 @@ def test_salesforce_only_warehouse(tmp_path: Path) -> None:
             ("salesforce:001000000000001AAA:2024-05-31", "create")
         ]
         assert con.execute("select count(*) from staging.stg_hubspot__companies").fetchone() == (0,)
+        # No registry loaded: the registry marts exist, empty (source_or_empty).
+        assert con.execute("select count(*) from marts.practice_locations").fetchone() == (0,)
+        assert con.execute("select count(*) from marts.new_provider_candidates").fetchone() == (0,)
 
 
 def _days_overdue(warehouse: Path) -> int:

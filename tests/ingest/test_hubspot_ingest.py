@@ -197,7 +197,11 @@ def test_full_sync_lands_every_live_record_and_association_once(start_sandbox: S
         "owners": 2,
     }
     assert result.api_calls == sandbox.counters["hubspot.total"]
-    assert rows(warehouse, "companies") == [
+    company_columns = (
+        "id, name, lifecyclestage, hubspot_owner_id, visit_cadence_days, createdate, hs_lastmodifieddate, "
+        "archived"
+    )
+    assert rows(warehouse, "companies", company_columns) == [
         # createdate unset: HubSpot reports the record's createdAt
         (
             "10",
@@ -254,6 +258,8 @@ def test_full_sync_lands_every_live_record_and_association_once(start_sandbox: S
             ).fetchall()
         )
     assert types["visit_cadence_days"] == "DOUBLE"
+    # Registry matching: the standard address properties, and the optional npi this portal lacks (null).
+    assert types["address"] == types["zip"] == types["npi"] == "VARCHAR"
     assert types["createdate"] == types["hs_lastmodifieddate"] == "TIMESTAMP WITH TIME ZONE"
     assert types["archived"] == "BOOLEAN"
 

@@ -370,7 +370,7 @@ def test_custom_fields_present_or_absent() -> None:
     assert all("Cadence_Task_Key__c" in t for t in with_fields["salesforce"]["Task"])
     assert all("Visit_Cadence_Days__c" in a for a in with_fields["salesforce"]["Account"])
     assert with_fields["hubspot"]["custom_properties"] == {
-        "companies": ["visit_cadence_days"],
+        "companies": ["visit_cadence_days", "npi"],
         "tasks": ["cadence_task_key"],
     }
     assert not any("Cadence_Task_Key__c" in t for t in without["salesforce"]["Task"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.sandbox.generator.addresses import account_address, account_npi
 from ingest.sandbox.generator.plan import (
     DAY,
     Account,
@@ -36,7 +37,7 @@ HUBSPOT_STAGES = {
 }  # fmt: skip
 HUBSPOT_OUTCOMES = {Kind.VISIT: "COMPLETED", Kind.MEETING: "COMPLETED", Kind.TASK_VISIT: "COMPLETED",
                     Kind.PLANNED: "SCHEDULED", Kind.CALL: "CANCELED", Kind.EMAIL: "NO_SHOW"}  # fmt: skip
-HUBSPOT_CUSTOM_PROPERTIES = {"companies": ["visit_cadence_days"], "tasks": ["cadence_task_key"]}
+HUBSPOT_CUSTOM_PROPERTIES = {"companies": ["visit_cadence_days", "npi"], "tasks": ["cadence_task_key"]}
 
 
 def _hubspot_record(
@@ -100,8 +101,12 @@ def _hubspot_companies(
             "hubspot_owner_id": owner_ids[account.owner] if account.owner is not None else None,
             "createdate": created,
         }
+        address = account_address(account)
+        properties |= {"address": address.street, "city": address.city, "state": address.state,
+                       "zip": address.postal_code}  # fmt: skip
         if custom:  # HubSpot property values are strings
             properties["visit_cadence_days"] = str(account.cadence_days) if account.cadence_days else None
+            properties["npi"] = account_npi(account)
         records.append(
             _hubspot_record(company_ids[account.index], properties, created, modstamp, account.deleted)
         )

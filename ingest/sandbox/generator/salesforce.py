@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest.sandbox.generator.addresses import account_address, account_npi
 from ingest.sandbox.generator.plan import (
     DAY,
     Account,
@@ -91,6 +92,7 @@ def salesforce_metadata(custom_fields: bool) -> dict[str, Any]:
             "type": "double",
             "label": "Visit Cadence (days)",
         }
+        metadata["Account"]["fields"]["NPI__c"] = {"type": "string", "length": 10, "label": "NPI"}
         # The writeback's idempotency key: an External ID, unique, so a retried create cannot duplicate.
         metadata["Task"]["fields"]["Cadence_Task_Key__c"] = {
             "type": "string", "length": 80, "externalId": True, "unique": True, "label": "Cadence Task Key",
@@ -117,8 +119,12 @@ def _salesforce_accounts(
             "SystemModstamp": modstamp,
             "IsDeleted": account.deleted,
         }
+        address = account_address(account)
+        record |= {"BillingStreet": address.street, "BillingCity": address.city,
+                   "BillingState": address.state, "BillingPostalCode": address.postal_code}  # fmt: skip
         if custom:
             record["Visit_Cadence_Days__c"] = account.cadence_days
+            record["NPI__c"] = account_npi(account)
         records.append(record)
     return records
 

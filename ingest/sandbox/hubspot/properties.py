@@ -165,6 +165,9 @@ _STANDARD: dict[str, dict[str, tuple[PropertyDef, dict[str, Any]]]] = {
         "lifecyclestage": (_SELECT, {"options": LIFECYCLE_STAGES, "label": "Lifecycle Stage"}),
         "createdate": (_DATETIME, {"label": "Create Date"}), "phone": (_TEXT, {}), "city": (_TEXT, {}),
         "state": (_TEXT, {}), "industry": (_SELECT, {}), "hs_parent_company_id": (_NUMBER, {}),
+        # Default company properties "Street Address" and "Postal Code" (HubSpot Knowledge Base, "HubSpot's
+        # default company properties": https://knowledge.hubspot.com/properties/hubspot-crm-default-company-properties).
+        "address": (_TEXT, {"label": "Street Address"}), "zip": (_TEXT, {"label": "Postal Code"}),
     },
     "contacts": {
         "firstname": (_TEXT, {"form_field": True}), "lastname": (_TEXT, {"form_field": True}),
@@ -221,7 +224,7 @@ _COMMON: dict[str, tuple[PropertyDef, dict[str, Any]]] = {
     "hubspot_owner_id": (_SELECT, _OWNER),
 }
 # Types of the optional custom properties the pipeline uses, when an org file names them without a type.
-_KNOWN_CUSTOM = {"visit_cadence_days": _NUMBER, "cadence_task_key": _TEXT}
+_KNOWN_CUSTOM = {"visit_cadence_days": _NUMBER, "cadence_task_key": _TEXT, "npi": _TEXT}
 
 
 def standard_properties(object_type: str) -> dict[str, PropertySpec]:

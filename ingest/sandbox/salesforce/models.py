@@ -240,7 +240,11 @@ STANDARD_FIELDS: dict[str, dict[str, str]] = {
 }
 # Custom fields the product knows; they exist in an org only when its records (or declared custom
 # fields) carry them, but their type is known even when every value is null.
-KNOWN_CUSTOM_FIELD_TYPES = {"Visit_Cadence_Days__c": "double", "Cadence_Task_Key__c": "string"}
+KNOWN_CUSTOM_FIELD_TYPES = {
+    "Visit_Cadence_Days__c": "double",
+    "Cadence_Task_Key__c": "string",
+    "NPI__c": "string",
+}
 SYSTEM_FIELDS = frozenset(_AUDIT_FIELDS)
 DERIVED_FIELDS = {"Task": frozenset({"IsClosed"})}  # computed from other fields, never written
 REFERENCE_TARGETS = {

@@ -17,6 +17,10 @@ renamed as (
         end as cadence_days_override,
         visit_cadence_days as cadence_days_value,
         {{ cadence_override_rejection('visit_cadence_days') }} as rejection_reason,
+        -- Registry matching (issue 15): the company's street address and ZIP.
+        address as street,
+        zip as postal_code,
+        npi,
         createdate as created_at,
         {{ local_date('createdate') }} as created_date,
         hs_lastmodifieddate as modified_at,

@@ -11,6 +11,7 @@ renamed as (
         lastname as last_name,
         jobtitle as job_title,
         email,
+        npi,
         company_ids,
         createdate as created_at,
         {{ local_date('createdate') }} as created_date,

@@ -18,6 +18,12 @@ renamed as (
         end as cadence_days_override,
         visit_cadence_days_c as cadence_days_value,
         {{ cadence_override_rejection('visit_cadence_days_c') }} as rejection_reason,
+        -- Registry matching (issue 15): the billing address is the practice address.
+        billing_street,
+        billing_city,
+        billing_state,
+        billing_postal_code,
+        npi_c as npi,
         created_date as created_at,
         {{ local_date('created_date') }} as created_date,
         system_modstamp as modified_at,
