@@ -395,3 +395,24 @@ def test_zero_visits_gives_no_activity_records() -> None:
     document = generate_org(accounts=30, seed=1, visits=0, anchor_date=ANCHOR, junk=False)
     assert document["salesforce"]["Event"] == [] and document["hubspot"]["meetings"] == []
     assert all(t["Type"] is None for t in document["salesforce"]["Task"])
+
+
+# ---- who was met, who referred ------------------------------------------------------------------------
+def test_attendees_and_referrers_are_contacts_of_the_account_and_the_same_people_in_both_crms(
+    clean_org: dict[str, Any],
+) -> None:
+    sf, hs = clean_org["salesforce"], clean_org["hubspot"]
+    contact_account = {c["Id"]: c["AccountId"] for c in sf["Contact"]}
+    events = {e["Id"]: e for e in sf["Event"]}
+    with_who = [e for e in sf["Event"] if e["WhoId"]]
+    assert all(contact_account[e["WhoId"]] == e["WhatId"] for e in with_who)
+    relations = sf["EventRelation"]
+    assert all(contact_account[r["RelationId"]] == events[r["EventId"]]["WhatId"] for r in relations)
+    assert all(r["IsInvitee"] and r["RelationId"] != events[r["EventId"]]["WhoId"] for r in relations)
+    # One draw shapes both CRMs; HubSpot's meetings also carry the people of Salesforce's Visit tasks.
+    met_sf = len(with_who) + len(relations)
+    met_hs = sum(len((m.get("associations") or {}).get("contacts", [])) for m in hs["meetings"])
+    assert 0.6 <= len(with_who) / len(sf["Event"]) <= 0.8 and met_hs >= met_sf
+    referred_hs = sum(len((d.get("associations") or {}).get("contacts", [])) for d in hs["deals"])
+    assert len(sf["OpportunityContactRole"]) == referred_hs > 0
+    assert generate_org(accounts=500, seed=11, anchor_date=ANCHOR, junk=False) == clean_org  # deterministic
