@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.sandbox.generator.people import plan_people
+from ingest.sandbox.generator.people import People, plan_people
 from ingest.sandbox.generator.plan import (
     DAY,
     Account,
@@ -40,7 +40,9 @@ SALESFORCE_EVENT_TYPES = {Kind.VISIT: "Visit", Kind.MEETING: "Meeting", Kind.PLA
 PERSON_TASK_BODY = "Written by a person; no cadence key."
 
 
-def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, list[Record]]:
+def shape_salesforce(
+    plan: OrgPlan, custom_fields: bool = True, people: People | None = None
+) -> dict[str, list[Record]]:
     ids, clock = SalesforceIds(), WireClock(plan.anchor, "+0000")
     user_ids = ids_by_index(plan.reps, ids.take("User", len(plan.reps)))
     account_ids = ids_by_index(plan.accounts, ids.take("Account", len(plan.accounts)))
@@ -65,7 +67,8 @@ def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, lis
     for sobject in ("User", "Account"):
         fill_system_fields(sobject, sobjects[sobject], clock.timestamps([0])[0])
     # Last, so the people's ids come after every other record's and change none of them.
-    sobjects["EventRelation"] = _salesforce_attendees(plan, people := plan_people(plan), sobjects, ids)
+    people = people or plan_people(plan)
+    sobjects["EventRelation"] = _salesforce_attendees(plan, people, sobjects, ids)
     sobjects["OpportunityContactRole"] = _salesforce_contact_roles(plan, people, sobjects, ids)
     sobjects["_metadata"] = salesforce_metadata(custom_fields)
     return sobjects
@@ -214,7 +217,7 @@ def _salesforce_person_tasks(
 
 
 def _salesforce_attendees(
-    plan: OrgPlan, people: Any, sobjects: dict[str, Any], ids: SalesforceIds
+    plan: OrgPlan, people: People, sobjects: dict[str, Any], ids: SalesforceIds
 ) -> list[Record]:
     """Each event's first attendee becomes its WhoId; the others are invitees (EventRelation
     IsInvitee, stamped as their event). Task visits carry no attendees."""
@@ -239,7 +242,7 @@ def _salesforce_attendees(
 
 
 def _salesforce_contact_roles(
-    plan: OrgPlan, people: Any, sobjects: dict[str, Any], ids: SalesforceIds
+    plan: OrgPlan, people: People, sobjects: dict[str, Any], ids: SalesforceIds
 ) -> list[Record]:
     """The referrer of a referral: its primary contact role, stamped as its opportunity."""
     contact_ids = ids_by_index(plan.contacts, [c["Id"] for c in sobjects["Contact"]])
