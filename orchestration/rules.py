@@ -80,6 +80,15 @@ class Rules(BaseModel):
     share_window_days: Days = 180
     referral_window_days: Days = 365
     target_new_prospects_per_month: Annotated[int, Field(ge=0)] = 5
+    # Who can refer (issue 14): a contact is a referrer when its title matches one of these SQL ILIKE
+    # patterns (case-insensitive; `%` any run of characters, `_` one; no wildcard = the whole title, so
+    # 'MD' matches "md" but not "MD, PhD"). ILIKE, not regex: an admin writes '%physician%' without
+    # learning escapes, and the same pattern works in the CRM's own list-view filters. Empty: every
+    # contact of an account is a referrer (as before).
+    referrer_title_patterns: list[Annotated[str, Field(min_length=1)]] = []
+    # An account with referrers is under-covered (referral_potential.is_under_covered) when the share
+    # of them met in the share window is below this: one of six met (0.17) is, three of six is not.
+    under_covered_share: Annotated[float, Field(ge=0, le=1)] = 0.5
     # Who gets the task of an overdue account whose owner cannot act on it (a deactivated Salesforce
     # user, an archived HubSpot owner, an owner id that is no user): e.g. the team's manager. None: no
     # task is written; the account is reported (quality warning, report) for reassignment in the CRM.

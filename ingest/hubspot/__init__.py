@@ -18,7 +18,7 @@ gone from both lists (permanently deleted, or archived past HubSpot's retention)
 scan after the read (ingest/hubspot/deletes.py).
 
 Associations: an association change does not move a record's modstamp on a real portal, so every
-incremental sync then re-reads the companies of the stored rows whose company link decides a mart
+incremental sync then re-reads the companies (and contacts) of the stored rows whose links decide a mart
 (ingest/hubspot/associations.py) and merges the changed ones through the same load.
 """
 
@@ -39,17 +39,17 @@ from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.errors import CrmSchemaError
 from ingest.http import governor
 from ingest.hubspot import deletes
-from ingest.hubspot.associations import CompanyReread, meetings_reread_start
-from ingest.hubspot.full_sync import inline_company_ids, listed_pages
+from ingest.hubspot.associations import AssociationReread, meetings_reread_start
+from ingest.hubspot.full_sync import inline_ids, listed_pages
 from ingest.hubspot.helpers import (
     OWNERS_SCHEMA,
     ChangedRecords,
     HubSpotClient,
     Record,
     archived_pages,
+    associated_ids,
     batched,
     column_hints,
-    company_ids,
     convert,
     object_schema,
     owners_to_table,
@@ -137,9 +137,9 @@ def _object_resource(
         reread = None
         if not first:
             meetings_from = meetings_reread_start(reread_meetings_since, client.server_now())
-            reread = CompanyReread.of(client, spec, schema, meetings_from)
+            reread = AssociationReread.of(client, spec, schema, meetings_from)
         live = (
-            listed_pages(client, spec.name, properties, spec.with_company_ids)
+            listed_pages(client, spec.name, properties, list(spec.association_columns.values()))
             if first
             else ChangedRecords(client, spec.name, properties, cursor_property).pages(since_ms)
         )
@@ -152,7 +152,7 @@ def _object_resource(
         # The search re-reads the lookback margin; drop row versions loaded before, ahead of the
         # association lookup, so an unchanged sync costs one search per object and nothing more.
         for archived, pages in pages_by_flag:
-            inline = first and not archived  # listed with their companies
+            inline = first and not archived  # listed with their associations
             for batch in batched(prefetched(pages)):
                 rejections = Rejections(spec.name, crm_now)
                 table = records_to_table(batch, schema, property_of_column, archived, rejections)
@@ -162,7 +162,7 @@ def _object_resource(
                 if read.note(table).num_rows:
                     if reread is not None:
                         reread.note(table)
-                    yield _with_company_ids(client, spec, table, batch if inline else None)
+                    yield _with_associations(client, spec, table, batch if inline else None)
         if reread is not None:
             yield from reread.rows()
         yield from deletes.marked_deletes(client, spec, schema, check, state, crm_now, read)
@@ -177,20 +177,20 @@ def _object_resource(
     )
 
 
-def _with_company_ids(
+def _with_associations(
     client: HubSpotClient, spec: ObjectSpec, table: pa.Table, listed: list[Record] | None = None
 ) -> pa.Table:
-    """Fill `company_ids` from the `listed` records' inline associations, else from the associations
-    API (one call per page batch of up to 1,000 ids)."""
-    if not spec.with_company_ids:
-        return table
+    """Fill `company_ids` (and `contact_ids`) from the `listed` records' inline associations, else
+    from the associations API (one call per associated type and page batch of up to 1,000 ids)."""
     ids = table["id"].to_pylist()
-    if listed is not None:
-        companies = inline_company_ids(client, spec.name, listed)
-    else:
-        companies = company_ids(client, spec.name, ids)
-    column = pa.array([companies.get(record_id, "") for record_id in ids], pa.string())
-    return table.set_column(table.schema.get_field_index("company_ids"), "company_ids", column)
+    for column, to_type in spec.association_columns.items():
+        if listed is not None:
+            linked = inline_ids(client, spec.name, to_type, listed)
+        else:
+            linked = associated_ids(client, spec.name, to_type, ids)
+        values = pa.array([linked.get(record_id, "") for record_id in ids], pa.string())
+        table = table.set_column(table.schema.get_field_index(column), column, values)
+    return table
 
 
 def _requested_properties(

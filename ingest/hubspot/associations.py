@@ -5,18 +5,20 @@ record's modstamp ("if any association is created after the incremental sync, it
 (except if object itself is modified again)": https://github.com/airbytehq/airbyte/issues/44554), so
 the incremental search never re-reads a meeting that a rep associates with its company the next
 morning, and the visit counts for nobody. So every incremental night, after the search pass, the
-objects whose company link feeds a mart re-read their companies for the rows the warehouse holds:
+objects whose links feed a mart re-read their companies (meetings and deals: and contacts) for the
+rows the warehouse holds:
 
-- meetings → companies: live meetings whose visit date (start time, else `hs_timestamp`, as in
-  int_visits) is on or after `meetings_since`. The nightly job (and the bench) pass as-of − the
-  rules' visit window (the longest of the share window and the default cadences, 180 days by default)
-  − 1 day of time-zone margin; a sync without an as-of (`cadence ingest`) uses the CRM's clock −
-  DEFAULT_MEETING_REREAD_DAYS. Older
-  meetings decide neither `visits_180d` nor whether an account on such a cadence is overdue; planned
-  (future) meetings are in. Limit: a meeting older than the window that gets associated late moves an
-  already-overdue account's `last_visit_date` only when the meeting itself next changes.
+- meetings → companies and contacts (the attendees: int_visit_attendees): live meetings whose visit date
+  (start time, else `hs_timestamp`, as in int_visits) is on or after `meetings_since`. The nightly job
+  (and the bench) pass as-of − the rules' visit window (the longest of the share window and the default
+  cadences, 180 days by default) − 1 day of time-zone margin; a sync without an as-of (`cadence ingest`)
+  uses the CRM's clock − DEFAULT_MEETING_REREAD_DAYS. Older meetings decide neither `visits_180d` nor
+  whether an account on such a cadence is overdue; planned (future) meetings are in. Limit: a meeting
+  older than the window that gets associated late moves an already-overdue account's `last_visit_date`
+  only when the meeting itself next changes.
 - contacts → companies: every live contact (referrers: int_referrers, potential).
-- deals → companies: every live deal (referrals: int_referrals).
+- deals → companies and contacts: every live deal (referrals: int_referrals, per contact
+  int_referrals_by_contact).
 
 Tasks are not re-read: the pipeline creates its tasks with their company and a person's task decides
 no mart.
@@ -25,10 +27,11 @@ The ids come from the warehouse's raw tables (the pipeline's destination, read w
 while the resource extracts), and the reads are v4 batch reads of up to 1,000 ids a call (the API's
 cap: https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api),
 one call per 1,000 records where the per-record v3 read would cost one each. Only rows whose company
-set changed are yielded, as their stored row with the new `company_ids`, into the same dlt load: the
+or contact set changed are yielded, as their stored row with the new `company_ids` / `contact_ids`, into
+the same dlt load: the
 sync stays all or nothing, and an unchanged night rewrites no table.
 
-Nightly cost: ⌈live contacts/1000⌉ + ⌈live deals/1000⌉ + ⌈meetings in the window/1000⌉ calls of
+Nightly cost: ⌈live contacts/1000⌉ + 2 × ⌈live deals/1000⌉ + 2 × ⌈meetings in the window/1000⌉ calls of
 HubSpot's standard (per-10-seconds) class, whatever changed (README: "Association re-read").
 """
 
@@ -44,7 +47,7 @@ import dlt
 import pyarrow as pa
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from ingest.hubspot.helpers import HubSpotClient, company_ids
+from ingest.hubspot.helpers import HubSpotClient, associated_ids
 from ingest.hubspot.settings import ObjectSpec
 
 logger = logging.getLogger(__name__)
@@ -82,8 +85,11 @@ def reread_scope(object_type: str, meetings_from: datetime) -> tuple[str, list[A
 
 
 @dataclass
-class CompanyReread:
-    """One object's re-read: the rows this sync loaded (fresh already), then the changed stored rows."""
+class AssociationReread:
+    """One object's re-read: the rows this sync loaded (fresh already), then the changed stored rows.
+
+    Each association column of the object (companies, and contacts for meetings and deals) is re-read
+    for the same rows; a row is yielded once, with every re-read column, when any of them changed."""
 
     client: HubSpotClient
     spec: ObjectSpec
@@ -94,9 +100,9 @@ class CompanyReread:
     @classmethod
     def of(
         cls, client: HubSpotClient, spec: ObjectSpec, schema: pa.Schema, meetings_from: datetime
-    ) -> CompanyReread | None:
-        """The re-read of `spec`, or None when its companies decide no mart."""
-        if reread_scope(spec.name, meetings_from) is None:
+    ) -> AssociationReread | None:
+        """The re-read of `spec`, or None when its associations decide no mart."""
+        if reread_scope(spec.name, meetings_from) is None or not spec.association_columns:
             return None
         return cls(client, spec, schema, meetings_from)
 
@@ -105,42 +111,76 @@ class CompanyReread:
         self.loaded.update(table["id"].to_pylist())
 
     def rows(self) -> Iterator[pa.Table]:
-        """The stored rows whose companies changed, with the companies the CRM answers now."""
+        """The stored rows whose associations changed, with the associations the CRM answers now."""
         scope = reread_scope(self.spec.name, self.meetings_from)
         assert scope is not None  # `of` built it
-        stored = {i: c for i, c in _stored_companies(self.spec.name, *scope).items() if i not in self.loaded}
+        columns = self.spec.association_columns
+        stored = {
+            i: links for i, links in _stored_links(self.spec.name, list(columns), *scope).items()
+            if i not in self.loaded
+        }  # fmt: skip
         if not stored:
             return
-        now = company_ids(self.client, self.spec.name, list(stored))
-        changed = {i: now.get(i, "") for i, before in stored.items() if now.get(i, "") != before}
-        logger.info("hubspot %s: companies re-read for %d rows", self.spec.name, len(stored))
-        logger.info("hubspot %s: %d rows changed companies", self.spec.name, len(changed))
+        ids = list(stored)
+        now = {
+            column: associated_ids(self.client, self.spec.name, to_type, ids)
+            for column, to_type in columns.items()
+        }
+        fresh = {i: {column: now[column].get(i, "") for column in columns} for i in ids}
+        changed = {i: links for i, links in fresh.items() if links != stored[i]}
+        logger.info("hubspot %s: associations re-read for %d rows", self.spec.name, len(stored))
+        logger.info("hubspot %s: %d rows changed associations", self.spec.name, len(changed))
         if changed:
-            yield _with_companies(_stored_rows(self.spec.name, self.schema, list(changed)), changed)
+            yield _with_links(_stored_rows(self.spec.name, self.schema, list(changed)), changed)
 
 
-def _stored_companies(table: str, where: str, params: list[Any]) -> dict[str, str]:
-    """id → company_ids of the raw table's rows matching `where` (nothing when it does not exist yet)."""
+def _stored_links(table: str, columns: list[str], where: str, params: list[Any]) -> dict[str, dict[str, str]]:
+    """id → {association column: ids} of the raw table's rows matching `where` (nothing when it does
+    not exist yet; a column a past sync did not load yet reads as empty)."""
     with dlt.current.pipeline().sql_client() as sql:
         name = sql.make_qualified_table_name(table)
         try:
-            rows = sql.execute_sql(f"select id, company_ids from {name} where {where}", *params)
+            present = _table_columns(sql, table)
+            selected = ", ".join(c if c in present else "null" for c in columns)
+            rows = sql.execute_sql(f"select id, {selected} from {name} where {where}", *params)
         except DatabaseUndefinedRelation:
             return {}
-    return {str(record_id): companies or "" for record_id, companies in rows or []}
+    return {
+        str(row[0]): {column: value or "" for column, value in zip(columns, row[1:], strict=True)}
+        for row in rows or []
+    }
+
+
+def _table_columns(sql: Any, table: str) -> set[str]:
+    """The stored table's columns (a warehouse synced before `contact_ids` existed lacks it)."""
+    rows = sql.execute_sql(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        sql.dataset_name,
+        table,
+    )
+    if not rows:
+        raise DatabaseUndefinedRelation(table)
+    return {str(row[0]) for row in rows}
 
 
 def _stored_rows(table: str, schema: pa.Schema, ids: list[str]) -> pa.Table:
-    """The stored rows of `ids`, in the source's Arrow schema (dlt's own columns left out)."""
-    columns = ", ".join(f'"{name}"' for name in schema.names)
+    """The stored rows of `ids`, in the source's Arrow schema (dlt's own columns left out; columns a
+    past sync did not load yet come as nulls)."""
     with dlt.current.pipeline().sql_client() as sql:
         name = sql.make_qualified_table_name(table)
+        present = _table_columns(sql, table)
+        columns = ", ".join(
+            f'"{f.name}"' if f.name in present else f'null::varchar as "{f.name}"' for f in schema
+        )
         query = f"select {columns} from {name} where id in (select unnest(?::varchar[]))"
         with sql.execute_query(query, ids) as cursor:
             chunks = [chunk.cast(schema) for chunk in cursor.iter_arrow(chunk_size=_ROWS_PER_CHUNK)]
     return pa.concat_tables(chunks) if chunks else schema.empty_table()
 
 
-def _with_companies(table: pa.Table, companies: dict[str, str]) -> pa.Table:
-    column = pa.array([companies[i] for i in table["id"].to_pylist()], pa.string())
-    return table.set_column(table.schema.get_field_index("company_ids"), "company_ids", column)
+def _with_links(table: pa.Table, links: dict[str, dict[str, str]]) -> pa.Table:
+    ids = table["id"].to_pylist()
+    for column in next(iter(links.values())):
+        values = pa.array([links[i][column] for i in ids], pa.string())
+        table = table.set_column(table.schema.get_field_index(column), column, values)
+    return table

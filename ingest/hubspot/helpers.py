@@ -36,6 +36,7 @@ from ingest.http import (
 from ingest.hubspot.oauth import TOKEN_PATH, OAuthRefresher
 from ingest.hubspot.settings import (
     ASSOCIATION_BATCH_SIZE,
+    COMPANIES_TYPE,
     LIST_PAGE_SIZE,
     MODSTAMP,
     OBJECT_ID,
@@ -461,10 +462,15 @@ def batched(pages: Iterable[list[Record]], size: int = ASSOCIATION_BATCH_SIZE) -
 
 def company_ids(client: HubSpotClient, object_type: str, ids: list[str]) -> dict[str, str]:
     """id → comma-separated sorted ids of the companies it is associated with (v4 batch read)."""
+    return associated_ids(client, object_type, COMPANIES_TYPE, ids)
+
+
+def associated_ids(client: HubSpotClient, object_type: str, to_type: str, ids: list[str]) -> dict[str, str]:
+    """id → comma-separated sorted ids of the `to_type` records it is associated with (v4 batch read)."""
     found: dict[str, str] = {}
     for start in range(0, len(ids), ASSOCIATION_BATCH_SIZE):
         inputs = [{"id": record_id} for record_id in ids[start : start + ASSOCIATION_BATCH_SIZE]]
-        path = f"/crm/v4/associations/{object_type}/companies/batch/read"
+        path = f"/crm/v4/associations/{object_type}/{to_type}/batch/read"
         answer = client.request("POST", path, json={"inputs": inputs})
         for result in answer.get("results", []):
             companies = {str(target["toObjectId"]) for target in result.get("to", [])}
@@ -485,12 +491,12 @@ def object_schema(spec: ObjectSpec) -> pa.Schema:
     fields = [pa.field("id", pa.string(), nullable=False)]
     fields += [pa.field(name, _ARROW_TYPES[kind]) for name, kind in spec.columns.items()]
     fields.append(pa.field("archived", pa.bool_()))
-    if spec.with_company_ids:
-        fields.append(pa.field("company_ids", pa.string()))
+    fields += [pa.field(column, pa.string()) for column in spec.association_columns]
     return pa.schema(fields)
 
 
-_ENVELOPE_COLUMNS = frozenset({"id", "archived", "company_ids"})  # not read from `properties`
+# Not read from `properties`.
+_ENVELOPE_COLUMNS = frozenset({"id", "archived", "company_ids", "contact_ids"})
 
 
 def records_to_table(
@@ -502,7 +508,8 @@ def records_to_table(
 ) -> pa.Table:
     """One page of CRM records as a table: properties flattened to typed columns.
 
-    `company_ids` comes out empty; the source fills it from the associations API for the rows it keeps.
+    `company_ids` / `contact_ids` come out empty; the source fills them from the associations API for
+    the rows it keeps.
     A value that cannot be typed comes null and, with `rejections`, is rejected (ingest/quarantine.py).
     """
     ids = [str(record["id"]) for record in records]
@@ -522,7 +529,7 @@ def records_to_table(
             values = pa.array(ids, pa.string())
         elif name == "archived":
             values = pa.array([archived] * len(ids), pa.bool_())
-        elif name == "company_ids":
+        elif name in ("company_ids", "contact_ids"):
             values = pa.array([""] * len(ids), pa.string())
         else:
             wire = properties.field(property_of_column.get(name, name))

@@ -2,7 +2,8 @@
 
 Column kinds map to the raw layer's types (docs/raw-layer.md): `text` → VARCHAR, `timestamp` →
 TIMESTAMP WITH TIME ZONE (UTC), `double` → DOUBLE. Every table also gets `id` (primary key) and
-`archived`; objects associated with companies get `company_ids`.
+`archived`; objects associated with companies get `company_ids`, meetings and deals `contact_ids` (who
+was met, who referred).
 """
 
 from __future__ import annotations
@@ -45,11 +46,22 @@ class ObjectSpec:
     optional: frozenset[str] = field(default_factory=frozenset)  # custom properties a portal may lack
     with_company_ids: bool = False
     cursor_property: str = DEFAULT_CURSOR_PROPERTY  # searched, sorted on, and loaded as MODSTAMP
+    with_contact_ids: bool = False
+
+    @property
+    def association_columns(self) -> dict[str, str]:
+        """column → associated object type: the comma-separated sorted ids the source fills in."""
+        columns = {"company_ids": COMPANIES_TYPE} if self.with_company_ids else {}
+        return columns | ({"contact_ids": CONTACTS_TYPE} if self.with_contact_ids else {})
 
     @property
     def property_of_column(self) -> dict[str, str]:
         """Columns whose property has another name (the cursor, for contacts)."""
         return {} if self.cursor_property == MODSTAMP else {MODSTAMP: self.cursor_property}
+
+
+COMPANIES_TYPE = "companies"
+CONTACTS_TYPE = "contacts"
 
 
 def _columns(**kinds: ColumnKind) -> MappingProxyType[str, ColumnKind]:
@@ -98,6 +110,7 @@ MEETINGS = ObjectSpec(
         hs_lastmodifieddate="timestamp",
     ),
     with_company_ids=True,
+    with_contact_ids=True,  # the attendees (int_visit_attendees)
 )
 TASKS = ObjectSpec(
     "tasks",
@@ -119,6 +132,7 @@ DEALS = ObjectSpec(
     "deals",
     _columns(dealname="text", dealstage="text", createdate="timestamp", hs_lastmodifieddate="timestamp"),
     with_company_ids=True,
+    with_contact_ids=True,  # who referred (int_referrals_by_contact)
 )
 
 OBJECTS: MappingProxyType[str, ObjectSpec] = MappingProxyType(

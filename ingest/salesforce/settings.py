@@ -93,6 +93,21 @@ SALESFORCE_OBJECTS: dict[str, SalesforceObject] = {
             _fields(
                 _ID, "AccountId", "WhatId", "OwnerId", "Type", "Subject", _ACTIVITY_DATE,
                 SalesforceField("StartDateTime", "timestamp"), _CREATED, _MODSTAMP, _DELETED,
+                "WhoId",  # the contact met (int_visit_attendees); last, so older columns keep their place
+            ),
+        ),
+        # Who was met beyond the WhoId: one row per invitee (IsInvitee) and, with Shared Activities, per
+        # related contact (IsParent) or the What (IsWhat). It has SystemModstamp and IsDeleted and
+        # supports getUpdated/getDeleted, so it syncs incrementally like the others (Object Reference,
+        # EventRelation: https://developer.salesforce.com/docs/platform/object-reference/references/
+        # standard-objects/object-eventrelation.html). IsParent and IsWhat exist only where Shared
+        # Activities is enabled: optional, so an org without it loads them as nulls.
+        SalesforceObject(
+            "EventRelation",
+            _fields(
+                _ID, "EventId", "RelationId", SalesforceField("IsInvitee", "boolean"),
+                SalesforceField("IsParent", "boolean", required=False),
+                SalesforceField("IsWhat", "boolean", required=False), _CREATED, _MODSTAMP, _DELETED,
             ),
         ),
         SalesforceObject(
@@ -106,6 +121,17 @@ SALESFORCE_OBJECTS: dict[str, SalesforceObject] = {
         ),
         SalesforceObject(
             "Opportunity", _fields(_ID, "AccountId", "Name", "StageName", _CREATED, _MODSTAMP, _DELETED)
+        ),
+        # Who referred: the contacts with a role on the referral (Object Reference, OpportunityContactRole:
+        # https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/
+        # object-opportunitycontactrole.html). Chosen over Opportunity.ContactId: it is the documented
+        # record of every contact on an opportunity, with its own SystemModstamp/IsDeleted (incremental).
+        SalesforceObject(
+            "OpportunityContactRole",
+            _fields(
+                _ID, "OpportunityId", "ContactId", "Role", SalesforceField("IsPrimary", "boolean"),
+                _CREATED, _MODSTAMP, _DELETED,
+            ),
         ),
     )
 }  # fmt: skip

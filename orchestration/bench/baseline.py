@@ -27,7 +27,7 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from ingest.config import HubSpotConfig, SalesforceConfig
-from ingest.hubspot.full_sync import inline_company_ids, listed_pages
+from ingest.hubspot.full_sync import inline_ids, listed_pages
 from ingest.hubspot.helpers import HubSpotClient, archived_pages, batched, company_ids
 from ingest.hubspot.settings import OBJECTS, OWNERS, ObjectSpec
 from ingest.salesforce.helpers import SalesforceClient, format_soql_datetime
@@ -74,7 +74,7 @@ def _hubspot_resource(client: HubSpotClient, spec: ObjectSpec) -> DltResource:
     def records(modstamp: Any = cursor) -> Iterator[Record]:
         for archived, pages in (
             (True, archived_pages(client, spec.name, properties, None)),
-            (False, listed_pages(client, spec.name, properties, spec.with_company_ids)),
+            (False, listed_pages(client, spec.name, properties, ["companies"] * spec.with_company_ids)),
         ):
             for batch in batched(pages):
                 companies = _companies(client, spec, batch, archived)
@@ -92,7 +92,7 @@ def _companies(
         return {}
     if archived:
         return company_ids(client, spec.name, [r["id"] for r in batch])
-    return inline_company_ids(client, spec.name, batch)
+    return inline_ids(client, spec.name, "companies", batch)
 
 
 def _flat(record: Record, archived: bool, companies: dict[str, str]) -> Record:

@@ -88,7 +88,10 @@ def min_read_calls(
     scan = key_scan_reads(crm, census) if changed is not None else 0  # a first sync scans nothing
     if crm == "salesforce":
         return _salesforce_reads(census, paged) + scan
-    rereads = sum(math.ceil(rows / ASSOCIATION_BATCH_SIZE) for rows in (reread or {}).values())
+    rereads = sum(
+        len(OBJECTS[name].association_columns) * math.ceil(rows / ASSOCIATION_BATCH_SIZE)
+        for name, rows in (reread or {}).items()
+    )
     return _hubspot_reads(census, paged, changed) + rereads + scan
 
 
@@ -121,8 +124,8 @@ def _hubspot_reads(census: Census, paged: Mapping[str, int] | None, changed: Map
         else:
             total += _pages(paged.get(name, 0), SEARCH_PAGE_SIZE)
             looked_up = (changed or {}).get(name, 0)
-        if spec.with_company_ids:
-            total += math.ceil(looked_up / ASSOCIATION_BATCH_SIZE)
+        # One batch read per associated type (companies, contacts) and 1,000 records.
+        total += len(spec.association_columns) * math.ceil(looked_up / ASSOCIATION_BATCH_SIZE)
     owners = objects.get("owners", {"live": 0, "gone": 0})
     return total + _pages(owners["live"], LIST_PAGE_SIZE) + _pages(owners["gone"], LIST_PAGE_SIZE)
 

@@ -32,6 +32,11 @@ RAW_TABLES: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("id", "VARCHAR"), ("account_id", "VARCHAR"), ("what_id", "VARCHAR"), ("owner_id", "VARCHAR"),
             ("type", "VARCHAR"), ("subject", "VARCHAR"), ("activity_date", "DATE"),
             ("start_date_time", TS), ("created_date", TS), ("system_modstamp", TS),
+            ("is_deleted", "BOOLEAN"), ("who_id", "VARCHAR"),
+        ],
+        "event_relation": [
+            ("id", "VARCHAR"), ("event_id", "VARCHAR"), ("relation_id", "VARCHAR"), ("is_invitee", "BOOLEAN"),
+            ("is_parent", "BOOLEAN"), ("is_what", "BOOLEAN"), ("created_date", TS), ("system_modstamp", TS),
             ("is_deleted", "BOOLEAN"),
         ],
         "task": [
@@ -44,6 +49,11 @@ RAW_TABLES: dict[str, dict[str, list[tuple[str, str]]]] = {
         "opportunity": [
             ("id", "VARCHAR"), ("account_id", "VARCHAR"), ("name", "VARCHAR"), ("stage_name", "VARCHAR"),
             ("created_date", TS), ("system_modstamp", TS), ("is_deleted", "BOOLEAN"),
+        ],
+        "opportunity_contact_role": [
+            ("id", "VARCHAR"), ("opportunity_id", "VARCHAR"), ("contact_id", "VARCHAR"), ("role", "VARCHAR"),
+            ("is_primary", "BOOLEAN"), ("created_date", TS), ("system_modstamp", TS),
+            ("is_deleted", "BOOLEAN"),
         ],
     },
     "raw_hubspot": {
@@ -66,7 +76,7 @@ RAW_TABLES: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("id", "VARCHAR"), ("hs_meeting_title", "VARCHAR"), ("hs_meeting_start_time", TS),
             ("hs_timestamp", TS), ("hs_meeting_outcome", "VARCHAR"), ("hubspot_owner_id", "VARCHAR"),
             ("hs_createdate", TS), ("hs_lastmodifieddate", TS), ("archived", "BOOLEAN"),
-            ("company_ids", "VARCHAR"),
+            ("company_ids", "VARCHAR"), ("contact_ids", "VARCHAR"),
         ],
         "tasks": [
             ("id", "VARCHAR"), ("hs_task_subject", "VARCHAR"), ("hs_task_body", "VARCHAR"),
@@ -77,6 +87,7 @@ RAW_TABLES: dict[str, dict[str, list[tuple[str, str]]]] = {
         "deals": [
             ("id", "VARCHAR"), ("dealname", "VARCHAR"), ("dealstage", "VARCHAR"), ("createdate", TS),
             ("hs_lastmodifieddate", TS), ("archived", "BOOLEAN"), ("company_ids", "VARCHAR"),
+            ("contact_ids", "VARCHAR"),
         ],
     },
 }

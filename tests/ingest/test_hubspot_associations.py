@@ -86,9 +86,11 @@ def _api(running: RunningSandbox, method: str, path: str, json: Any = None) -> d
         client.close()
 
 
-def _associate(running: RunningSandbox, object_type: str, record_id: str, company_id: str) -> None:
+def _associate(
+    running: RunningSandbox, object_type: str, record_id: str, to_id: str, to_type: str = "companies"
+) -> None:
     """v4's default association (what a rep's click makes), through the real client."""
-    path = f"/crm/v4/objects/{object_type}/{record_id}/associations/default/companies/{company_id}"
+    path = f"/crm/v4/objects/{object_type}/{record_id}/associations/default/{to_type}/{to_id}"
     _api(running, "PUT", path)
 
 
@@ -117,11 +119,17 @@ def _companies(warehouse: Path, table: str) -> dict[str, str]:
         return dict(con.execute(f"select id, company_ids from raw_hubspot.{table}").fetchall())
 
 
+def _contacts(warehouse: Path, table: str) -> dict[str, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(con.execute(f"select id, contact_ids from raw_hubspot.{table}").fetchall())
+
+
 def _data(warehouse: Path, table: str) -> list[tuple[Any, ...]]:
-    """Every data column of a raw table but company_ids (dlt's own columns left out)."""
+    """Every data column of a raw table but company_ids / contact_ids (dlt's own columns left out)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         names = [c[0] for c in con.sql(f"describe raw_hubspot.{table}").fetchall()]
-        kept = ", ".join(n for n in names if not n.startswith("_dlt") and n != "company_ids")
+        links = ("company_ids", "contact_ids")
+        kept = ", ".join(n for n in names if not n.startswith("_dlt") and n not in links)
         return con.sql(f"select {kept} from raw_hubspot.{table} order by id").fetchall()
 
 
@@ -148,6 +156,9 @@ def test_association_changes_without_a_modstamp_change_arrive_the_next_night(
     _dissociate(running, "contacts", "502", "9001")
     _dissociate(running, "deals", "601", "9001")
     _associate(running, "deals", "601", "9002")
+    # ... and the rep records whom she met (Ann) and who referred (Bo): contact links move no stamp either.
+    _associate(running, "meetings", "701", "501", "contacts")
+    _associate(running, "deals", "601", "502", "contacts")
     assert {key: _modstamp(running, *key) for key in stamps} == stamps  # no modstamp moved
     _next_night(running)
     running.counters.clear()
@@ -157,7 +168,11 @@ def test_association_changes_without_a_modstamp_change_arrive_the_next_night(
     assert _companies(warehouse, "meetings") == {"701": "9001", "702": ""}  # 702: before the window
     assert _companies(warehouse, "contacts") == {"501": "9001", "502": ""}
     assert _companies(warehouse, "deals") == {"601": "9002"}
+    assert _contacts(warehouse, "meetings") == {"701": "501", "702": ""}
+    assert _contacts(warehouse, "deals") == {"601": "502"}
     assert {table: _data(warehouse, table) for table in before} == before  # every other column kept
+    # Meetings and deals re-read their contacts too: one more batch read each.
+    assert [running.counters[f"hubspot.associations.{t}.contacts"] for t in ("meetings", "deals")] == [1, 1]
     # One v4 batch read per object (up to 1,000 ids each), on top of the one search per object.
     assert _association_reads(running) == {"contacts": 1, "meetings": 1, "tasks": 0, "deals": 1}
     assert running.counters["hubspot.search.meetings"] == 1

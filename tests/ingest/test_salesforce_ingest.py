@@ -23,7 +23,16 @@ FAST = 0.01  # retry backoff base in tests
 T0 = "2026-01-05T09:00:00.000+0000"
 T1 = "2026-02-01T10:30:00.250+0000"
 USER = "005000000000001AAA"
-TABLES = ("user", "account", "contact", "event", "task", "opportunity")
+TABLES = (
+    "user",
+    "account",
+    "contact",
+    "event",
+    "task",
+    "opportunity",
+    "event_relation",
+    "opportunity_contact_role",
+)
 # The hand-made org's "today": its delete (T1) is inside the Recycle Bin's 15 days, which the realistic
 # profile purges after.
 ORG_TODAY = datetime(2026, 2, 5, 12, tzinfo=UTC)
@@ -66,7 +75,7 @@ def hand_made_org() -> dict[str, Any]:
             "Event": [
                 {"Id": "00U000000000001AAA", "AccountId": acct1, "WhatId": acct1, "OwnerId": USER,
                  "Type": "Visit", "Subject": "Lunch-and-learn", "ActivityDate": "2026-02-03",
-                 "StartDateTime": "2026-02-03T12:00:00.000+0000", **live},
+                 "StartDateTime": "2026-02-03T12:00:00.000+0000", "WhoId": "003000000000001AAA", **live},
                 {"Id": "00U000000000002AAA", "AccountId": None, "WhatId": acct2, "OwnerId": USER,
                  "Type": "Meeting", "Subject": "面談", "ActivityDate": None,
                  "StartDateTime": "2026-02-04T23:30:00.000-0200", **live},
@@ -79,6 +88,15 @@ def hand_made_org() -> dict[str, Any]:
             "Opportunity": [
                 {"Id": "006000000000001AAA", "AccountId": acct1, "Name": "Referral – J. Doe",
                  "StageName": "Closed Won", **live},
+            ],
+            # Who was met and who referred (int_visit_attendees, int_referrals_by_contact).
+            "EventRelation": [
+                {"Id": "0RE000000000001AAA", "EventId": "00U000000000001AAA",
+                 "RelationId": "003000000000001AAA", "IsInvitee": True, **live},
+            ],
+            "OpportunityContactRole": [
+                {"Id": "00K000000000001AAA", "OpportunityId": "006000000000001AAA",
+                 "ContactId": "003000000000001AAA", "IsPrimary": True, **live},
             ],
         }
     }  # fmt: skip
@@ -128,11 +146,13 @@ def test_full_sync_lands_every_record_once_with_the_contract_types(start_sandbox
         "account": 2,
         "contact": 2,
         "event": 2,
+        "event_relation": 1,
         "opportunity": 1,
+        "opportunity_contact_role": 1,
         "task": 1,
         "user": 2,
     }
-    assert result.api_calls == 1 + 6 + 6  # token, a describe and a single-page query per object
+    assert result.api_calls == 1 + 8 + 8  # token, a describe and a single-page query per object
     types = dict(
         ((t, c), d)
         for t, c, d in query(
@@ -161,6 +181,11 @@ def test_full_sync_lands_every_record_once_with_the_contract_types(start_sandbox
     assert rows["event"][0][6] == date(2026, 2, 3)
     assert rows["task"][0][9:12] == (True, "brought samples", None)
     assert [r[3] for r in rows["user"]] == [True, False]
+    assert rows["event"][0][-1] == "003000000000001AAA"  # who_id
+    assert rows["event_relation"][0][1:4] == ("00U000000000001AAA", "003000000000001AAA", True)
+    assert rows["event_relation"][0][4:6] == (False, False)  # is_parent, is_what: defaulted on create
+    role = rows["opportunity_contact_role"][0]
+    assert role[1:5] == ("006000000000001AAA", "003000000000001AAA", None, True)
 
 
 def test_unchanged_second_sync_makes_one_query_per_object_plus_the_delete_checks_and_changes_nothing(
@@ -174,9 +199,10 @@ def test_unchanged_second_sync_makes_one_query_per_object_plus_the_delete_checks
     result = sync(running, warehouse)
 
     # One query per object, the nightly Account key scan (one page), getDeleted for the other objects
-    # that can be deleted (Contact, Event, Task, Opportunity; not User): ingest/key_scan.py.
-    assert running.counters["salesforce.query"] == 6 + 1
-    assert running.counters["salesforce.get_deleted"] == 4
+    # that can be deleted (Contact, Event, EventRelation, Task, Opportunity, OpportunityContactRole;
+    # not User): ingest/key_scan.py.
+    assert running.counters["salesforce.query"] == 8 + 1
+    assert running.counters["salesforce.get_deleted"] == 6
     assert running.counters["salesforce.query_more"] == 0
     assert set(result.rows_by_table.values()) == {0}
     assert snapshot(warehouse) == before
@@ -341,9 +367,9 @@ def test_generated_org_lands_every_record_exactly_once(start_sandbox, warehouse:
 
     result = sync(running, warehouse, page_size=500, progress=True)
 
-    for sobject, table in zip(
-        ("User", "Account", "Contact", "Event", "Task", "Opportunity"), TABLES, strict=True
-    ):
+    sobjects = ("User", "Account", "Contact", "Event", "Task", "Opportunity", "EventRelation",
+                "OpportunityContactRole")  # fmt: skip
+    for sobject, table in zip(sobjects, TABLES, strict=True):
         records = org["salesforce"][sobject]
         assert result.rows_by_table[table] == len(records), table
         assert query(warehouse, f'SELECT count(*), count(DISTINCT id) FROM raw_salesforce."{table}"') == [

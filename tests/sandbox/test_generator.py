@@ -24,7 +24,7 @@ from ingest.sandbox.salesforce.models import salesforce_timestamp
 
 ANCHOR = date(2026, 3, 1)
 ACTIVE_TYPES = {"Active Referral Source", "Customer - Direct", "Customer - Channel"}
-SF_ID = re.compile(r"^(001|003|005|006|00T|00U)\d{12}[A-Z0-5]{3}$")
+SF_ID = re.compile(r"^(001|003|005|006|00T|00U|0RE|00K)\d{12}[A-Z0-5]{3}$")
 
 
 @pytest.fixture(scope="module")
@@ -261,6 +261,8 @@ def test_ids_are_unique_with_key_prefixes(org: dict[str, Any]) -> None:
         "Opportunity": "006",
         "Event": "00U",
         "Task": "00T",
+        "EventRelation": "0RE",
+        "OpportunityContactRole": "00K",
     }
     ids = []
     for sobject, records in sobject_records(org).items():
@@ -326,9 +328,10 @@ def junk_found(document: dict[str, Any]) -> dict[str, int]:
         "hubspot_null_owner": sum(c["properties"]["hubspot_owner_id"] is None for c in hs["companies"]),
         "orphans": sum((v["AccountId"] or v["WhatId"]) not in account_ids for v in visits),
         "duplicates": sum(n > 1 for n in same_day.values()),
-        "deleted": sum(
+        "deleted": sum(  # the plan's records (an event's invitees are deleted with it: not counted)
             r.get("IsDeleted", False)
-            for records in sobject_records({"salesforce": sf}).values()
+            for sobject, records in sobject_records({"salesforce": sf}).items()
+            if sobject not in ("EventRelation", "OpportunityContactRole")
             for r in records
         ),
         "archived": sum(
@@ -392,3 +395,24 @@ def test_zero_visits_gives_no_activity_records() -> None:
     document = generate_org(accounts=30, seed=1, visits=0, anchor_date=ANCHOR, junk=False)
     assert document["salesforce"]["Event"] == [] and document["hubspot"]["meetings"] == []
     assert all(t["Type"] is None for t in document["salesforce"]["Task"])
+
+
+# ---- who was met, who referred ------------------------------------------------------------------------
+def test_attendees_and_referrers_are_contacts_of_the_account_and_the_same_people_in_both_crms(
+    clean_org: dict[str, Any],
+) -> None:
+    sf, hs = clean_org["salesforce"], clean_org["hubspot"]
+    contact_account = {c["Id"]: c["AccountId"] for c in sf["Contact"]}
+    events = {e["Id"]: e for e in sf["Event"]}
+    with_who = [e for e in sf["Event"] if e["WhoId"]]
+    assert all(contact_account[e["WhoId"]] == e["WhatId"] for e in with_who)
+    relations = sf["EventRelation"]
+    assert all(contact_account[r["RelationId"]] == events[r["EventId"]]["WhatId"] for r in relations)
+    assert all(r["IsInvitee"] and r["RelationId"] != events[r["EventId"]]["WhoId"] for r in relations)
+    # One draw shapes both CRMs; HubSpot's meetings also carry the people of Salesforce's Visit tasks.
+    met_sf = len(with_who) + len(relations)
+    met_hs = sum(len((m.get("associations") or {}).get("contacts", [])) for m in hs["meetings"])
+    assert 0.6 <= len(with_who) / len(sf["Event"]) <= 0.8 and met_hs >= met_sf
+    referred_hs = sum(len((d.get("associations") or {}).get("contacts", [])) for d in hs["deals"])
+    assert len(sf["OpportunityContactRole"]) == referred_hs > 0
+    assert generate_org(accounts=500, seed=11, anchor_date=ANCHOR, junk=False) == clean_org  # deterministic

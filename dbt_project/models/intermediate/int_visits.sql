@@ -3,10 +3,7 @@
 with
 
 salesforce_events as (
-    select * from {{ ref('stg_salesforce__events') }}
-    where not is_deleted
-        and rejection_reason is null  -- dated outside the sane window: int_rejected_records
-        and event_type in ({{ sql_list(var('salesforce_visit_event_types')) }})
+    select * from {{ salesforce_visit_events() }}  -- macros/visit_filters.sql
 ),
 
 salesforce_tasks as (
@@ -17,10 +14,7 @@ salesforce_tasks as (
 ),
 
 hubspot_meetings as (
-    select * from {{ ref('stg_hubspot__meetings') }}
-    where not is_deleted
-        and rejection_reason is null  -- dated outside the sane window: int_rejected_records
-        and coalesce(meeting_outcome, '') not in ({{ sql_list(var('hubspot_excluded_meeting_outcomes')) }})
+    select * from {{ hubspot_visit_meetings() }}  -- macros/visit_filters.sql
 ),
 
 hubspot_meeting_companies as (

@@ -9,6 +9,16 @@ visits as (
     where not is_planned
 ),
 
+coverage as (
+    select * from {{ ref('referrer_coverage') }}
+),
+
+referrers_met as (
+    select account_key, count(distinct case when met_in_share_window then contact_key end) as referrers_met_180d
+    from coverage
+    group by 1
+),
+
 visit_counts as (
     select account_key, count(*) as visits_180d
     from visits
@@ -24,9 +34,11 @@ per_account as (
         potential.referrals_12m,
         potential.potential_score,
         potential.potential_rank,
-        coalesce(visit_counts.visits_180d, 0) as visits_180d
+        coalesce(visit_counts.visits_180d, 0) as visits_180d,
+        coalesce(referrers_met.referrers_met_180d, 0) as referrers_met_180d
     from potential
     left join visit_counts on potential.account_key = visit_counts.account_key
+    left join referrers_met on potential.account_key = referrers_met.account_key
 ),
 
 with_owner_totals as (
@@ -41,7 +53,8 @@ shares as (
     select
         *,
         {{ share('visits_180d', 'owner_visits_180d') }} as visit_share,
-        {{ share('potential_score', 'owner_potential_score') }} as potential_share
+        {{ share('potential_score', 'owner_potential_score') }} as potential_share,
+        {{ share('referrers_met_180d', 'referrer_count') }} as coverage_share
     from with_owner_totals
 ),
 
@@ -56,7 +69,10 @@ final as (
         visits_180d,
         visit_share,
         potential_share,
-        potential_share - visit_share as allocation_gap
+        potential_share - visit_share as allocation_gap,
+        referrers_met_180d,
+        coverage_share,
+        referrer_count > 0 and coverage_share < {{ var('under_covered_share') }} as is_under_covered
     from shares
 )
 

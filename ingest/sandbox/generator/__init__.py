@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from ingest.sandbox.generator.hubspot import shape_hubspot
+from ingest.sandbox.generator.people import plan_people
 from ingest.sandbox.generator.plan import CRMS, JUNK_NAMES, plan_org
 from ingest.sandbox.generator.salesforce import shape_salesforce
 from ingest.sandbox.generator.wire import salesforce_id_suffix
@@ -49,10 +50,11 @@ def generate_org(
     with _gc_paused():
         plan = plan_org(accounts, seed, 10 * accounts if visits is None else visits, anchor, junk)
         document: dict[str, Any] = {}
+        people = plan_people(plan)  # drawn once: both CRMs name the same people
         if "salesforce" in crms:
-            document["salesforce"] = shape_salesforce(plan, custom_fields)
+            document["salesforce"] = shape_salesforce(plan, custom_fields, people)
         if "hubspot" in crms:
-            document["hubspot"] = shape_hubspot(plan, custom_fields)
+            document["hubspot"] = shape_hubspot(plan, custom_fields, people)
     return document
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.sandbox.generator.addresses import account_address, account_npi
+from ingest.sandbox.generator.people import People, plan_people
 from ingest.sandbox.generator.plan import (
     DAY,
     Account,
@@ -61,7 +62,9 @@ def _hubspot_record(
     return record
 
 
-def shape_hubspot(plan: OrgPlan, custom_fields: bool = True) -> dict[str, Any]:
+def shape_hubspot(
+    plan: OrgPlan, custom_fields: bool = True, people: People | None = None
+) -> dict[str, Any]:
     ids, clock = HubSpotIds(), WireClock(plan.anchor, "Z")
     owner_ids = ids_by_index(plan.reps, ids.take(len(plan.reps)))
     company_ids = ids_by_index(plan.accounts, ids.take(len(plan.accounts)))
@@ -83,6 +86,7 @@ def shape_hubspot(plan: OrgPlan, custom_fields: bool = True) -> dict[str, Any]:
         "tasks": _hubspot_person_tasks(in_order(plan.person_tasks), ids, clock, company_ids, owner_ids),
         "deals": _hubspot_deals(in_order(plan.referrals), ids, clock, company_ids),
     }
+    _associate_people(plan, people or plan_people(plan), document)
     if custom_fields:
         document["custom_properties"] = {
             name: list(props) for name, props in HUBSPOT_CUSTOM_PROPERTIES.items()
@@ -168,3 +172,18 @@ def _hubspot_deals(
         for r, deal_id, created, modstamp
         in zip(referrals, ids.take(len(referrals)), *stamps(clock, referrals), strict=True)
     ]  # fmt: skip
+
+
+def _associate_people(plan: OrgPlan, people: People, document: dict[str, Any]) -> None:
+    """Meetings → the contacts met, deals → the contact who referred (the same people as Salesforce's)."""
+    contact_ids = ids_by_index(plan.contacts, [c["id"] for c in document["contacts"]])
+    for position, meeting in enumerate(document["meetings"]):  # one meeting per activity, in plan order
+        met = people.attendees.get(position)
+        if met:
+            meeting.setdefault("associations", {})["contacts"] = [contact_ids[c] for c in met]
+    deals = dict(zip(ids_by_index(plan.referrals, [d["id"] for d in document["deals"]]),
+                     range(len(plan.referrals)), strict=True))  # fmt: skip
+    for deal in document["deals"]:
+        referrer = people.referrers.get(deals[deal["id"]])
+        if referrer is not None:
+            deal.setdefault("associations", {})["contacts"] = [contact_ids[referrer]]

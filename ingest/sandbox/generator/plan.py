@@ -184,6 +184,7 @@ class OrgPlan:
     referrals: list[Referral]
     activities: list[Activity]
     person_tasks: list[PersonTask]
+    seed: int = 0  # people.plan_people draws attendees and referrers from it
 
 
 # ---- planning -------------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def plan_org(accounts: int, seed: int, visits: int, anchor: date, junk: bool = T
     """Draw the CRM-neutral org; `visits` is the total number of activity records to produce."""
     rng = random.Random(seed)
     reps = _plan_reps(rng, max(2, round(accounts / 100)))
-    plan = OrgPlan(anchor, reps, _plan_accounts(rng, accounts, reps), 0, [], [], [], [])
+    plan = OrgPlan(anchor, reps, _plan_accounts(rng, accounts, reps), 0, [], [], [], [], seed)
     plan.contacts = _plan_contacts(rng, plan.accounts)
     plan.referrals = _plan_referrals(rng, plan.accounts, plan.contacts)
     _plan_visits(rng, plan, visits, junk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.sandbox.generator.addresses import account_address, account_npi
+from ingest.sandbox.generator.people import People, plan_people
 from ingest.sandbox.generator.plan import (
     DAY,
     Account,
@@ -40,7 +41,9 @@ SALESFORCE_EVENT_TYPES = {Kind.VISIT: "Visit", Kind.MEETING: "Meeting", Kind.PLA
 PERSON_TASK_BODY = "Written by a person; no cadence key."
 
 
-def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, list[Record]]:
+def shape_salesforce(
+    plan: OrgPlan, custom_fields: bool = True, people: People | None = None
+) -> dict[str, list[Record]]:
     ids, clock = SalesforceIds(), WireClock(plan.anchor, "+0000")
     user_ids = ids_by_index(plan.reps, ids.take("User", len(plan.reps)))
     account_ids = ids_by_index(plan.accounts, ids.take("Account", len(plan.accounts)))
@@ -64,6 +67,10 @@ def shape_salesforce(plan: OrgPlan, custom_fields: bool = True) -> dict[str, lis
     # written out so the file is what a real org would export (events and tasks have them inline).
     for sobject in ("User", "Account"):
         fill_system_fields(sobject, sobjects[sobject], clock.timestamps([0])[0])
+    # Last, so the people's ids come after every other record's and change none of them.
+    people = people or plan_people(plan)
+    sobjects["EventRelation"] = _salesforce_attendees(plan, people, sobjects, ids)
+    sobjects["OpportunityContactRole"] = _salesforce_contact_roles(plan, people, sobjects, ids)
     sobjects["_metadata"] = salesforce_metadata(custom_fields)
     return sobjects
 
@@ -212,4 +219,49 @@ def _salesforce_person_tasks(
             tasks, ids.take("Task", len(tasks)), clock.dates([t.due_day for t in tasks]),
             *stamps(clock, tasks), strict=True,
         )
+    ]  # fmt: skip
+
+
+def _salesforce_attendees(
+    plan: OrgPlan, people: People, sobjects: dict[str, Any], ids: SalesforceIds
+) -> list[Record]:
+    """Each event's first attendee becomes its WhoId; the others are invitees (EventRelation
+    IsInvitee, stamped as their event). Task visits carry no attendees."""
+    contact_ids = ids_by_index(plan.contacts, [c["Id"] for c in sobjects["Contact"]])
+    events = iter(sobjects["Event"])
+    invitations: list[tuple[Record, str]] = []
+    for position, activity in enumerate(plan.activities):
+        if activity.kind is Kind.TASK_VISIT:
+            continue
+        event = next(events)
+        met = people.attendees.get(position, ())
+        event["WhoId"] = contact_ids[met[0]] if met else None
+        invitations += [(event, contact_ids[c]) for c in met[1:]]
+    return [
+        {"Id": relation_id, "EventId": event["Id"], "RelationId": contact_id, "AccountId": event["AccountId"],
+         "Status": "New", "IsInvitee": True, "IsParent": False, "IsWhat": False,
+         **_audit(event["CreatedDate"], event["SystemModstamp"], event["OwnerId"]),
+         "IsDeleted": event["IsDeleted"]}
+        for (event, contact_id), relation_id
+        in zip(invitations, ids.take("EventRelation", len(invitations)), strict=True)
+    ]  # fmt: skip
+
+
+def _salesforce_contact_roles(
+    plan: OrgPlan, people: People, sobjects: dict[str, Any], ids: SalesforceIds
+) -> list[Record]:
+    """The referrer of a referral: its primary contact role, stamped as its opportunity."""
+    contact_ids = ids_by_index(plan.contacts, [c["Id"] for c in sobjects["Contact"]])
+    by_position = dict(zip(ids_by_index(plan.referrals, [o["Id"] for o in sobjects["Opportunity"]]),
+                           range(len(plan.referrals)), strict=True))  # fmt: skip
+    opportunities = {by_position[o["Id"]]: o for o in sobjects["Opportunity"]}
+    roles = [(opportunities[r], contact_ids[c]) for r, c in sorted(people.referrers.items())]
+    roles.sort(key=lambda role: role[0]["CreatedDate"])  # created with their opportunity
+    return [
+        {"Id": role_id, "OpportunityId": opportunity["Id"], "ContactId": contact_id, "Role": None,
+         "IsPrimary": True,
+         **_audit(opportunity["CreatedDate"], opportunity["SystemModstamp"], INTEGRATION_USER_ID),
+         "IsDeleted": opportunity["IsDeleted"]}
+        for (opportunity, contact_id), role_id
+        in zip(roles, ids.take("OpportunityContactRole", len(roles)), strict=True)
     ]  # fmt: skip

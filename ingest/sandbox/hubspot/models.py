@@ -29,6 +29,14 @@ ASSOCIATION_TYPE_IDS: dict[tuple[str, str], int] = {
     ("companies", "meetings"): 187,
     ("tasks", "companies"): 192,
     ("companies", "tasks"): 191,
+    # Who was met and who referred: HubSpot-defined meeting↔contact and deal↔contact types
+    # (HubSpot's association type id table, https://developers.hubspot.com/docs/api/crm/associations
+    # "Association type ID values": contact to meeting 199, meeting to contact 200, deal to contact 3,
+    # contact to deal 4).
+    ("meetings", "contacts"): 200,
+    ("contacts", "meetings"): 199,
+    ("deals", "contacts"): 3,
+    ("contacts", "deals"): 4,
 }
 ASSOCIATION_TARGETS = {
     (source, type_id): target for (source, target), type_id in ASSOCIATION_TYPE_IDS.items()

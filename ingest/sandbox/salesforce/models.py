@@ -219,12 +219,18 @@ STANDARD_FIELDS: dict[str, dict[str, str]] = {
         "LastModifiedById": "reference",
         "SystemModstamp": "datetime",
     },
+    # Shared Activities' shape: invitees (IsInvitee), related contacts (IsParent), the What (IsWhat).
     "EventRelation": {
         **_AUDIT_FIELDS,
         "EventId": "reference",
         "RelationId": "reference",
+        "AccountId": "reference",
         "Status": "picklist",
+        "Response": "string",
+        "RespondedDate": "datetime",
         "IsInvitee": "boolean",
+        "IsParent": "boolean",
+        "IsWhat": "boolean",
     },
     # One read-only record, the org itself (Object Reference: Organization).
     "Organization": {
@@ -474,6 +480,13 @@ _FILLED_KEYS["User"] |= {"FirstName", "LastName", "Username"}
 _FILLED_KEYS["Opportunity"] |= {"IsClosed", "IsWon", "CloseDate"}
 _FILLED_KEYS["Event"] |= {"ActivityDateTime", "IsArchived"}
 _FILLED_KEYS["Task"] |= {"IsArchived"}
+_FILLED_KEYS["EventRelation"] |= {"IsInvitee", "IsParent", "IsWhat"}
+_FILLED_KEYS["OpportunityContactRole"] |= {"IsPrimary"}
+# Booleans "Defaulted on create" to false (Object Reference: EventRelation, OpportunityContactRole).
+_FALSE_BY_DEFAULT = {
+    "EventRelation": ("IsInvitee", "IsParent", "IsWhat"),
+    "OpportunityContactRole": ("IsPrimary",),
+}
 
 
 def fill_system_fields(sobject: str, records: Iterable[Record], default_stamp: str) -> None:
@@ -524,3 +537,5 @@ def _fill_standard(sobject: str, record: Record) -> None:
         record.setdefault("ActivityDateTime", record.get("StartDateTime"))
     if sobject in ("Task", "Event"):
         record.setdefault("IsArchived", False)
+    for name in _FALSE_BY_DEFAULT.get(sobject, ()):
+        record.setdefault(name, False)

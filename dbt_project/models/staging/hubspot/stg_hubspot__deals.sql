@@ -10,6 +10,7 @@ renamed as (
         dealname as deal_name,
         dealstage as deal_stage,
         company_ids,
+        contact_ids,
         createdate as created_at,
         {{ local_date('createdate') }} as created_date,
         hs_lastmodifieddate as modified_at,

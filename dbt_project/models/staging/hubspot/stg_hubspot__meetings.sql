@@ -11,6 +11,7 @@ renamed as (
         hs_meeting_outcome as meeting_outcome,
         hubspot_owner_id as owner_id,
         company_ids,
+        contact_ids,
         hs_meeting_start_time as start_at,
         {{ local_date('hs_meeting_start_time') }} as start_date,
         hs_timestamp as activity_at,

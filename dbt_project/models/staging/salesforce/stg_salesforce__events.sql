@@ -9,6 +9,7 @@ renamed as (
         id as event_id,
         account_id,
         what_id,
+        who_id,
         owner_id,
         type as event_type,
         subject,
