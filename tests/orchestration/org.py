@@ -304,9 +304,12 @@ def _referral_salesforce() -> dict[str, Any]:
         for a in REFERRAL_SF
         for i, day in enumerate(a.referrals)
     ]  # fmt: skip
-    events = [
-        sf_visit_event(f"00U{100 * a.n:012d}AAA", a.n, a.visit) for a in REFERRAL_SF if a.visit is not None
-    ]
+    events = [  # the rep met the first referrer at the visit (WhoId)
+        {**sf_visit_event(f"00U{100 * a.n:012d}AAA", a.n, a.visit),
+         "WhoId": f"003{100 * a.n:012d}AAA" if a.referrers else None}
+        for a in REFERRAL_SF
+        if a.visit is not None
+    ]  # fmt: skip
     return {"User": base["User"], "Account": accounts, "Contact": contacts, "Opportunity": opportunities,
             "Event": events, "Task": []}  # fmt: skip
 
@@ -339,7 +342,8 @@ def _referral_hubspot() -> dict[str, Any]:
     meetings = [
         _hs_envelope(str(20000 + 10 * a.n), hs_meeting_properties(a.visit) | {
             "hs_createdate": HS_CREATED, "hs_lastmodifieddate": HS_CREATED,
-        }, associations={"companies": [hs_company_id(a.n)]})
+        }, associations={"companies": [hs_company_id(a.n)],  # met the first referrer there
+                         "contacts": [str(40000 + 10 * a.n)] if a.referrers else []})
         for a in REFERRAL_HS
         if a.visit is not None
     ]  # fmt: skip

@@ -102,8 +102,9 @@ def test_salesforce_task_read_back_carries_the_trend_and_who_can_refer(
     assert slipping["Description"].splitlines() == [
         "Suzy Lane Practice: last visit 2026-10-01, visit cadence 30 days, due 2026-10-31, 27 days overdue.",
         "Referrals: 1 in the last 90 days, 4 in the 90 days before (slipping), 5 in the last 365 days.",
-        "Who can refer (6): Ben Ortiz (NP); Cara Diaz (PA); Dev Patel (Case Manager); "
-        "Dr. Ann Lee (Physician); Eli Wong (Discharge Planner); and 1 more.",
+        "Who can refer (6): Ben Ortiz (NP), never met; Cara Diaz (PA), never met; Dev Patel (Case Manager), "
+        "never met; Dr. Ann Lee (Physician), last met 2026-10-01; Eli Wong (Discharge Planner), never met; "
+        "and 1 more.",
         "High priority: the referral trend is slipping.",
         WRITTEN,
         f"cadence-task-key: salesforce:{sf_account_id(1)}:2026-10-31",
@@ -130,7 +131,7 @@ def test_hubspot_task_read_back_carries_the_trend_and_priority(night: tuple[Runn
     assert top["hs_task_body"].splitlines()[:5] == [
         "Harbor Hospital: last visit 2026-10-10, visit cadence 30 days, due 2026-11-09, 18 days overdue.",
         "Referrals: 3 in the last 90 days, 2 in the 90 days before (growing), 5 in the last 365 days.",
-        "Who can refer (2): Mia Cole (Physician); Ned Ash (NP).",
+        "Who can refer (2): Mia Cole (Physician), last met 2026-10-10; Ned Ash (NP), never met.",
         "High priority: one of the highest-potential accounts of your book.",
         WRITTEN,
     ]

@@ -1,7 +1,6 @@
 {#- Why an overdue account matters, for its task (issue 14): the referral trend, whether it is in the
-    owner's top potential tier (priority rule), and who at the account can refer. One row per in-scope
-    account. The referrers come from int_referrers (names and titles from the contacts); when each was
-    last met needs the visit attendees (marts.referrer_coverage) and is not here yet. -#}
+    owner's top potential tier (priority rule), and who at the account can refer and when the rep last
+    met each (marts.referrer_coverage). One row per in-scope account. -#}
 {%- set names_shown = 5 -%}  {#- a task lists this many referrers by name; the count says the rest -#}
 with
 
@@ -13,39 +12,20 @@ potential as (
     select * from {{ ref('int_account_potential') }}
 ),
 
-referrers as (
-    select * from {{ ref('int_referrers') }}
-),
-
-contacts as (
-    select
-        'salesforce' as crm,
-        contact_id,
-        contact_name,
-        title
-    from {{ ref('stg_salesforce__contacts') }}
-
-    union all
-
-    select
-        'hubspot' as crm,
-        contact_id,
-        trim(concat_ws(' ', first_name, last_name)) as contact_name,
-        job_title as title
-    from {{ ref('stg_hubspot__contacts') }}
+coverage as (
+    select * from {{ ref('referrer_coverage') }}
 ),
 
 labelled as (
     select
-        referrers.account_key,
+        account_key,
         {{ dbt.concat([
-            "coalesce(nullif(trim(contacts.contact_name), ''), " ~ dbt.concat(["'contact '", 'referrers.contact_id']) ~ ")",
-            "coalesce(' (' || nullif(trim(contacts.title), '') || ')', '')",
+            "coalesce(nullif(trim(contact_name), ''), " ~ dbt.concat(["'contact '", 'contact_key']) ~ ")",
+            "coalesce(' (' || nullif(trim(title), '') || ')', '')",
+            "case when never_met then ', never met' else " ~ dbt.concat([
+                "', last met '", 'cast(last_met_date as ' ~ dbt.type_string() ~ ')']) ~ " end",
         ]) }} as label
-    from referrers
-    left join contacts
-        on referrers.crm = contacts.crm
-        and referrers.contact_id = contacts.contact_id
+    from coverage
 ),
 
 numbered as (
