@@ -29,17 +29,6 @@ associated as (
     select * from tasks
     union all
     select * from deals
-),
-
-unnested as (
-    select
-        object_type,
-        object_id,
-        trim(unnest(string_split(company_ids, ','))) as company_id
-    from associated
-    where company_ids is not null and company_ids <> ''
 )
 
-select distinct object_type, object_id, company_id
-from unnested
-where company_id <> ''
+{{ unnest_id_list('company_ids', 'company_id') }}

@@ -16,17 +16,6 @@ associated as (
     select * from meetings
     union all
     select * from deals
-),
-
-unnested as (
-    select
-        object_type,
-        object_id,
-        trim(unnest(string_split(contact_ids, ','))) as contact_id
-    from associated
-    where contact_ids is not null and contact_ids <> ''
 )
 
-select distinct object_type, object_id, contact_id
-from unnested
-where contact_id <> ''
+{{ unnest_id_list('contact_ids', 'contact_id') }}
