@@ -1,0 +1,92 @@
+{#- One row per person (rep_people) owning in-scope accounts: the rep's book across both CRMs. An owner
+    id no owner record names (a queue, a user not synced) is a person of its own. Unowned accounts
+    have no rep and are left out, as in rep_rhythm. -#}
+with
+
+accounts as (
+    select * from {{ ref('account_cadence') }}
+    where owner_id is not null
+),
+
+owner_people as (
+    select * from {{ ref('int_people') }}
+),
+
+people as (
+    select * from {{ ref('rep_people') }}
+),
+
+prospects as (
+    select * from {{ ref('prospect_progression') }}
+),
+
+visits as (
+    select * from {{ ref('int_visits') }}
+    where not is_planned
+),
+
+books as (
+    select
+        accounts.account_key,
+        accounts.is_overdue,
+        coalesce(owner_people.person_key, accounts.crm || ':' || accounts.owner_id) as person_key,
+        coalesce(accounts.owner_name, accounts.owner_id) as fallback_name
+    from accounts
+    left join owner_people
+        on accounts.crm = owner_people.crm
+        and accounts.owner_id = owner_people.owner_id
+),
+
+account_counts as (
+    select
+        person_key,
+        max(fallback_name) as fallback_name,
+        count(*) as in_scope_accounts,
+        count(*) filter (where is_overdue) as overdue_accounts
+    from books
+    group by 1
+),
+
+prospect_counts as (
+    select
+        books.person_key,
+        count(*) filter (where prospects.cohort_month = {{ month_start(as_of_date()) }})
+            as new_prospects_this_month
+    from prospects
+    inner join books on prospects.account_key = books.account_key
+    group by 1
+),
+
+visit_counts as (
+    select
+        books.person_key,
+        count(*) as visits_last_30d
+    from visits
+    inner join books on visits.account_key = books.account_key
+    where {{ in_trailing_window('visits.visit_date', 30) }}
+    group by 1
+),
+
+final as (
+    select
+        account_counts.person_key,
+        coalesce(people.person_name, account_counts.fallback_name) as person_name,
+        people.email,
+        people.crms,
+        account_counts.in_scope_accounts,
+        account_counts.overdue_accounts,
+        round(
+            100.0 * (account_counts.in_scope_accounts - account_counts.overdue_accounts)
+            / account_counts.in_scope_accounts, 1) as on_cadence_pct,
+        coalesce(prospect_counts.new_prospects_this_month, 0) as new_prospects_this_month,
+        {{ var('target_new_prospects_per_month') }} as target_new_prospects_per_month,
+        coalesce(prospect_counts.new_prospects_this_month, 0)
+            >= {{ var('target_new_prospects_per_month') }} as meets_prospect_target,
+        coalesce(visit_counts.visits_last_30d, 0) as visits_last_30d
+    from account_counts
+    left join people on account_counts.person_key = people.person_key
+    left join prospect_counts on account_counts.person_key = prospect_counts.person_key
+    left join visit_counts on account_counts.person_key = visit_counts.person_key
+)
+
+select * from final
