@@ -22,6 +22,7 @@ class Column:
     key: str
     label: str
     kind: str = "text"  # text | int | float | pct (0-100) | share (0-1) | date
+    link: str | None = None  # the frame column holding the cell's href (a CRM record), if any
 
 
 def _cell(value: Any, kind: str) -> str:
@@ -40,6 +41,14 @@ def _cell(value: Any, kind: str) -> str:
     return str(value)
 
 
+def _href(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# Every account cell links to the account's record in its CRM (orchestration/crm_links.py).
+ACCOUNT = Column("account_name", "account", link="account_url")
+
+
 @dataclass(frozen=True)
 class Table:
     """A table of the page; every cell carries `data-col` so tests (and scrapers) can read it back."""
@@ -52,7 +61,11 @@ class Table:
     @classmethod
     def of(cls, table_id: str, frame: pd.DataFrame, columns: tuple[Column, ...], note: str = "") -> Table:
         records = frame.to_dict("records")
-        rows = [{c.key: _cell(record.get(c.key), c.kind) for c in columns} for record in records]
+        rows = [
+            {c.key: _cell(record.get(c.key), c.kind) for c in columns}
+            | {c.link: _href(record.get(c.link)) for c in columns if c.link}
+            for record in records
+        ]
         return cls(table_id, columns, rows, note)
 
 
@@ -72,9 +85,23 @@ def _rhythm_columns(rules: Rules) -> tuple[Column, ...]:
     )
 
 
+def _leaderboard_columns(rules: Rules) -> tuple[Column, ...]:
+    target = rules.target_new_prospects_per_month
+    return (
+        Column("person_name", "rep"),
+        Column("email", "email"),
+        Column("crms", "CRMs"),
+        Column("in_scope_accounts", "accounts in scope", "int"),
+        Column("overdue_accounts", "overdue", "int"),
+        Column("on_cadence_pct", "on cadence", "pct"),
+        Column("new_prospects_this_month", f"new prospects this month (target {target})", "int"),
+        Column("visits_last_30d", "visits (30 days)", "int"),
+    )
+
+
 OVERDUE_COLUMNS = (
     Column("rep", "rep"),
-    Column("account_name", "account"),
+    ACCOUNT,
     Column("status", "status"),
     Column("days_overdue", "days overdue", "int"),
     Column("last_visit_date", "last visit", "date"),
@@ -86,13 +113,13 @@ TASK_COLUMNS = (
     Column("crm", "CRM"),
     Column("action", "action"),
     Column("outcome", "outcome"),
-    Column("account_name", "account"),
+    ACCOUNT,
     Column("days_overdue", "days overdue", "int"),
 )
 PROSPECT_COLUMNS = (
     Column("rep", "rep"),
     Column("flag", "flag"),
-    Column("account_name", "account"),
+    ACCOUNT,
     Column("cohort_month", "cohort", "date"),
     Column("visit_count", "visits", "int"),
     Column("last_visit_date", "last visit", "date"),
@@ -104,7 +131,7 @@ def _under_visited_columns(rules: Rules) -> tuple[Column, ...]:
     # The mart's column names are fixed by the contract; the windows behind them are rules.
     return (
         Column("rep", "rep"),
-        Column("account_name", "account"),
+        ACCOUNT,
         Column("referrer_count", "referrers", "int"),
         Column("referrals_12m", f"referrals ({rules.referral_window_days} days)", "int"),
         Column("visits_180d", f"visits ({rules.share_window_days} days)", "int"),
@@ -118,6 +145,7 @@ def render_page(data: ReportData, cap: int) -> str:
     """The whole HTML document."""
     under_visited = data.allocation[data.allocation["under_visited"]]
     tables = {
+        "leaderboard": Table.of("leaderboard-table", data.leaderboard, _leaderboard_columns(data.rules)),
         "rhythm": Table.of("rhythm-table", data.rhythm, _rhythm_columns(data.rules)),
         "overdue": Table.of(
             "overdue-table",
@@ -161,7 +189,7 @@ def _kpis(data: ReportData) -> list[tuple[str, str]]:
     return [
         ("accounts in scope", f"{int(counts['accounts'].sum()):,}"),
         ("overdue", f"{int(overdue):,}"),
-        ("reps", f"{len(data.rhythm):,}"),
+        ("reps", f"{len(data.leaderboard) if not data.leaderboard.empty else len(data.rhythm):,}"),
         ("tasks written this run", f"{data.tasks_written:,}"),
     ]
 
@@ -198,7 +226,15 @@ _TEMPLATE = _ENV.from_string(
 {% for label, value in kpis %}<div class="kpi"><b>{{ value }}</b>{{ label }}</div>{% endfor %}
 </div>
 
+<h2 id="reps">Reps</h2>
+<div class="note">One row per person: a rep's owner records in both CRMs are one person when their
+emails match. On cadence: accounts in scope (active and prospects) not overdue. New prospects: first
+visit this month, target {{ rules.target_new_prospects_per_month }}. Best on cadence first.</div>
+{{ table(tables.leaderboard) }}
+<div class="chart" id="chart-kpi-history"></div>
+
 <h2 id="rhythm">Rhythm</h2>
+<div class="note">Per CRM owner record.</div>
 <div class="note">On cadence: active accounts not overdue. New prospects: first visit this month, target
 {{ rules.target_new_prospects_per_month }} per rep. Visits per week: the last 30 days' visits × 7 / 30.</div>
 {{ table(tables.rhythm) }}
@@ -254,7 +290,8 @@ _TABLE_TEMPLATE = _ENV.from_string(
 <thead><tr>{% for c in table.columns %}<th>{{ c.label }}</th>{% endfor %}</tr></thead>
 <tbody>
 {% for row in table.rows %}<tr>{% for c in table.columns %}<td data-col="{{ c.key }}"\
-{% if c.kind in numeric %} class="num"{% endif %}>{{ row[c.key] }}</td>{% endfor %}</tr>
+{% if c.kind in numeric %} class="num"{% endif %}>{% if c.link and row[c.link] %}<a href="{{ row[c.link] }}" \
+target="_blank" rel="noopener">{{ row[c.key] }}</a>{% else %}{{ row[c.key] }}{% endif %}</td>{% endfor %}</tr>
 {% else %}<tr><td colspan="{{ table.columns | length }}">none</td></tr>
 {% endfor %}</tbody></table></div>"""
 )
