@@ -74,10 +74,13 @@ def _leaderboard_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in rows}
 
 
-def read_history(con: duckdb.DuckDBPyConnection, as_of: date, weeks: int = HISTORY_WEEKS) -> pd.DataFrame:
-    """The snapshots of the `weeks` weeks ending on `as_of` (as-of, person, KPIs), oldest first."""
+def read_history(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, weeks: int = HISTORY_WEEKS
+) -> pd.DataFrame:
+    """The snapshots of the `weeks` weeks ending on `as_of` (as-of, person, KPIs), oldest first; none
+    without an as-of (marts of mixed dates) or before the first snapshot."""
     columns = ["as_of", "person_key", *KPI_COLUMNS]
-    if not table_exists(con, TABLE):
+    if as_of is None or not table_exists(con, TABLE):
         return pd.DataFrame({name: [] for name in columns})
     return con.execute(
         f"select {', '.join(columns)} from {TABLE} "

@@ -11,7 +11,8 @@ import pandas as pd
 
 from ingest.errors import UsageError
 from ingest.tables import table_exists
-from orchestration.report.people import read_kpi_history, read_leaderboard, with_account_links
+from orchestration.kpi_history import read_history
+from orchestration.report.people import read_leaderboard, with_account_links
 from orchestration.rules import Rules
 from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
 
@@ -268,7 +269,7 @@ def read_report_data(
             ),
             rules=rules or Rules(),
             leaderboard=read_leaderboard(con),
-            kpi_history=read_kpi_history(con, as_of),
+            kpi_history=read_history(con, as_of),
         )
 
 

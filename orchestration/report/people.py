@@ -1,16 +1,14 @@
-"""The report per person: the leaderboard (marts.rep_leaderboard, one row per person across CRMs),
-the KPI history (cadence_ops.rep_kpi_snapshots) and each account's link to its CRM record."""
+"""The report per person: the leaderboard (marts.rep_leaderboard, one row per person across CRMs)
+and each account's link to its CRM record (the KPI history: orchestration/kpi_history.py)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import duckdb
 import pandas as pd
 
 from ingest.tables import table_exists
 from orchestration.crm_links import ID, account_url_templates
-from orchestration.kpi_history import LEADERBOARD, read_history
+from orchestration.kpi_history import LEADERBOARD
 
 LEADERBOARD_COLUMNS = (
     "person_name", "email", "crms", "in_scope_accounts", "overdue_accounts", "on_cadence_pct",
@@ -30,12 +28,6 @@ def read_leaderboard(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, LEADERBOARD):
         return pd.DataFrame({name: [] for name in ("person_key", *LEADERBOARD_COLUMNS)})
     return con.execute(_LEADERBOARD).df()
-
-
-def read_kpi_history(con: duckdb.DuckDBPyConnection, as_of: date | None) -> pd.DataFrame:
-    """The snapshots the report charts: the 12 weeks ending on the marts' as-of."""
-    frame = read_history(con, as_of or date.today())
-    return frame if as_of else frame.iloc[0:0]
 
 
 def with_account_links(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
