@@ -234,8 +234,7 @@ visit this month, target {{ rules.target_new_prospects_per_month }}. Best on cad
 <div class="chart" id="chart-kpi-history"></div>
 
 <h2 id="rhythm">Rhythm</h2>
-<div class="note">Per CRM owner record.</div>
-<div class="note">On cadence: active accounts not overdue. New prospects: first visit this month, target
+<div class="note">One row per CRM owner record. On cadence: active accounts not overdue. New prospects: first visit this month, target
 {{ rules.target_new_prospects_per_month }} per rep. Visits per week: the last 30 days' visits × 7 / 30.</div>
 {{ table(tables.rhythm) }}
 <div class="chart" id="chart-rhythm"></div>
