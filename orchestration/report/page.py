@@ -234,8 +234,9 @@ visit this month, target {{ rules.target_new_prospects_per_month }}. Best on cad
 <div class="chart" id="chart-kpi-history"></div>
 
 <h2 id="rhythm">Rhythm</h2>
-<div class="note">One row per CRM owner record. On cadence: active accounts not overdue. New prospects: first visit this month, target
-{{ rules.target_new_prospects_per_month }} per rep. Visits per week: the last 30 days' visits × 7 / 30.</div>
+<div class="note">One row per CRM owner record. On cadence: active accounts not overdue. New prospects: first
+visit this month, target {{ rules.target_new_prospects_per_month }} per rep. Visits per week: the last 30
+days' visits × 7 / 30.</div>
 {{ table(tables.rhythm) }}
 <div class="chart" id="chart-rhythm"></div>
 <div class="chart" id="chart-weekly-visits"></div>

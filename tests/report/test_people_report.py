@@ -27,8 +27,11 @@ import duckdb
 import pytest
 
 from ingest.sandbox.hubspot.account_info import SANDBOX_PORTAL_ID
+from ingest.sandbox_settings import hubspot_config
+from orchestration.crm_links import record_instances
 from orchestration.kpi_history import TABLE as SNAPSHOTS
 from orchestration.kpi_history import record_snapshot
+from tests.conftest import StartSandbox
 from tests.helpers import after_search_lag, serve_org
 from tests.orchestration.harness import Run, log_salesforce_visit, run_audit
 from tests.orchestration.org import (
@@ -139,3 +142,19 @@ def test_accounts_link_to_their_crm_record(nights: Nights) -> None:
     # Looked up once (night 1) and kept: night 2 made no account-details call.
     assert nights.first.calls["hubspot.account_info"] == 1
     assert nights.second.calls["hubspot.account_info"] == 0
+
+
+def test_a_failed_lookup_leaves_accounts_unlinked_and_a_good_one_is_kept(
+    start_sandbox: StartSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    running = start_sandbox(hand_made_org())
+    warehouse = tmp_path / "warehouse.duckdb"
+    rejected = hubspot_config(running, access_token="not-the-token")
+    assert record_instances(warehouse, {"hubspot": rejected}) == {}  # the night goes on, unlinked
+    assert "hubspot: no record links in the report (lookup failed: " in caplog.text
+    assert "not-the-token" not in caplog.text
+    template = f"https://app.hubspot.com/contacts/{SANDBOX_PORTAL_ID}/company/{{id}}"
+    assert record_instances(warehouse, {"hubspot": hubspot_config(running)}) == {"hubspot": template}
+    calls = running.counters["hubspot.account_info"]
+    assert record_instances(warehouse, {"hubspot": hubspot_config(running)}) == {"hubspot": template}
+    assert running.counters["hubspot.account_info"] == calls  # the same endpoint: not asked again
