@@ -1,15 +1,12 @@
-{#- One row per person (rep_people) owning in-scope accounts: the rep's book across both CRMs. An owner
-    id no owner record names (a queue, a user not synced) is a person of its own. Unowned accounts
-    have no rep and are left out, as in rep_rhythm. -#}
+{#- One row per person owning in-scope accounts: the rep's book across both CRMs (rep_accounts). -#}
 with
+
+books as (
+    select * from {{ ref('rep_accounts') }}
+),
 
 accounts as (
     select * from {{ ref('account_cadence') }}
-    where owner_id is not null
-),
-
-owner_people as (
-    select * from {{ ref('int_people') }}
 ),
 
 people as (
@@ -25,25 +22,14 @@ visits as (
     where not is_planned
 ),
 
-books as (
-    select
-        accounts.account_key,
-        accounts.is_overdue,
-        coalesce(owner_people.person_key, accounts.crm || ':' || accounts.owner_id) as person_key,
-        coalesce(accounts.owner_name, accounts.owner_id) as fallback_name
-    from accounts
-    left join owner_people
-        on accounts.crm = owner_people.crm
-        and accounts.owner_id = owner_people.owner_id
-),
-
 account_counts as (
     select
-        person_key,
-        max(fallback_name) as fallback_name,
+        books.person_key,
+        max(books.person_name) as person_name,
         count(*) as in_scope_accounts,
-        count(*) filter (where is_overdue) as overdue_accounts
+        count(*) filter (where accounts.is_overdue) as overdue_accounts
     from books
+    inner join accounts on books.account_key = accounts.account_key
     group by 1
 ),
 
@@ -70,7 +56,7 @@ visit_counts as (
 final as (
     select
         account_counts.person_key,
-        coalesce(people.person_name, account_counts.fallback_name) as person_name,
+        account_counts.person_name,
         people.email,
         people.crms,
         account_counts.in_scope_accounts,
