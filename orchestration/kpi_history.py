@@ -32,6 +32,7 @@ KPI_COLUMNS = {
     "new_prospects_this_month": "bigint",
     "target_new_prospects_per_month": "bigint",
     "visits_last_30d": "bigint",
+    "referrer_coverage_pct": "double",
 }
 
 _DDL = f"""

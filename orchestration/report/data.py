@@ -12,7 +12,12 @@ import pandas as pd
 from ingest.errors import UsageError
 from ingest.tables import table_exists
 from orchestration.kpi_history import read_history
-from orchestration.report.people import read_leaderboard, with_account_links
+from orchestration.report.people import (
+    read_leaderboard,
+    read_slipping_sources,
+    read_unmet_referrers,
+    with_account_links,
+)
 from orchestration.rules import Rules
 from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
 
@@ -199,6 +204,8 @@ class ReportData:
     rules: Rules = field(default_factory=Rules)  # the target, the graduation visits, the windows
     leaderboard: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per person
     kpi_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the nightly snapshots, 12 weeks
+    slipping_sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # per person, referral_trend
+    unmet_referrers: pd.DataFrame = field(default_factory=pd.DataFrame)  # never met, top-potential accounts
 
 
 _RUNS = f"""
@@ -270,6 +277,8 @@ def read_report_data(
             rules=rules or Rules(),
             leaderboard=read_leaderboard(con),
             kpi_history=read_history(con, as_of),
+            slipping_sources=read_slipping_sources(con, cap),
+            unmet_referrers=read_unmet_referrers(con, cap),
         )
 
 

@@ -96,7 +96,33 @@ def _leaderboard_columns(rules: Rules) -> tuple[Column, ...]:
         Column("on_cadence_pct", "on cadence", "pct"),
         Column("new_prospects_this_month", f"new prospects this month (target {target})", "int"),
         Column("visits_last_30d", "visits (30 days)", "int"),
+        Column("referrers", "referrers", "int"),
+        Column("referrer_coverage_pct", f"referrers met ({rules.share_window_days} days)", "pct"),
     )
+
+
+def _slipping_columns(rules: Rules) -> tuple[Column, ...]:
+    window = rules.trend_window_days
+    return (
+        Column("rep", "rep"),
+        ACCOUNT,
+        Column("trend", "trend"),
+        Column("referrals_prior_90d", f"referrals, the {window} days before", "int"),
+        Column("referrals_last_90d", f"referrals, last {window} days", "int"),
+        Column("last_visit_date", "last visit", "date"),
+        Column("days_overdue", "days overdue", "int"),
+    )
+
+
+UNMET_COLUMNS = (
+    Column("rep", "rep"),
+    ACCOUNT,
+    Column("potential_rank", "potential rank", "int"),
+    Column("referrer_count", "referrers there", "int"),
+    Column("contact_name", "never met"),
+    Column("title", "title"),
+    Column("referrals_12m", "their referrals (12 months)", "int"),
+)
 
 
 OVERDUE_COLUMNS = (
@@ -160,7 +186,15 @@ def render_page(data: ReportData, cap: int) -> str:
             "prospects-table", data.flagged_prospects, PROSPECT_COLUMNS, f"at most {cap} per rep and flag"
         ),
         "under_visited": Table.of("under-visited-table", under_visited, _under_visited_columns(data.rules)),
-    }
+        "slipping": Table.of(
+            "slipping-table", data.slipping_sources, _slipping_columns(data.rules),
+            _capped_note(data.slipping_sources, cap, "steepest fall first"),
+        ),
+        "unmet": Table.of(
+            "unmet-referrers-table", data.unmet_referrers, UNMET_COLUMNS,
+            _capped_note(data.unmet_referrers, cap, "best accounts first"),
+        ),
+    }  # fmt: skip
     specs = json.dumps(chart_specs(data), default=str)
     return _TEMPLATE.render(
         data=data,
@@ -263,6 +297,18 @@ each rep.</div>
 <div class="chart" id="chart-allocation"></div>
 <h3>Top under-visited accounts per rep</h3>
 {{ table(tables.under_visited, scroll=True) }}
+
+<h2 id="sources">Referral sources</h2>
+<h3>Slipping sources</h3>
+<div class="note">Referrals of the last {{ rules.trend_window_days }} days against the
+{{ rules.trend_window_days }} before: slipping below {{ rules.trend_slipping_ratio }} × the window before,
+lapsed to none.</div>
+{{ table(tables.slipping, scroll=True) }}
+<h3>Referrers never met at the top-potential accounts</h3>
+<div class="note">Accounts in the top {{ "%.0f" | format(100 * rules.priority_high_top_potential_share) }}% of
+their owner's book by referral potential (priority_high_top_potential_share; 0 turns this list off),
+and the people there who can refer that no visit has met.</div>
+{{ table(tables.unmet, scroll=True) }}
 
 <script>
 // vega-embed bundle with Vega and Vega-Lite (from vl-convert), so the report needs no network.

@@ -12,8 +12,44 @@ from orchestration.kpi_history import LEADERBOARD
 
 LEADERBOARD_COLUMNS = (
     "person_name", "email", "crms", "in_scope_accounts", "overdue_accounts", "on_cadence_pct",
-    "new_prospects_this_month", "target_new_prospects_per_month", "visits_last_30d",
+    "new_prospects_this_month", "target_new_prospects_per_month", "visits_last_30d", "referrers",
+    "referrers_met_in_window", "referrer_coverage_pct",
 )  # fmt: skip
+SLIPPING_TRENDS = ("slipping", "lapsed")  # an active source whose referrals fell, or stopped
+
+# Per person, the sources whose referrals fell most first (marts.referral_trend).
+_SLIPPING = f"""
+select
+    b.person_name as rep, b.person_key, a.account_name, b.crm, b.crm_account_id, t.trend,
+    t.referrals_last_90d, t.referrals_prior_90d, t.referrals_12m, a.last_visit_date, a.days_overdue,
+    count(*) over (partition by b.person_key) as rep_total
+from marts.referral_trend t
+join marts.rep_accounts b using (account_key)
+join marts.account_cadence a using (account_key)
+where t.trend in {SLIPPING_TRENDS}
+qualify row_number() over (
+    partition by b.person_key
+    order by t.referrals_last_90d - t.referrals_prior_90d, a.account_name, t.account_key
+) <= $cap
+order by
+    rep, b.person_key, t.referrals_last_90d - t.referrals_prior_90d, a.account_name, t.account_key
+"""
+
+# Per person, the best accounts first, then who is there to meet (marts.rep_unmet_referrers).
+_UNMET = """
+select
+    u.person_name as rep, u.person_key, a.account_name, u.crm, u.crm_account_id, u.potential_rank,
+    u.referrer_count, u.contact_name, u.title, u.referrals_12m,
+    count(*) over (partition by u.person_key) as rep_total
+from marts.rep_unmet_referrers u
+join marts.account_cadence a using (account_key)
+qualify row_number() over (
+    partition by u.person_key order by u.potential_rank, a.account_name, u.referrals_12m desc, u.contact_name,
+    u.contact_key
+) <= $cap
+order by rep, u.person_key, u.potential_rank, a.account_name, u.referrals_12m desc, u.contact_name,
+    u.contact_key
+"""
 
 # Best on cadence first; ties by name, then key (two people may share a name, never a key).
 _LEADERBOARD = f"""
@@ -28,6 +64,16 @@ def read_leaderboard(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, LEADERBOARD):
         return pd.DataFrame({name: [] for name in ("person_key", *LEADERBOARD_COLUMNS)})
     return con.execute(_LEADERBOARD).df()
+
+
+def read_slipping_sources(con: duckdb.DuckDBPyConnection, cap: int) -> pd.DataFrame:
+    """Per person, at most `cap` slipping or lapsed sources, the steepest fall first, linked."""
+    return with_account_links(con.execute(_SLIPPING, {"cap": cap}).df(), con)
+
+
+def read_unmet_referrers(con: duckdb.DuckDBPyConnection, cap: int) -> pd.DataFrame:
+    """Per person, at most `cap` referrers never met at the top-potential accounts, linked."""
+    return with_account_links(con.execute(_UNMET, {"cap": cap}).df(), con)
 
 
 def with_account_links(frame: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -12,7 +12,8 @@ emails: each is one person. Night 1 is 2026-11-26; then Dana logs a visit on Sal
 | 11-27 | Dana   | 8                         | 7 (Salesforce 1 visited) | 12.5 %     | 1 (the new visit) |
 | 11-27 | Sam    | 6                         | 4                        | 33.3 %     | 2 |
 
-No prospect had its first visit in November (2: September; 7: never visited): 0 of the target 5.
+No prospect had its first visit in November (2: September; 7: never visited): 0 of the target 5. The
+org has no contacts: no referrers, no coverage.
 """
 
 from __future__ import annotations
@@ -81,10 +82,12 @@ def test_leaderboard_is_one_row_per_person_across_both_crms(nights: Nights) -> N
     assert tables["leaderboard-table"] == [
         {"person_name": "Sam Ortiz", "email": "sam@example.com", "crms": "hubspot+salesforce",
          "in_scope_accounts": "6", "overdue_accounts": "4", "on_cadence_pct": "33.3%",
-         "new_prospects_this_month": "0", "visits_last_30d": "2"},
+         "new_prospects_this_month": "0", "visits_last_30d": "2", "referrers": "0",
+         "referrer_coverage_pct": "—"},
         {"person_name": "Dana Reyes", "email": "dana@example.com", "crms": "hubspot+salesforce",
          "in_scope_accounts": "8", "overdue_accounts": "7", "on_cadence_pct": "12.5%",
-         "new_prospects_this_month": "0", "visits_last_30d": "1"},
+         "new_prospects_this_month": "0", "visits_last_30d": "1", "referrers": "0",
+         "referrer_coverage_pct": "—"},
     ]  # fmt: skip
     assert "new prospects this month (target 5)" in nights.html
     assert "<b>2</b>reps" in nights.html  # people, not owner records

@@ -22,6 +22,10 @@ visits as (
     where not is_planned
 ),
 
+referrers as (
+    select * from {{ ref('referrer_coverage') }}
+),
+
 account_counts as (
     select
         books.person_key,
@@ -53,6 +57,16 @@ visit_counts as (
     group by 1
 ),
 
+coverage_counts as (
+    select
+        books.person_key,
+        count(*) as referrers,
+        count(*) filter (where referrers.met_in_share_window) as referrers_met_in_window
+    from referrers
+    inner join books on referrers.account_key = books.account_key
+    group by 1
+),
+
 final as (
     select
         account_counts.person_key,
@@ -68,11 +82,18 @@ final as (
         {{ var('target_new_prospects_per_month') }} as target_new_prospects_per_month,
         coalesce(prospect_counts.new_prospects_this_month, 0)
             >= {{ var('target_new_prospects_per_month') }} as meets_prospect_target,
-        coalesce(visit_counts.visits_last_30d, 0) as visits_last_30d
+        coalesce(visit_counts.visits_last_30d, 0) as visits_last_30d,
+        coalesce(coverage_counts.referrers, 0) as referrers,
+        coalesce(coverage_counts.referrers_met_in_window, 0) as referrers_met_in_window,
+        case
+            when coverage_counts.referrers > 0
+                then round(100.0 * coverage_counts.referrers_met_in_window / coverage_counts.referrers, 1)
+        end as referrer_coverage_pct
     from account_counts
     left join people on account_counts.person_key = people.person_key
     left join prospect_counts on account_counts.person_key = prospect_counts.person_key
     left join visit_counts on account_counts.person_key = visit_counts.person_key
+    left join coverage_counts on account_counts.person_key = coverage_counts.person_key
 )
 
 select * from final
