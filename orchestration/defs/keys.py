@@ -12,6 +12,7 @@ from orchestration.dbt_runner import PROJECT_DIR
 SALESFORCE_WRITEBACK = dg.AssetKey("salesforce_task_writeback")
 HUBSPOT_WRITEBACK = dg.AssetKey("hubspot_task_writeback")
 WRITEBACKS = (SALESFORCE_WRITEBACK, HUBSPOT_WRITEBACK)
+KPI_SNAPSHOT = dg.AssetKey("rep_kpi_snapshot")  # the report charts the snapshot the night just took
 
 
 @functools.cache

@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from orchestration.defs.keys import WRITEBACKS
+from orchestration.defs.keys import KPI_SNAPSHOT, WRITEBACKS
 from orchestration.resources import AuditSettings, WarehouseResource
 
 
 @dg.asset(
-    deps=WRITEBACKS,
+    deps=[*WRITEBACKS, KPI_SNAPSHOT],
     group_name="report",
     pool="warehouse",
     kinds={"html"},

@@ -27,6 +27,7 @@ def chart_specs(data: ReportData) -> dict[str, Spec]:
         "chart-weekly-visits": weekly_visits_chart(data.weekly_visits),
         "chart-waterfall": waterfall_chart(data.waterfall),
         "chart-allocation": allocation_chart(data.allocation, data.rules.share_window_days),
+        "chart-kpi-history": kpi_history_chart(data.kpi_history),
     }
     # The scatter carries every in-scope account: lift Altair's 5,000-row guard, the page is built for it.
     with alt.data_transformers.disable_max_rows():
@@ -176,4 +177,35 @@ def allocation_chart(allocation: pd.DataFrame, share_window_days: int) -> alt.La
     )
     return alt.layer(diagonal, scatter.add_params(rep)).properties(
         width=WIDTH, height=400, title="Referral potential against visit effort"
+    )
+
+
+def person_labels(history: pd.DataFrame) -> pd.Series:
+    """A person's name, with their key appended when two people of the history share it."""
+    names = history["person_name"].fillna(history["person_key"])
+    shared = history.groupby(names)["person_key"].transform("nunique") > 1
+    return names.where(~shared, names + " · " + history["person_key"])
+
+
+def kpi_history_chart(history: pd.DataFrame) -> alt.HConcatChart:
+    """Per person, the nightly snapshots of the last 12 weeks: on-cadence % and new prospects."""
+    points = history.assign(person=person_labels(history) if len(history) else history["person_key"])[
+        ["as_of", "person", "on_cadence_pct", "new_prospects_this_month", "in_scope_accounts",
+         "overdue_accounts"]
+    ]  # fmt: skip
+    base = alt.Chart(points).encode(
+        x=alt.X("as_of:T", title="as of"),
+        color=alt.Color("person:N", title="rep"),
+        tooltip=[alt.Tooltip("as_of:T", title="as of"), "person", "on_cadence_pct", "in_scope_accounts",
+                 "overdue_accounts", "new_prospects_this_month"],
+    )  # fmt: skip
+    on_cadence = base.mark_line(point=True).encode(
+        y=alt.Y("on_cadence_pct:Q", title="accounts on cadence (%)", scale=alt.Scale(domain=[0, 100]))
+    )
+    prospects = base.mark_line(point=True).encode(
+        y=alt.Y("new_prospects_this_month:Q", title="new prospects")
+    )
+    return alt.hconcat(
+        on_cadence.properties(width=260, height=200, title="On cadence, night by night (12 weeks)"),
+        prospects.properties(width=260, height=200, title="New prospects this month, night by night"),
     )

@@ -11,6 +11,13 @@ import pandas as pd
 
 from ingest.errors import UsageError
 from ingest.tables import table_exists
+from orchestration.kpi_history import read_history
+from orchestration.report.people import (
+    read_leaderboard,
+    read_slipping_sources,
+    read_unmet_referrers,
+    with_account_links,
+)
 from orchestration.rules import Rules
 from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
 
@@ -95,7 +102,8 @@ with {REPS_CTE}
 select
     reps.rep,
     case when p.ready_to_reclassify then 'ready to reclassify' else 'stalled' end as flag,
-    a.account_name, p.cohort_month, p.visit_count, a.last_visit_date, a.days_overdue, p.account_key
+    a.account_name, p.cohort_month, p.visit_count, a.last_visit_date, a.days_overdue, p.account_key,
+    a.crm, a.crm_account_id
 from marts.prospect_progression p
 join marts.account_cadence a using (account_key)
 join reps on p.owner_id is not distinct from reps.owner_id
@@ -110,7 +118,7 @@ _OVERDUE = f"""
 with {REPS_CTE}
 select
     reps.rep, a.account_name, a.status, a.last_visit_date, a.cadence_days, a.next_visit_due,
-    a.days_overdue, a.account_key,
+    a.days_overdue, a.account_key, a.crm, a.crm_account_id,
     count(*) over (partition by reps.rep) as rep_total
 from marts.account_cadence a
 join reps on a.owner_id is not distinct from reps.owner_id
@@ -126,7 +134,7 @@ with {REPS_CTE},
 ranked as (
 select
     reps.rep, a.account_name, r.account_key, r.referrer_count, r.referrals_12m, r.potential_rank,
-    r.visits_180d, r.visit_share, r.potential_share, r.allocation_gap,
+    r.visits_180d, r.visit_share, r.potential_share, r.allocation_gap, a.crm, a.crm_account_id,
     row_number() over (partition by reps.rep order by r.allocation_gap desc, r.potential_rank, r.account_key)
         as under_visited_rank
 from marts.referral_potential r
@@ -154,7 +162,7 @@ with {REPS_CTE}, {_RUN_LEDGER},
 tasks as (
     select
         coalesce(reps.rep, '(account out of scope)') as rep, l.crm, l.action, l.outcome,
-        a.account_name, a.days_overdue, l.crm_task_id, l.task_key
+        a.account_name, a.days_overdue, l.crm_task_id, l.task_key, l.crm_account_id
     from run_ledger l
     left join marts.account_cadence a on a.crm = l.crm and a.crm_account_id = l.crm_account_id
     left join reps on a.owner_id is not distinct from reps.owner_id
@@ -194,6 +202,10 @@ class ReportData:
     run_tasks: pd.DataFrame
     tasks_written: int  # created, closed or (dry run) planned by the run, all reps
     rules: Rules = field(default_factory=Rules)  # the target, the graduation visits, the windows
+    leaderboard: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per person
+    kpi_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the nightly snapshots, 12 weeks
+    slipping_sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # per person, referral_trend
+    unmet_referrers: pd.DataFrame = field(default_factory=pd.DataFrame)  # never met, top-potential accounts
 
 
 _RUNS = f"""
@@ -239,6 +251,9 @@ def read_report_data(
         def query(sql: str, **params: object) -> pd.DataFrame:
             return con.execute(sql, params).df()
 
+        def linked(sql: str, **params: object) -> pd.DataFrame:  # rows of accounts: + account_url
+            return with_account_links(query(sql, **params), con)
+
         return ReportData(
             as_of=as_of,
             run_id=run_id,
@@ -246,11 +261,11 @@ def read_report_data(
             weekly_visits=query(_WEEKLY_VISITS, as_of=as_of) if as_of else _empty("rep", "week", "visits"),
             status_counts=query(_STATUS_COUNTS),
             waterfall=query(_WATERFALL),
-            flagged_prospects=query(_FLAGGED_PROSPECTS, cap=cap),
-            overdue=query(_OVERDUE, cap=cap),
-            allocation=query(_ALLOCATION),
+            flagged_prospects=linked(_FLAGGED_PROSPECTS, cap=cap),
+            overdue=linked(_OVERDUE, cap=cap),
+            allocation=linked(_ALLOCATION),
             run_tasks=(
-                query(_RUN_TASKS, run_id=run_id, cap=cap)
+                linked(_RUN_TASKS, run_id=run_id, cap=cap)
                 if has_ledger and run_id
                 else _empty("rep", "crm", "action", "outcome", "account_name", "days_overdue", "rep_total")
             ),
@@ -260,6 +275,10 @@ def read_report_data(
                 else 0
             ),
             rules=rules or Rules(),
+            leaderboard=read_leaderboard(con),
+            kpi_history=read_history(con, as_of),
+            slipping_sources=read_slipping_sources(con, cap),
+            unmet_referrers=read_unmet_referrers(con, cap),
         )
 
 

@@ -22,6 +22,7 @@ class Column:
     key: str
     label: str
     kind: str = "text"  # text | int | float | pct (0-100) | share (0-1) | date
+    link: str | None = None  # the frame column holding the cell's href (a CRM record), if any
 
 
 def _cell(value: Any, kind: str) -> str:
@@ -40,6 +41,14 @@ def _cell(value: Any, kind: str) -> str:
     return str(value)
 
 
+def _href(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# Every account cell links to the account's record in its CRM (orchestration/crm_links.py).
+ACCOUNT = Column("account_name", "account", link="account_url")
+
+
 @dataclass(frozen=True)
 class Table:
     """A table of the page; every cell carries `data-col` so tests (and scrapers) can read it back."""
@@ -52,7 +61,11 @@ class Table:
     @classmethod
     def of(cls, table_id: str, frame: pd.DataFrame, columns: tuple[Column, ...], note: str = "") -> Table:
         records = frame.to_dict("records")
-        rows = [{c.key: _cell(record.get(c.key), c.kind) for c in columns} for record in records]
+        rows = [
+            {c.key: _cell(record.get(c.key), c.kind) for c in columns}
+            | {c.link: _href(record.get(c.link)) for c in columns if c.link}
+            for record in records
+        ]
         return cls(table_id, columns, rows, note)
 
 
@@ -72,9 +85,49 @@ def _rhythm_columns(rules: Rules) -> tuple[Column, ...]:
     )
 
 
+def _leaderboard_columns(rules: Rules) -> tuple[Column, ...]:
+    target = rules.target_new_prospects_per_month
+    return (
+        Column("person_name", "rep"),
+        Column("email", "email"),
+        Column("crms", "CRMs"),
+        Column("in_scope_accounts", "accounts in scope", "int"),
+        Column("overdue_accounts", "overdue", "int"),
+        Column("on_cadence_pct", "on cadence", "pct"),
+        Column("new_prospects_this_month", f"new prospects this month (target {target})", "int"),
+        Column("visits_last_30d", "visits (30 days)", "int"),
+        Column("referrers", "referrers", "int"),
+        Column("referrer_coverage_pct", f"referrers met ({rules.share_window_days} days)", "pct"),
+    )
+
+
+def _slipping_columns(rules: Rules) -> tuple[Column, ...]:
+    window = rules.trend_window_days
+    return (
+        Column("rep", "rep"),
+        ACCOUNT,
+        Column("trend", "trend"),
+        Column("referrals_prior_90d", f"referrals, the {window} days before", "int"),
+        Column("referrals_last_90d", f"referrals, last {window} days", "int"),
+        Column("last_visit_date", "last visit", "date"),
+        Column("days_overdue", "days overdue", "int"),
+    )
+
+
+UNMET_COLUMNS = (
+    Column("rep", "rep"),
+    ACCOUNT,
+    Column("potential_rank", "potential rank", "int"),
+    Column("referrer_count", "referrers there", "int"),
+    Column("contact_name", "never met"),
+    Column("title", "title"),
+    Column("referrals_12m", "their referrals (12 months)", "int"),
+)
+
+
 OVERDUE_COLUMNS = (
     Column("rep", "rep"),
-    Column("account_name", "account"),
+    ACCOUNT,
     Column("status", "status"),
     Column("days_overdue", "days overdue", "int"),
     Column("last_visit_date", "last visit", "date"),
@@ -86,13 +139,13 @@ TASK_COLUMNS = (
     Column("crm", "CRM"),
     Column("action", "action"),
     Column("outcome", "outcome"),
-    Column("account_name", "account"),
+    ACCOUNT,
     Column("days_overdue", "days overdue", "int"),
 )
 PROSPECT_COLUMNS = (
     Column("rep", "rep"),
     Column("flag", "flag"),
-    Column("account_name", "account"),
+    ACCOUNT,
     Column("cohort_month", "cohort", "date"),
     Column("visit_count", "visits", "int"),
     Column("last_visit_date", "last visit", "date"),
@@ -104,7 +157,7 @@ def _under_visited_columns(rules: Rules) -> tuple[Column, ...]:
     # The mart's column names are fixed by the contract; the windows behind them are rules.
     return (
         Column("rep", "rep"),
-        Column("account_name", "account"),
+        ACCOUNT,
         Column("referrer_count", "referrers", "int"),
         Column("referrals_12m", f"referrals ({rules.referral_window_days} days)", "int"),
         Column("visits_180d", f"visits ({rules.share_window_days} days)", "int"),
@@ -118,6 +171,7 @@ def render_page(data: ReportData, cap: int) -> str:
     """The whole HTML document."""
     under_visited = data.allocation[data.allocation["under_visited"]]
     tables = {
+        "leaderboard": Table.of("leaderboard-table", data.leaderboard, _leaderboard_columns(data.rules)),
         "rhythm": Table.of("rhythm-table", data.rhythm, _rhythm_columns(data.rules)),
         "overdue": Table.of(
             "overdue-table",
@@ -132,7 +186,15 @@ def render_page(data: ReportData, cap: int) -> str:
             "prospects-table", data.flagged_prospects, PROSPECT_COLUMNS, f"at most {cap} per rep and flag"
         ),
         "under_visited": Table.of("under-visited-table", under_visited, _under_visited_columns(data.rules)),
-    }
+        "slipping": Table.of(
+            "slipping-table", data.slipping_sources, _slipping_columns(data.rules),
+            _capped_note(data.slipping_sources, cap, "steepest fall first"),
+        ),
+        "unmet": Table.of(
+            "unmet-referrers-table", data.unmet_referrers, UNMET_COLUMNS,
+            _capped_note(data.unmet_referrers, cap, "best accounts first"),
+        ),
+    }  # fmt: skip
     specs = json.dumps(chart_specs(data), default=str)
     return _TEMPLATE.render(
         data=data,
@@ -161,7 +223,7 @@ def _kpis(data: ReportData) -> list[tuple[str, str]]:
     return [
         ("accounts in scope", f"{int(counts['accounts'].sum()):,}"),
         ("overdue", f"{int(overdue):,}"),
-        ("reps", f"{len(data.rhythm):,}"),
+        ("reps", f"{len(data.leaderboard) if not data.leaderboard.empty else len(data.rhythm):,}"),
         ("tasks written this run", f"{data.tasks_written:,}"),
     ]
 
@@ -198,9 +260,17 @@ _TEMPLATE = _ENV.from_string(
 {% for label, value in kpis %}<div class="kpi"><b>{{ value }}</b>{{ label }}</div>{% endfor %}
 </div>
 
+<h2 id="reps">Reps</h2>
+<div class="note">One row per person: a rep's owner records in both CRMs are one person when their
+emails match. On cadence: accounts in scope (active and prospects) not overdue. New prospects: first
+visit this month, target {{ rules.target_new_prospects_per_month }}. Best on cadence first.</div>
+{{ table(tables.leaderboard) }}
+<div class="chart" id="chart-kpi-history"></div>
+
 <h2 id="rhythm">Rhythm</h2>
-<div class="note">On cadence: active accounts not overdue. New prospects: first visit this month, target
-{{ rules.target_new_prospects_per_month }} per rep. Visits per week: the last 30 days' visits × 7 / 30.</div>
+<div class="note">One row per CRM owner record. On cadence: active accounts not overdue. New prospects: first
+visit this month, target {{ rules.target_new_prospects_per_month }} per rep. Visits per week: the last 30
+days' visits × 7 / 30.</div>
 {{ table(tables.rhythm) }}
 <div class="chart" id="chart-rhythm"></div>
 <div class="chart" id="chart-weekly-visits"></div>
@@ -228,6 +298,18 @@ each rep.</div>
 <h3>Top under-visited accounts per rep</h3>
 {{ table(tables.under_visited, scroll=True) }}
 
+<h2 id="sources">Referral sources</h2>
+<h3>Slipping sources</h3>
+<div class="note">Referrals of the last {{ rules.trend_window_days }} days against the
+{{ rules.trend_window_days }} before: slipping below {{ rules.trend_slipping_ratio }} × the window before,
+lapsed to none.</div>
+{{ table(tables.slipping, scroll=True) }}
+<h3>Referrers never met at the top-potential accounts</h3>
+<div class="note">Accounts in the top {{ "%.0f" | format(100 * rules.priority_high_top_potential_share) }}% of
+their owner's book by referral potential (priority_high_top_potential_share; 0 turns this list off),
+and the people there who can refer that no visit has met.</div>
+{{ table(tables.unmet, scroll=True) }}
+
 <script>
 // vega-embed bundle with Vega and Vega-Lite (from vl-convert), so the report needs no network.
 {{ vega_js | safe }}
@@ -254,7 +336,8 @@ _TABLE_TEMPLATE = _ENV.from_string(
 <thead><tr>{% for c in table.columns %}<th>{{ c.label }}</th>{% endfor %}</tr></thead>
 <tbody>
 {% for row in table.rows %}<tr>{% for c in table.columns %}<td data-col="{{ c.key }}"\
-{% if c.kind in numeric %} class="num"{% endif %}>{{ row[c.key] }}</td>{% endfor %}</tr>
+{% if c.kind in numeric %} class="num"{% endif %}>{% if c.link and row[c.link] %}<a href="{{ row[c.link] }}" \
+target="_blank" rel="noopener">{{ row[c.key] }}</a>{% else %}{{ row[c.key] }}{% endif %}</td>{% endfor %}</tr>
 {% else %}<tr><td colspan="{{ table.columns | length }}">none</td></tr>
 {% endfor %}</tbody></table></div>"""
 )

@@ -26,6 +26,8 @@ class _Tables(HTMLParser):
         elif tag == "td" and self._row is not None and attributes.get("data-col"):
             self._col = attributes["data-col"]
             self._row[self._col] = ""
+        elif tag == "a" and self._row is not None and self._col:
+            self._row[f"{self._col}@href"] = attributes.get("href") or ""  # a link to a CRM record
 
     def handle_data(self, data: str) -> None:
         if self._row is not None and self._col:
@@ -42,7 +44,8 @@ class _Tables(HTMLParser):
 
 
 def tables(html: str) -> dict[str, list[dict[str, str]]]:
-    """Table id -> rows (data-col -> text); the 'none' placeholder row of an empty table is left out."""
+    """Table id -> rows (data-col -> text; a linked cell's href under "<data-col>@href"); the 'none'
+    placeholder row of an empty table is left out."""
     parser = _Tables()
     parser.feed(html)
     return parser.tables

@@ -24,7 +24,8 @@ from tests.report.chromium import rendered_dom, screenshot
 
 AS_OF = date(2026, 11, 27)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHARTS = ("chart-status", "chart-rhythm", "chart-weekly-visits", "chart-waterfall", "chart-allocation")
+CHARTS = ("chart-status", "chart-rhythm", "chart-weekly-visits", "chart-waterfall", "chart-allocation",
+          "chart-kpi-history")
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,16 @@ def test_events_answer_an_empty_page(get: Any) -> None:
     assert get("GET", "/events/v3/events", objectType="contact", objectId="1") == {"results": []}
 
 
+def test_account_details_name_the_portal_and_its_ui_domain(get: Any) -> None:
+    details = get("GET", "/account-info/v3/details")
+    assert (details["portalId"], details["uiDomain"], details["accountType"]) == (
+        24_681_357, "app.hubspot.com", "STANDARD"
+    )
+    documented = {"portalId", "accountType", "timeZone", "companyCurrency", "additionalCurrencies",
+                  "utcOffset", "utcOffsetMilliseconds", "uiDomain", "dataHostingLocation"}  # fmt: skip
+    assert set(details) == documented
+
+
 def test_unmodelled_objects_and_endpoints_answer_hubspots_400(start_sandbox: StartSandbox) -> None:
     running = start_sandbox({"hubspot": {"companies": []}})
     session = make_session()

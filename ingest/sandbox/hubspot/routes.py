@@ -10,6 +10,7 @@ from typing import Any
 from ingest.sandbox.core.app import Sandbox
 from ingest.sandbox.core.control import CONTROL
 from ingest.sandbox.core.http import ApiError, Request
+from ingest.sandbox.hubspot.account_info import account_details
 from ingest.sandbox.hubspot.associations import Associations
 from ingest.sandbox.hubspot.errors import hubspot_error
 from ingest.sandbox.hubspot.models import ASSOCIATION_TYPE_IDS, OBJECT_TYPES
@@ -43,6 +44,7 @@ def register(sandbox: Sandbox) -> None:
     route("GET", r"/crm/v3/owners", "owners", api.list_owners)
     route("GET", r"/crm/v3/owners/(?P<id>[^/]+)", "owners", api.get_owner)
     route("GET", r"/events/v3/events", "events", api.list_events)
+    route("GET", r"/account-info/v3/details", "account_info", account_details)
     route("POST", r"/crm/v3/objects/contacts/gdpr-delete", "gdpr_delete.contacts",
           partial(api.gdpr_delete, "contacts"))  # fmt: skip
     for version in ("v1", "v3"):  # the refresh grant needs no bearer token (it is how one is got)
