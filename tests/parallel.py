@@ -11,13 +11,41 @@ subprocesses. Workers overlap those waits. Two things must not be done by every 
   (`--dist loadgroup` with a marker per module would spread the other files more finely, but xdist
   3.8's group suffix does not take on pytest 9: the tests were spread anyway.)
 
+Under `--dist loadfile` the work is handed out longest first (tests/xdist_schedule.py), from the
+measured SECONDS below; the files of SPLIT_FILES (several long tests, each with its own sandbox and
+runs, no module-scoped fixture) go out one test at a time.
+
 Every test already owns its ports (the sandbox binds port 0), files (tmp_path), dbt target and log
 paths, and working directory (monkeypatch.chdir), so nothing else is shared.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+
+# Seconds per work unit (a file, or a test of a split file; a parametrised test's every case), from
+# `pytest -n 4 --dist loadfile --durations=0` on a loaded 2-core machine: only the order matters, so
+# relative costs are enough. Unlisted work is short. Refresh when a file's cost changes a lot.
+SECONDS: dict[str, float] = {
+}
+
+# Files whose long tests each start their own sandbox (no module- or session-scoped fixture but the
+# conftest's): one work unit per test. A file with a module-scoped fixture must never be listed, or
+# each worker running one of its tests would build that fixture again.
+SPLIT_FILES = frozenset({
+})  # fmt: skip
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (make test): the longest work first; other modes are xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.xdist_schedule import LongestFirstScheduling
+
+    return LongestFirstScheduling(config, log, SECONDS, SPLIT_FILES)
 
 
 def pytest_configure(config: pytest.Config) -> None:
