@@ -27,11 +27,13 @@ def unit_of(nodeid: str, split_files: frozenset[str]) -> str:
 
 
 def cost_of(unit: str, seconds: Mapping[str, float]) -> float:
-    """A unit's measured seconds; every case of a parametrised test costs its test's entry."""
+    """A unit's measured seconds: its own entry, or (a test) the entry of the longest prefix of its
+    name in its file, which every case of a parametrised test shares; 0 when none."""
     if unit in seconds:
         return seconds[unit]
     path, _, test = unit.partition("::")
-    return seconds.get(f"{path}::{test.split('[', 1)[0]}", 0.0) if test else 0.0
+    prefixes = [key for key in seconds if test and key.startswith(f"{path}::") and unit.startswith(key)]
+    return seconds[max(prefixes, key=len)] if prefixes else 0.0
 
 
 def longest_first(
