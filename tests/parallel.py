@@ -100,12 +100,31 @@ SPLIT_FILES = frozenset({
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent with -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadfile` (make test): the longest work first; other modes are xdist's own."""
+    """`--dist loadfile` (make test): the split files by test; other modes are xdist's own."""
     if config.getvalue("dist") != "loadfile":
         return None
     from tests.xdist_schedule import LongestFirstScheduling
 
-    return LongestFirstScheduling(config, log, SECONDS, SPLIT_FILES)
+    return LongestFirstScheduling(config, log, SPLIT_FILES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell each worker whether to sort its collection (a worker's own `dist` option is "no")."""
+    node.workerinput["longest_first"] = node.config.getvalue("dist") == "loadfile"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a `--dist loadfile` worker: the collection longest first, the order the scheduler hands the
+    work out in (it follows the collection). Every worker sorts alike, so their collections agree."""
+    if not getattr(config, "workerinput", {}).get("longest_first"):
+        return
+    from tests.xdist_schedule import longest_first
+
+    order = longest_first([item.nodeid for item in items], SECONDS, SPLIT_FILES)
+    rank = {nodeid: n for n, nodeid in enumerate(order)}
+    items.sort(key=lambda item: rank[item.nodeid])
 
 
 def pytest_configure(config: pytest.Config) -> None:

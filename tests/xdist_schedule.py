@@ -54,18 +54,14 @@ def longest_first(
 
 
 class LongestFirstScheduling(LoadFileScheduling):
-    """`--dist loadfile`, with the costliest work units queued first and the split files split by test."""
+    """`--dist loadfile` with the split files split by test, in the order of the collection: each
+    worker's collection is already longest first (tests/parallel.py sorts it on the worker, since
+    xdist sends a worker the indices of tests in its own collection)."""
 
-    def __init__(
-        self, config: pytest.Config, log: Any, seconds: Mapping[str, float], split_files: frozenset[str]
-    ) -> None:
+    def __init__(self, config: pytest.Config, log: Any, split_files: frozenset[str]) -> None:
         super().__init__(config, log)
-        self.seconds, self.split_files = seconds, split_files
+        self.split_files = split_files
         config.option.loadscopereorder = False  # xdist would re-sort the queue by number of tests
 
     def _split_scope(self, nodeid: str) -> str:
         return unit_of(nodeid, self.split_files)
-
-    def add_node_collection(self, node: Any, collection: Sequence[str]) -> None:
-        # Every node's collection is ordered alike, so xdist's "same collection" check still holds.
-        super().add_node_collection(node, longest_first(collection, self.seconds, self.split_files))
