@@ -78,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise next(iter(failures.values()))
     from orchestration.runtime import RunOptions, run_nightly_audit
 
+    _say_override(args)
     options = _run_options(
         args,
         RunOptions,
@@ -97,6 +98,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The sandbox's own settings only: the demo never reads `.dlt/` or `SOURCES__*`."""
     from ingest.errors import UsageError
 
+    _say_override(args)
     args.rules_file = _rules_file(args)
     if args.org is not None and not args.org.exists():  # before the imports: they take seconds
         raise UsageError(f"org file {args.org} not found; omit --org to generate one")
@@ -129,13 +131,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if summary.succeeded else 1
 
 
-def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float | str | None) -> object:
-    if args.override_quality_gate:  # a deliberate, dangerous choice: visible before the run starts
+def _say_override(args: argparse.Namespace) -> None:
+    """A deliberate, dangerous choice: said on the terminal first, before any check or work."""
+    if args.override_quality_gate:
         print(
             "warning: --override-quality-gate: a failed blocking data-quality check will not stop the "
             "writeback (it is reported as a warning)",
             file=sys.stderr,
         )
+
+
+def _run_options(args: argparse.Namespace, options_type: type, **run_settings: float | str | None) -> object:
     return options_type(
         **run_settings,
         warehouse=args.warehouse,

@@ -48,7 +48,7 @@ def test_a_ready_org_is_ready_and_the_doctor_writes_nothing(ready: RunningSandbo
         "OK       salesforce authenticated: logged in (client-credentials grant)",
         "OK       salesforce API version: v59.0 (the org offers up to v62.0)",
         "OK       salesforce API budget: ",
-        "OK       salesforce Account fields: 9 of 9 fields present and visible to the integration user",
+        "OK       salesforce Account fields: 14 of 14 fields present and visible to the integration user",
         "OK       salesforce Task writes: the integration user can write 7 fields",
         "OK       hubspot authenticated: the private app token is accepted",
         "OK       hubspot tasks properties: 9 of 9 properties present and visible",
