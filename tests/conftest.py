@@ -12,6 +12,7 @@ import pytest
 
 from ingest.sandbox import RunningSandbox
 from tests.helpers import serve_org
+from tests.postgres_server import PostgresServer, server_from_env, start_server
 
 pytest_plugins = ["tests.parallel"]  # running on several workers (make test)
 
@@ -68,3 +69,26 @@ def start_sandbox(tmp_path: Path) -> Iterator[StartSandbox]:
             return stack.enter_context(serve_org(document, tmp_path, name))
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The run's PostgreSQL server: the one the xdist controller started (or $CW_TEST_POSTGRES_URL),
+    else one this worker starts for itself (tests/postgres_server.py)."""
+    shared = server_from_env()
+    if shared is not None:
+        yield shared
+        return
+    own = start_server()
+    try:
+        yield own
+    finally:
+        own.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> str:
+    """A new empty database of the test's own on the run's server."""
+    import uuid
+
+    return postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")

@@ -21,6 +21,7 @@ paths, and working directory (monkeypatch.chdir), so nothing else is shared.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -138,6 +139,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     if _is_xdist_controller(config):
         _prepare_dbt_manifest()
+        _start_shared_postgres(config)
+
+
+def _start_shared_postgres(config: pytest.Config) -> None:
+    """One PostgreSQL server for every worker (each test takes its own database on it): started
+    before the workers, which inherit its URL; stopped when the run ends. Without Debian's server
+    binaries the tests that need it fail with the one-line fix, the others run."""
+    from tests.postgres_server import ENV_URL, PostgresUnavailable, server_from_env, start_server
+
+    if server_from_env() is not None:
+        return
+    try:
+        server = start_server()
+    except PostgresUnavailable:
+        return
+    os.environ[ENV_URL] = server.admin_url
+    config.add_cleanup(server.stop)
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
