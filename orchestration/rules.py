@@ -141,6 +141,9 @@ class Rules(BaseModel):
         "193200000X",  # Multi-Specialty Group
         "193400000X",  # Single Specialty Group
     ]
+    # Marketing's list (issue 15, marts.marketing_top_accounts): the top N per rep by potential, existing
+    # accounts and registry candidates together (the article's "top 100 potential clients").
+    marketing_top_n: Annotated[int, Field(ge=1, le=10_000)] = 100
 
     @model_validator(mode="after")
     def _policy_names_unique(self) -> Rules:

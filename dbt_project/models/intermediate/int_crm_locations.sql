@@ -11,6 +11,8 @@ addresses as (
         'salesforce' as crm,
         account_id as crm_account_id,
         billing_street as street,
+        billing_city as city,
+        billing_state as state,
         billing_postal_code as postal_code,
         npi
     from {{ ref('stg_salesforce__accounts') }}
@@ -21,6 +23,9 @@ addresses as (
         'hubspot' as crm,
         company_id as crm_account_id,
         street,
+        -- HubSpot's city / state are not synced: the marketing list falls back to the registry's spelling.
+        cast(null as varchar) as city,
+        cast(null as varchar) as state,
         postal_code,
         npi
     from {{ ref('stg_hubspot__companies') }}
@@ -36,6 +41,8 @@ final as (
         accounts.status,
         accounts.is_in_scope,
         addresses.street,
+        addresses.city,
+        addresses.state,
         addresses.postal_code,
         {{ zip5('addresses.postal_code') }} as zip5,
         {{ location_key('addresses.street', 'addresses.postal_code') }} as location_key,
