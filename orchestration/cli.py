@@ -260,6 +260,18 @@ def _demo_registries(org: Path) -> dict[str, str | None]:
     return {"registry_nppes": str(nppes), "registry_order_referring": str(order_referring)}
 
 
+# ---- exports -------------------------------------------------------------------------------------
+
+
+def cmd_export_marketing(args: argparse.Namespace) -> int:
+    from orchestration.marketing import default_export_folder, export_marketing
+
+    check_warehouse(args.warehouse)
+    export = export_marketing(args.warehouse, args.output or default_export_folder(args.warehouse))
+    print(export.describe())
+    return 0
+
+
 # ---- parser -------------------------------------------------------------------------------------
 
 
@@ -404,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_doctor_command(commands)
     _add_bench_parser(commands)
     _add_registries_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -474,6 +487,30 @@ def _add_registries_parser(commands: argparse._SubParsersAction) -> None:
     )
     sample.add_argument("--seed", type=int, default=7, help="random seed")
     sample.set_defaults(func=cmd_registries_sample)
+
+
+def _add_export_parser(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser(
+        "export", help="write a list from the marts as files", formatter_class=_HelpFormatter
+    )
+    lists = export.add_subparsers(dest="export_command", required=True)
+    marketing = lists.add_parser(
+        "marketing",
+        help="marketing's top accounts and registry candidates per rep (marts.marketing_top_accounts), "
+        "CSV and Parquet",
+        formatter_class=_HelpFormatter,
+    )
+    marketing.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="folder (default: exports/marketing beside the warehouse)",
+    )
+    marketing.add_argument(
+        "--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file"
+    )
+    marketing.set_defaults(func=cmd_export_marketing)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
