@@ -29,7 +29,7 @@ def build_definitions(
     The dbt assets come from dbt's manifest, prepared here (parsed when missing or stale): work done
     when the definitions are built, never at import (`defs` below is what Dagster loads). The asset
     modules load here too: importing this module costs Dagster's import and little more."""
-    from orchestration.defs import jobs, people, quality, report, writeback
+    from orchestration.defs import jobs, marketing, people, quality, report, writeback
     from orchestration.defs.dbt import dbt_definitions
     from orchestration.defs.ingest import ingest_definitions
     from orchestration.defs.registries import registries_definitions
@@ -43,7 +43,7 @@ def build_definitions(
     }
     return dg.Definitions.merge(
         ingest_definitions(), dbt_definitions(), registries_definitions(resources["registries"]),
-        writeback.defs, quality.defs, people.defs, report.defs, jobs.defs,
+        writeback.defs, quality.defs, people.defs, report.defs, marketing.defs, jobs.defs,
         dg.Definitions(resources=resources),
     )  # fmt: skip
 

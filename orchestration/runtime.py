@@ -63,6 +63,7 @@ class RunSummary:
     overdue_accounts: dict[str, int] = field(default_factory=dict)
     writeback: dict[str, dict[str, Any]] = field(default_factory=dict)
     report: Path | None = None
+    marketing_export: Path | None = None  # the folder of marketing's list files
     blocked: dict[str, str] = field(default_factory=dict)  # CRMs left out of the run, and why
 
     def render(self) -> str:
@@ -92,6 +93,8 @@ class RunSummary:
         lines.append(f"warehouse: {self.warehouse}")
         if self.report is not None:
             lines.append(f"report: {self.report}")
+        if self.marketing_export is not None:
+            lines.append(f"marketing list: {self.marketing_export}")
         return "\n".join(lines)
 
 
@@ -241,6 +244,8 @@ def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSum
             summary.writeback[key[-1].removesuffix("_task_writeback")] = metadata
         elif key[-1] == "cadence_report":
             summary.report = Path(str(metadata["path"]))
+        elif key[-1] == "marketing_export":
+            summary.marketing_export = Path(str(metadata["folder"]))
     return built
 
 
