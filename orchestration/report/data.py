@@ -18,6 +18,7 @@ from orchestration.report.people import (
     read_unmet_referrers,
     with_account_links,
 )
+from orchestration.report.territory import read_new_providers, registries_loaded
 from orchestration.rules import Rules
 from orchestration.writeback.ledger import TABLE as LEDGER_TABLE
 
@@ -206,6 +207,8 @@ class ReportData:
     kpi_history: pd.DataFrame = field(default_factory=pd.DataFrame)  # the nightly snapshots, 12 weeks
     slipping_sources: pd.DataFrame = field(default_factory=pd.DataFrame)  # per person, referral_trend
     unmet_referrers: pd.DataFrame = field(default_factory=pd.DataFrame)  # never met, top-potential accounts
+    new_providers: pd.DataFrame = field(default_factory=pd.DataFrame)  # per person, registry candidates
+    registries_loaded: bool = False  # any registry location in the warehouse (else the empty state)
 
 
 _RUNS = f"""
@@ -279,6 +282,8 @@ def read_report_data(
             kpi_history=read_history(con, as_of),
             slipping_sources=read_slipping_sources(con, cap),
             unmet_referrers=read_unmet_referrers(con, cap),
+            new_providers=read_new_providers(con),
+            registries_loaded=registries_loaded(con),
         )
 
 

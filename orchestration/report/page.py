@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from orchestration.report.charts import chart_specs
 from orchestration.report.data import UNDER_VISITED_PER_REP, ReportData
+from orchestration.report.territory import NEW_PROVIDERS_PER_REP
 from orchestration.report.vega_bundle import vega_javascript
 from orchestration.rules import Rules
 
@@ -153,6 +154,17 @@ PROSPECT_COLUMNS = (
 )
 
 
+NEW_PROVIDER_COLUMNS = (
+    Column("rep", "rep"),
+    Column("provider_name", "provider"),
+    Column("candidate_kind", "kind"),
+    Column("address", "address"),
+    Column("referrer_count", "referrers", "int"),
+    Column("individual_count", "individuals", "int"),
+    Column("taxonomy_mix", "taxonomy mix (primary NUCC code: providers)"),
+)
+
+
 def _under_visited_columns(rules: Rules) -> tuple[Column, ...]:
     # The mart's column names are fixed by the contract; the windows behind them are rules.
     return (
@@ -193,6 +205,10 @@ def render_page(data: ReportData, cap: int) -> str:
         "unmet": Table.of(
             "unmet-referrers-table", data.unmet_referrers, UNMET_COLUMNS,
             _capped_note(data.unmet_referrers, cap, "best accounts first"),
+        ),
+        "new_providers": Table.of(
+            "new-providers-table", data.new_providers, NEW_PROVIDER_COLUMNS,
+            _capped_note(data.new_providers, NEW_PROVIDERS_PER_REP, "most referrers first"),
         ),
     }  # fmt: skip
     specs = json.dumps(chart_specs(data), default=str)
@@ -309,6 +325,20 @@ lapsed to none.</div>
 their owner's book by referral potential (priority_high_top_potential_share; 0 turns this list off),
 and the people there who can refer that no visit has met.</div>
 {{ table(tables.unmet, scroll=True) }}
+
+<h2 id="new-providers">New providers in your territory</h2>
+{% if data.registries_loaded %}
+<div class="note">From the public registries (CMS NPPES, Order and Referring): practice locations in each
+rep's territory that are not in the CRM, most referrers first (individuals there who may order
+{{ rules.registry_service_line }}). Hospitals, SNFs and physician groups by their organisation's taxonomy;
+a practice: individuals only.</div>
+{{ table(tables.new_providers, scroll=True) }}
+{% else %}
+<div class="note" id="new-providers-empty">The public registries are not loaded: run
+<code>cadence registries load --nppes FILE --order-referring FILE</code>, or name the files in
+cadence.registry_nppes and cadence.registry_order_referring, to see the new providers in each rep's
+territory here.</div>
+{% endif %}
 
 <script>
 // vega-embed bundle with Vega and Vega-Lite (from vl-convert), so the report needs no network.
