@@ -84,6 +84,7 @@ SECONDS: dict[str, float] = {
     "tests/dbt/test_registry_marts.py": 100,
     "tests/registries/test_registry_asset.py": 40,
     "tests/orchestration/test_warehouse_lock.py": 10,
+    "tests/orchestration/test_deploy_postgres.py": 190,  # one nightly run, Dagster on Postgres (load ~12)
 }
 
 # Files whose long tests each start their own sandbox (no module- or session-scoped fixture but the
