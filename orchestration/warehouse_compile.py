@@ -44,9 +44,10 @@ PROFILES: dict[str, dict[str, Any]] = {
         "type": "snowflake", "account": "compile-only", "user": "compile_only", "password": "",
         "role": "transformer", "warehouse": "transforming", "database": "cadence", "schema": SCHEMA,
     },
+    # `oauth` looks for the machine's gcloud login as dbt starts; a given token is only sent with a query.
     "bigquery": {
-        "type": "bigquery", "method": "oauth", "project": "compile-only", "dataset": SCHEMA,
-        "location": "US",
+        "type": "bigquery", "method": "oauth-secrets", "token": "compile-only", "project": "compile-only",
+        "dataset": SCHEMA, "location": "US",
     },
 }  # fmt: skip
 COMPILE_AS_OF = date(2026, 11, 27)  # the as-of macro reads CADENCE_AS_OF when a model compiles
