@@ -17,6 +17,10 @@ from ingest.errors import SettingsError
 Engine = Literal["duckdb", "postgres"]
 # libpq accepts both schemes (PostgreSQL docs, 34.1.1 "Connection Strings").
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
+# DuckDB opens these as MotherDuck databases (motherduck.com/docs, "Connecting to MotherDuck"); as a path
+# here they would be a local file named `md:db`. dbt and dlt reach MotherDuck, the Python readers do not
+# yet (docs/warehouses.md), so the setting is refused rather than silently written to a local file.
+_MOTHERDUCK_PREFIXES = ("md:", "motherduck:")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,11 @@ class WarehouseLocation:
         if isinstance(value, WarehouseLocation):
             return value
         text = str(value).strip()
+        if text.lower().startswith(_MOTHERDUCK_PREFIXES):
+            raise SettingsError(
+                f"warehouse {text.split('?', 1)[0]}: MotherDuck is not supported by cadence yet "
+                "(docs/warehouses.md): use a DuckDB file path or a postgresql:// URL"
+            )  # the query string may hold motherduck_token: never shown
         scheme = text.split("://", 1)[0].lower() if "://" in text else ""
         if not scheme:
             return cls(engine="duckdb", path=Path(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextlib import redirect_stdout
+from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -133,13 +133,18 @@ def _ledger_notes(crm: str, wb: dict[str, Any]) -> list[str]:
 
 
 def run_nightly_audit(
-    configs: CrmConfigs, options: RunOptions, blocked: dict[str, str] | None = None
+    configs: CrmConfigs,
+    options: RunOptions,
+    blocked: dict[str, str] | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> RunSummary:
     """Execute the Dagster job `nightly_cadence_audit` in this process and summarise it.
 
     `configs` names the audited CRMs' settings (a CRM missing or None is not audited); these settings
     are all the run uses: nothing is read from dlt's config here. `blocked`: audited CRMs left out
     before the job (their preflight failed), with the reason; the run then fails, naming them.
+    `instance`: where the run and its events are stored (the caller's, left open); None: an ephemeral
+    one, forgotten after the run (`cadence run` keeps its own history in the warehouse).
     """
     from orchestration.defs.quality import gate_failure_message
 
@@ -176,8 +181,11 @@ def run_nightly_audit(
     log_path = Path(options.warehouse).resolve().parent / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's own log lines go to the run log; the terminal shows one line per step.
-    with dg.DagsterInstance.ephemeral() as instance, log_path.open("w") as log, redirect_stdout(log):
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=_PROGRESS_ONLY)
+    stored = nullcontext(instance) if instance is not None else dg.DagsterInstance.ephemeral()
+    with stored as run_instance, log_path.open("w") as log, redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=run_instance, raise_on_error=False, run_config=_PROGRESS_ONLY
+        )
     blocked = blocked or {}
     summary = RunSummary(
         succeeded=result.success and not blocked,

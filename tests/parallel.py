@@ -85,6 +85,8 @@ SECONDS: dict[str, float] = {
     "tests/registries/test_registry_asset.py": 40,
     "tests/registries/test_marketing_export.py": 150,  # issue 15 items 6-7: one nightly run
     "tests/orchestration/test_warehouse_lock.py": 10,
+    "tests/orchestration/test_deploy_postgres.py": 190,  # one nightly run, Dagster on Postgres (load ~12)
+    "tests/dbt/test_warehouse_compile.py": 60,  # dbt compile per adapter installed (postgres: 58 s)
 }
 
 # Files whose long tests each start their own sandbox (no module- or session-scoped fixture but the

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import orjson
+from dagster import DagsterInstance
 
 from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import RetryPolicy, connect
@@ -54,9 +55,11 @@ def run_audit(
     warehouse: Path,
     as_of: date,
     crms: Iterable[str] = ("salesforce", "hubspot"),
+    instance: DagsterInstance | None = None,
     **options: Any,
 ) -> Run:
-    """One in-process run of `nightly_cadence_audit`; unlisted CRMs are not configured."""
+    """One in-process run of `nightly_cadence_audit`; unlisted CRMs are not configured. `instance`:
+    the Dagster instance that stores the run (None: an ephemeral one)."""
     wanted = set(crms)
     configs = {
         "salesforce": salesforce_config(running) if "salesforce" in wanted else None,
@@ -65,7 +68,9 @@ def run_audit(
     before = Counter(running.counters)
     started = time.perf_counter()
     summary = run_nightly_audit(
-        configs, RunOptions(warehouse=warehouse, as_of=as_of, retry_base_seconds=FAST, **options)
+        configs,
+        RunOptions(warehouse=warehouse, as_of=as_of, retry_base_seconds=FAST, **options),
+        instance=instance,
     )
     calls = Counter(running.counters)
     calls.subtract(before)

@@ -39,3 +39,14 @@ def test_a_bad_url_gets_one_line_without_the_password(value: str, message: str) 
     with pytest.raises(SettingsError, match=message) as failure:
         WarehouseLocation.parse(value)
     assert "pw@" not in str(failure.value) and "\n" not in str(failure.value)
+
+
+@pytest.mark.parametrize("value", ["md:cadence", "MD:cadence?motherduck_token=tok-123", "motherduck:cadence"])
+def test_a_motherduck_database_is_refused_in_one_line_without_its_token(value: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        WarehouseLocation.parse(value)
+    name = value.split("?")[0]
+    assert str(refused.value) == (
+        f"warehouse {name}: MotherDuck is not supported by cadence yet (docs/warehouses.md): "
+        "use a DuckDB file path or a postgresql:// URL"
+    )
