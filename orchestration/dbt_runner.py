@@ -39,6 +39,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 ERROR_CHARS = 400
 # A DuckDB file or a postgresql:// URL (ingest/warehouse.py).
 Warehouse = Path | str | WarehouseLocation
+MARTS_BUILD_VAR, MARTS_BUILD_SCHEMA = "cadence_marts_build_schema", "marts__build"
+_SELECTORS = frozenset({"--select", "-s", "--models", "-m", "--exclude", "--selector", "--inline"})
 
 
 class DbtRunError(RuntimeError):
@@ -136,6 +138,13 @@ def warehouse_target(warehouse: Warehouse) -> Path:
     return working_dir(warehouse, "dbt")
 
 
+def builds_marts_aside(args: list[str], location: WarehouseLocation) -> bool:
+    """A whole `build`/`run` on PostgreSQL builds the marts in MARTS_BUILD_SCHEMA and publishes them
+    together when it succeeds (dbt_project/macros/publish_marts.sql). A selection (tests, a bench
+    phase) builds in place: publishing it would drop the marts it did not build."""
+    return location.is_postgres and bool(args) and args[0] in ("build", "run") and not _SELECTORS & set(args)
+
+
 def dbt_args(args: list[str], vars: dict[str, Any] | None = None, rules: Rules | None = None) -> list[str]:
     """`args` (e.g. ["build"]) with the rules and `vars` as dbt vars (the as-of date is never one)."""
     run_vars = {**(rules.dbt_vars() if rules is not None else {}), **(vars or {})}
@@ -165,6 +174,8 @@ def start_dbt(
         if warehouse is None:
             raise ValueError("a dbt call without a warehouse needs its target_path")
         target_path = warehouse_target(warehouse)
+    if warehouse is not None and builds_marts_aside(args, WarehouseLocation.parse(warehouse)):
+        vars = {**(vars or {}), MARTS_BUILD_VAR: MARTS_BUILD_SCHEMA}
     with dbt_environment(warehouse, as_of):  # the child takes its copy of the environment at start
         return (dbt or dbt_cli()).cli(
             dbt_args(args, vars, rules), context=context, target_path=Path(target_path),
