@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -85,6 +86,16 @@ def test_the_postgres_marts_keep_the_contract_types(built: tuple[Path, str]) -> 
     assert types[("rep_rhythm", "on_cadence_pct")] == "double precision"
     assert types[("account_cadence", "last_visit_date")] == "date"
     assert types[("referral_potential", "is_under_covered")] == "boolean"
+
+
+def test_no_file_dbt_or_dlt_wrote_holds_the_password(built: tuple[Path, str]) -> None:
+    """dbt gets it as DBT_ENV_SECRET_* (scrubbed from its logs), dlt from the URL; neither writes it."""
+    duck, url = built
+    password = urlsplit(url).password
+    assert password
+    written = [path for path in duck.parent.rglob("*") if path.is_file() and path.suffix != ".duckdb"]
+    assert len(written) > 10  # dbt's target folders (logs, manifest, run results) and dlt's
+    assert [path for path in written if password.encode() in path.read_bytes()] == []
 
 
 def test_a_reader_holding_the_marts_neither_blocks_the_rebuild_nor_sees_it_half_done(

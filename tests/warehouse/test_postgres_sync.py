@@ -5,6 +5,7 @@ scenario, once, on Postgres: the same merges, the delete flagged, the cursor rea
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from ingest.salesforce.helpers import connect
 from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import salesforce_config
 from ingest.warehouse import WarehouseLocation
+from tests.ingest.test_purged_deletes import _contact, _empty_recycle_bin, _org, _sf_delete
 from tests.ingest.test_salesforce_ingest import FAST, USER, account
 
 
@@ -86,3 +88,27 @@ def test_a_new_machine_resumes_from_the_cursor_kept_in_the_database(
     assert result.rows_by_table == {"account": 0}
     assert running.counters["salesforce.query_more"] == 0
     assert len(accounts(postgres_url)) == 3
+
+
+def test_a_purged_contact_is_marked_deleted_by_the_key_scan_on_postgres(
+    start_sandbox, postgres_url: str, state_dir: Path
+) -> None:
+    """tests/ingest/test_purged_deletes.py's key-scan case: the marked rows are read back from Postgres."""
+    running = start_sandbox(_org({"Contact": [_contact(n) for n in range(1, 4)]}))
+    location = WarehouseLocation.parse(postgres_url)
+    config = salesforce_config(running)
+    sync_salesforce(config, location, objects=["Contact"], retry_base_seconds=FAST)
+    _sf_delete(running, "Contact", _contact(2)["Id"])
+    _empty_recycle_bin(running)  # gone from queryAll before the pipeline ran
+    time.sleep(1.1)  # the org's clock (whole seconds) moves on: getDeleted has a window to answer
+
+    result = sync_salesforce(config, location, objects=["Contact"], retry_base_seconds=FAST)
+
+    assert result.rows_by_table == {"contact": 1}
+    columns = "id, is_deleted, name, _cadence_deleted_by"
+    found = rows(postgres_url, f"select {columns} from raw_salesforce.contact order by id")
+    assert found == [
+        (_contact(1)["Id"], False, "Dr 1", None),
+        (_contact(2)["Id"], True, "Dr 2", "key_scan"),  # its other columns kept
+        (_contact(3)["Id"], False, "Dr 3", None),
+    ]
