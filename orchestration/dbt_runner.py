@@ -141,8 +141,10 @@ def warehouse_target(warehouse: Warehouse) -> Path:
 def builds_marts_aside(args: list[str], location: WarehouseLocation) -> bool:
     """A whole `build`/`run` on PostgreSQL builds the marts in MARTS_BUILD_SCHEMA and publishes them
     together when it succeeds (dbt_project/macros/publish_marts.sql). A selection (tests, a bench
-    phase) builds in place: publishing it would drop the marts it did not build."""
-    return location.is_postgres and bool(args) and args[0] in ("build", "run") and not _SELECTORS & set(args)
+    phase) builds in place: publishing it would drop the marts it did not build. `parse` gets the same
+    var as the build, so the night's parse is the build's partial-parse cache (defs/dbt.py)."""
+    whole = bool(args) and args[0] in ("build", "run", "parse") and not _SELECTORS & set(args)
+    return location.is_postgres and whole
 
 
 def dbt_args(args: list[str], vars: dict[str, Any] | None = None, rules: Rules | None = None) -> list[str]:
