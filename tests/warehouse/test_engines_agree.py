@@ -20,7 +20,7 @@ from ingest.salesforce import sync_salesforce
 from ingest.sandbox.generator import generate_org
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 from ingest.warehouse import WarehouseLocation
-from orchestration.dbt_runner import run_dbt
+from orchestration.dbt_runner import DbtRunError, run_dbt
 from tests.helpers import serve_org
 from tests.postgres_server import PostgresServer
 from tests.warehouse.marts_compare import Marts, differences, duckdb_marts, postgres_marts
@@ -144,3 +144,20 @@ def _mart_oids(cursor: Any) -> dict[str, int]:
         "where n.nspname = 'marts' and c.relkind = 'r'"
     )
     return dict(cursor.fetchall())
+
+
+def test_a_build_with_a_failed_mart_publishes_nothing(built: tuple[Path, str], tmp_path: Path) -> None:
+    """account_cadence fails (a broken rule value), the marts that do not need it are built aside:
+    readers keep last night's marts, all of them, none of tonight's."""
+    import psycopg2
+
+    _, url = built
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        before = _mart_oids(cursor)
+    with pytest.raises(DbtRunError, match="account_cadence"):
+        run_dbt(["run"], url, as_of=AS_OF, vars={"due_soon_days": "'x' +"}, target_path=tmp_path / "target")
+    with psycopg2.connect(url) as con, con.cursor() as cursor:
+        assert _mart_oids(cursor) == before
+        cursor.execute("select count(*) from pg_tables where schemaname = 'marts__build'")
+        (aside,) = cursor.fetchone()
+    assert 0 < aside < len(before)  # some marts were built, none published
