@@ -143,7 +143,8 @@ def builds_marts_aside(args: list[str], location: WarehouseLocation) -> bool:
     together when it succeeds (dbt_project/macros/publish_marts.sql). A selection (tests, a bench
     phase) builds in place: publishing it would drop the marts it did not build. `parse` gets the same
     var as the build, so the night's parse is the build's partial-parse cache (defs/dbt.py)."""
-    whole = bool(args) and args[0] in ("build", "run", "parse") and not _SELECTORS & set(args)
+    selects = any(arg.split("=", 1)[0] in _SELECTORS for arg in args)  # --select x, --select=x
+    whole = bool(args) and args[0] in ("build", "run", "parse") and not selects
     return location.is_postgres and whole
 
 

@@ -39,6 +39,7 @@ def test_a_postgres_url_is_the_postgres_target_its_password_only_in_the_secret_v
         (["parse", "--quiet"], True),
         (["build", "--select", "int_visits+"], False),
         (["run", "-s", "account_cadence"], False),
+        (["run", "--select=account_cadence"], False),
         (["test"], False),
     ],
 )
