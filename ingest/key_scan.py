@@ -220,24 +220,45 @@ def marked_rows(
         existing = _columns(client, table)
         if not existing:
             return None
-        con = client.native_connection
+        columns = [c for c in existing if not c.startswith("_dlt")]
+        select = (
+            f"select {', '.join(_quote(c) for c in columns)} from {qualified} "
+            f"where not coalesce({_quote(flag)}, false)"
+        )
+        crm_ids = live if live is not None else deleted
+        found = _still_live_rows(client, select, read, crm_ids, marks_absent=live is not None)
+    if not found.num_rows:
+        return None
+    return _as_marked(found, flag, target.schema, by, crm_now)
+
+
+def _still_live_rows(
+    client: Any, select: str, read: pa.Array, crm_ids: pa.Array, marks_absent: bool
+) -> pa.Table:
+    """`select`'s rows not in `read`, and absent from (`marks_absent`) or present in `crm_ids`."""
+    import duckdb  # the pipeline's destination already loaded it, when it is DuckDB
+
+    con = client.native_connection
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        # The ids as Arrow tables DuckDB scans in place (a 10k org's key scan: no SQL literal, no copy).
         con.register("_cadence_read_ids", pa.table({"id": read}))
-        con.register("_cadence_crm_ids", pa.table({"id": live if live is not None else deleted}))
+        con.register("_cadence_crm_ids", pa.table({"id": crm_ids}))
         try:
-            columns = [c for c in existing if not c.startswith("_dlt")]
-            membership = "not in" if live is not None else "in"
-            found = con.execute(
-                f"select {', '.join(_quote(c) for c in columns)} from {qualified} "
-                f"where not coalesce({_quote(flag)}, false) "
-                "and id not in (select id from _cadence_read_ids) "
+            membership = "not in" if marks_absent else "in"
+            return con.execute(
+                f"{select} and id not in (select id from _cadence_read_ids) "
                 f"and id {membership} (select id from _cadence_crm_ids)"
             ).to_arrow_table()
         finally:
             con.unregister("_cadence_read_ids")
             con.unregister("_cadence_crm_ids")
-    if not found.num_rows:
-        return None
-    return _as_marked(found, flag, target.schema, by, crm_now)
+    # PostgreSQL (psycopg2): the ids as two text[] parameters; `<> all('{}')` holds, `= any('{}')` not.
+    membership = "<> all(%s::text[])" if marks_absent else "= any(%s::text[])"
+    with client.execute_query(
+        f"{select} and id <> all(%s::text[]) and id {membership}", read.to_pylist(), crm_ids.to_pylist()
+    ) as cursor:
+        names = [d[0] for d in cursor.description]
+        return pa.Table.from_pylist([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
 
 
 def _columns(client: Any, table: str) -> list[str]:

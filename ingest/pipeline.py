@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,9 @@ from typing import Any
 import dlt
 
 from ingest.errors import CadenceError
+from ingest.local_state import working_dir
 from ingest.sync_result import SyncResult
+from ingest.warehouse import WarehouseLocation
 
 logger = logging.getLogger(__name__)
 
@@ -21,21 +24,31 @@ def raw_dataset(crm: str) -> str:
     return f"raw_{crm}"
 
 
-def make_pipeline(crm: str, warehouse: Path) -> dlt.Pipeline:
-    """A pipeline whose working folder sits beside the warehouse it loads.
+def make_pipeline(crm: str, warehouse: Path | str | WarehouseLocation) -> dlt.Pipeline:
+    """A pipeline into the warehouse (a DuckDB file or a postgresql:// URL), its working folder the
+    warehouse's own (ingest/local_state.py), not ~/.dlt: two warehouses never share a cursor.
 
-    Two warehouses must never share an incremental cursor (the second one would silently miss
-    history), so the state lives next to the DuckDB file, not in ~/.dlt.
+    The dataset is `raw_<crm>` on both engines: a DuckDB schema or a PostgreSQL schema of that name.
     """
-    warehouse = Path(warehouse).resolve()
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    location = WarehouseLocation.parse(warehouse)
+    pipelines_dir = working_dir(location, "dlt")
+    pipelines_dir.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=f"cadence_{crm}",
-        pipelines_dir=str(warehouse.parent / f".dlt-{warehouse.stem}"),
-        destination=dlt.destinations.duckdb(str(warehouse)),
+        pipelines_dir=str(pipelines_dir),
+        destination=_destination(location),
         dataset_name=raw_dataset(crm),
         progress=None,
     )
+
+
+def _destination(location: WarehouseLocation) -> Any:
+    if location.path is not None:
+        return dlt.destinations.duckdb(str(Path(location.path).resolve()))
+    # dlt parses credentials as an SQLAlchemy-style URL, which knows only the `postgresql` scheme
+    # (libpq also accepts `postgres`). Named, so dlt's messages say "cadence_warehouse", not the URL.
+    url = re.sub(r"^postgres(ql)?://", "postgresql://", location.url or "", flags=re.IGNORECASE)
+    return dlt.destinations.postgres(credentials=url, destination_name="cadence_warehouse")
 
 
 def cadence_cause(error: BaseException) -> CadenceError | None:

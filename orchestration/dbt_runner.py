@@ -23,6 +23,10 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from ingest.local_state import working_dir
+from ingest.warehouse import WarehouseLocation
 
 if TYPE_CHECKING:
     from dagster import AssetExecutionContext
@@ -33,6 +37,10 @@ if TYPE_CHECKING:
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # A failed build is one line: the failing nodes and the start of their error, enough to name the fix.
 ERROR_CHARS = 400
+# A DuckDB file or a postgresql:// URL (ingest/warehouse.py).
+Warehouse = Path | str | WarehouseLocation
+MARTS_BUILD_VAR, MARTS_BUILD_SCHEMA = "cadence_marts_build_schema", "marts__build"
+_SELECTORS = frozenset({"--select", "-s", "--models", "-m", "--exclude", "--selector", "--inline"})
 
 
 class DbtRunError(RuntimeError):
@@ -53,14 +61,30 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def dbt_environment(warehouse: Path | None, as_of: date | None = None) -> Any:
+def dbt_environment(warehouse: Warehouse | None, as_of: date | None = None) -> Any:
     """The environment profiles.yml and the as-of macro read, while a dbt child process starts."""
     values = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if warehouse is not None:
-        values["CADENCE_WAREHOUSE"] = str(Path(warehouse).resolve())
+        values.update(warehouse_env(WarehouseLocation.parse(warehouse)))
     if as_of is not None:
         values["CADENCE_AS_OF"] = as_of.isoformat()
     return _environment(values)
+
+
+def warehouse_env(location: WarehouseLocation) -> dict[str, str]:
+    """The profile's target and its connection (dbt_project/profiles.yml): the password only in
+    DBT_ENV_SECRET_*, which dbt never writes to its logs; never on a command line."""
+    if location.path is not None:
+        return {"CADENCE_DBT_TARGET": "dev", "CADENCE_WAREHOUSE": str(Path(location.path).resolve())}
+    parts = urlsplit(location.url or "")
+    return {
+        "CADENCE_DBT_TARGET": "postgres",
+        "CADENCE_PG_HOST": parts.hostname or "localhost",
+        "CADENCE_PG_PORT": str(parts.port or 5432),
+        "CADENCE_PG_USER": unquote(parts.username or ""),
+        "CADENCE_PG_DATABASE": unquote(parts.path.strip("/")),
+        "DBT_ENV_SECRET_CADENCE_PG_PASSWORD": unquote(parts.password or ""),
+    }
 
 
 def dbt_executable() -> str:
@@ -108,10 +132,20 @@ def _lean_resource_type() -> type[DbtCliResource]:
     return LeanDbtCliResource
 
 
-def warehouse_target(warehouse: Path) -> Path:
-    """dbt's target folder for this warehouse, beside it: its partial-parse cache is valid night to night."""
-    warehouse = Path(warehouse).resolve()
-    return warehouse.parent / f".dbt-{warehouse.stem}"
+def warehouse_target(warehouse: Warehouse) -> Path:
+    """dbt's target folder for this warehouse (beside a DuckDB file; ingest/local_state.py for Postgres):
+    its partial-parse cache is valid night to night."""
+    return working_dir(warehouse, "dbt")
+
+
+def builds_marts_aside(args: list[str], location: WarehouseLocation) -> bool:
+    """A whole `build`/`run` on PostgreSQL builds the marts in MARTS_BUILD_SCHEMA and publishes them
+    together when it succeeds (dbt_project/macros/publish_marts.sql). A selection (tests, a bench
+    phase) builds in place: publishing it would drop the marts it did not build. `parse` gets the same
+    var as the build, so the night's parse is the build's partial-parse cache (defs/dbt.py)."""
+    selects = any(arg.split("=", 1)[0] in _SELECTORS for arg in args)  # --select x, --select=x
+    whole = bool(args) and args[0] in ("build", "run", "parse") and not selects
+    return location.is_postgres and whole
 
 
 def dbt_args(args: list[str], vars: dict[str, Any] | None = None, rules: Rules | None = None) -> list[str]:
@@ -124,7 +158,7 @@ def dbt_args(args: list[str], vars: dict[str, Any] | None = None, rules: Rules |
 
 def start_dbt(
     args: list[str],
-    warehouse: Path | None,
+    warehouse: Warehouse | None,
     as_of: date | None = None,
     vars: dict[str, Any] | None = None,
     rules: Rules | None = None,
@@ -143,6 +177,8 @@ def start_dbt(
         if warehouse is None:
             raise ValueError("a dbt call without a warehouse needs its target_path")
         target_path = warehouse_target(warehouse)
+    if warehouse is not None and builds_marts_aside(args, WarehouseLocation.parse(warehouse)):
+        vars = {**(vars or {}), MARTS_BUILD_VAR: MARTS_BUILD_SCHEMA}
     with dbt_environment(warehouse, as_of):  # the child takes its copy of the environment at start
         return (dbt or dbt_cli()).cli(
             dbt_args(args, vars, rules), context=context, target_path=Path(target_path),
@@ -165,7 +201,7 @@ def _failed_nodes(invocation: DbtCliInvocation, started: float) -> str | None:
 
 def run_dbt(
     args: list[str],
-    warehouse: Path | None,
+    warehouse: Warehouse | None,
     as_of: date | None = None,
     vars: dict[str, Any] | None = None,
     target_path: Path | None = None,

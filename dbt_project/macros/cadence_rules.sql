@@ -48,7 +48,7 @@
 {% macro share(part, whole) -%}
     case
         when coalesce({{ whole }}, 0) = 0 then 0.0
-        else 1.0 * {{ part }} / {{ whole }}
+        else {{ ratio(part, whole) }}
     end
 {%- endmacro %}
 

@@ -2,13 +2,15 @@
     expressions, so a CRM's "Lakeside Family Practice, P.C. / 100 Main Street, Ste. 200 / 60611-3456"
     and NPPES's "LAKESIDE FAMILY PRACTICE PC / 100 MAIN ST SUITE 200 / 606113456" meet on one key.
     Plain Jinja only (no dbt context): tests/unit/test_registry_normaliser.py renders this file with
-    jinja2 and runs the SQL on DuckDB, so the rules below are unit-tested where they live. -#}
+    jinja2 and runs the SQL on DuckDB, so the rules below are unit-tested where they live. The two
+    DuckDB-only constructs (strip_accents, list lambdas) go through adapter.dispatch when dbt renders
+    (`adapter` is defined), else (plain jinja2) their DuckDB SQL. -#}
 
 {#- Letters, digits, '#' and '&', upper case, accents off: the base of every key. Dots and
     apostrophes go without a space ("P.C." -> "PC", "O'Brien" -> "OBRIEN"), other punctuation splits. -#}
 {% macro registry_words(column) -%}
     trim(regexp_replace(
-        translate(upper(strip_accents(coalesce(cast({{ column }} as varchar), ''))), '.''’', ''),
+        translate(upper({{ registry_strip_accents("coalesce(cast(" ~ column ~ " as varchar), '')") }}), '.''’', ''),
         '[^A-Z0-9#&]+', ' ', 'g'))
 {%- endmacro %}
 
@@ -32,12 +34,61 @@
     {%- set no_unit = "regexp_replace(" ~ spaced ~ ", '\\s(" ~ unit_designators | join('|') ~ ")\\s.*$', ' ')" -%}
     {#- One pass over the words (a CASE per word), not one regular expression per suffix: this runs over
         the ~9M NPPES rows every build. -#}
-    nullif(array_to_string(list_transform(
-        list_filter(string_split({{ no_unit }}, ' '), lambda word: word <> ''),
-        lambda word: case word
+    {%- set word_case -%}
+        case word
             {%- for long, short in street_words.items() %} when '{{ long }}' then '{{ short }}'{% endfor %}
             else word end
-    ), ' '), '')
+    {%- endset %}
+    nullif({{ registry_map_words(no_unit, word_case) }}, '')
+{%- endmacro %}
+
+{#- The words of `text` (split on single spaces, empty ones dropped) each mapped by the SQL expression
+    `word_case` over `word`, joined by single spaces again, in their order. -#}
+{% macro registry_map_words(text, word_case) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('registry_map_words', 'cadence')(text, word_case) }}
+    {%- else -%}
+        {{ duckdb__registry_map_words(text, word_case) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__registry_map_words(text, word_case) -%}
+    array_to_string(list_transform(
+        list_filter(string_split({{ text }}, ' '), lambda word: word <> ''),
+        lambda word: {{ word_case }}
+    ), ' ')
+{%- endmacro %}
+
+{#- PostgreSQL: no lambdas; the words as a set (WITH ORDINALITY keeps their order) and back. -#}
+{% macro default__registry_map_words(text, word_case) -%}
+    array_to_string(array(
+        select {{ word_case }}
+        from unnest(string_to_array({{ text }}, ' ')) with ordinality as words(word, position)
+        where word <> ''
+        order by position
+    ), ' ')
+{%- endmacro %}
+
+{#- Accents off: "São José" -> "Sao Jose". DuckDB: strip_accents (Unicode decomposition, marks
+    dropped). PostgreSQL has it only in the `unaccent` extension, which needs CREATE EXTENSION and
+    differs from DuckDB (it also rewrites ß, Æ, Ø ...); translate() over the precomposed Latin letters
+    instead: the same answer as strip_accents on every letter of U+00C0..U+024F that decomposes
+    (generated with Python's unicodedata NFD and checked against DuckDB's strip_accents) except
+    Ǣǣ Ǯǯ Ǽǽ Ǿǿ, which PostgreSQL leaves as they are. -#}
+{% macro registry_strip_accents(text) -%}
+    {%- if adapter is defined -%}
+        {{ adapter.dispatch('registry_strip_accents', 'cadence')(text) }}
+    {%- else -%}
+        {{ duckdb__registry_strip_accents(text) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__registry_strip_accents(text) -%}
+    strip_accents({{ text }})
+{%- endmacro %}
+
+{% macro default__registry_strip_accents(text) -%}
+    translate({{ text }}, 'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳ', 'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYy')
 {%- endmacro %}
 
 {#- An organisation's (or a person's) name as a key: '&' is AND, a leading THE and the legal form go. -#}

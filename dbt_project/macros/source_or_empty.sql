@@ -15,10 +15,25 @@
         (
             select
             {%- for column in node.columns.values() %}
-                cast(null as {{ column.data_type }}) as {{ adapter.quote(column.name) }}
+                cast(null as {{ source_column_type(column.data_type) }}) as {{ adapter.quote(column.name) }}
                 {{- "," if not loop.last }}
             {%- endfor %}
             where 1 = 0
-        )
+        ) as {{ adapter.quote('empty_' ~ table_name) }}  {#- PostgreSQL requires a subquery's alias #}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A source column's documented type (DuckDB's names) as this adapter spells it. -#}
+{% macro source_column_type(data_type) -%}
+    {{ return(adapter.dispatch('source_column_type', 'cadence')(data_type)) }}
+{%- endmacro %}
+
+{% macro duckdb__source_column_type(data_type) -%}
+    {{ return(data_type) }}
+{%- endmacro %}
+
+{#- PostgreSQL has no tinyint nor a bare `double`; dlt loads timestamps there as timestamptz. -#}
+{% macro default__source_column_type(data_type) -%}
+    {%- set names = {'tinyint': 'smallint', 'double': 'double precision', 'timestamp': 'timestamp with time zone'} -%}
+    {{ return(names.get(data_type | lower, data_type)) }}
 {%- endmacro %}

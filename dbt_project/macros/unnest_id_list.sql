@@ -6,9 +6,9 @@ from (
     select
         object_type,
         object_id,
-        trim(unnest(string_split({{ ids_column }}, ','))) as {{ id_name }}
+        trim({{ split_to_rows(ids_column, ',') }}) as {{ id_name }}
     from associated
     where {{ ids_column }} is not null and {{ ids_column }} <> ''
-)
+) as split_ids
 where {{ id_name }} <> ''
 {%- endmacro %}

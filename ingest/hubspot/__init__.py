@@ -62,6 +62,7 @@ from ingest.key_scan import DEFAULT_KEY_SCAN_DAYS, ReadIds
 from ingest.pipeline import make_pipeline, run_sync
 from ingest.quarantine import Rejections, as_rejected_records, rejected_items, without_future
 from ingest.sync_result import SyncResult
+from ingest.warehouse import WarehouseLocation
 
 __all__ = ["HubSpotClient", "hubspot_source", "sync_hubspot"]
 
@@ -243,7 +244,7 @@ def _owners_not_in_future(client: HubSpotClient, table: pa.Table) -> pa.Table:
 
 def sync_hubspot(
     config: HubSpotConfig,
-    warehouse: Path,
+    warehouse: Path | WarehouseLocation,
     progress: bool = False,
     objects: Sequence[str] | None = None,
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds

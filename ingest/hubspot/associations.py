@@ -24,7 +24,8 @@ Tasks are not re-read: the pipeline creates its tasks with their company and a p
 no mart.
 
 The ids come from the warehouse's raw tables (the pipeline's destination, read with dlt's sql_client
-while the resource extracts), and the reads are v4 batch reads of up to 1,000 ids a call (the API's
+while the resource extracts; its SQL runs on DuckDB and PostgreSQL: `%s` parameters, which dlt's DuckDB
+client rewrites to DuckDB's `?`), and the reads are v4 batch reads of up to 1,000 ids a call (the API's
 cap: https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api),
 one call per 1,000 records where the per-record v3 read would cost one each. Only rows whose company
 or contact set changed are yielded, as their stored row with the new `company_ids` / `contact_ids`, into
@@ -78,7 +79,7 @@ def meetings_reread_start(since: date | None, crm_now: datetime | None) -> datet
 def reread_scope(object_type: str, meetings_from: datetime) -> tuple[str, list[Any]] | None:
     """The raw-table predicate (and its parameters) of the rows whose companies are re-read."""
     if object_type == "meetings":
-        return f"{_LIVE} and {_MEETING_VISIT_AT} >= ?", [meetings_from]
+        return f"{_LIVE} and {_MEETING_VISIT_AT} >= %s", [meetings_from]
     if object_type in ("contacts", "deals"):
         return _LIVE, []
     return None
@@ -154,7 +155,7 @@ def _stored_links(table: str, columns: list[str], where: str, params: list[Any])
 def _table_columns(sql: Any, table: str) -> set[str]:
     """The stored table's columns (a warehouse synced before `contact_ids` existed lacks it)."""
     rows = sql.execute_sql(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
         sql.dataset_name,
         table,
     )
@@ -172,7 +173,7 @@ def _stored_rows(table: str, schema: pa.Schema, ids: list[str]) -> pa.Table:
         columns = ", ".join(
             f'"{f.name}"' if f.name in present else f'null::varchar as "{f.name}"' for f in schema
         )
-        query = f"select {columns} from {name} where id in (select unnest(?::varchar[]))"
+        query = f"select {columns} from {name} where id = any(%s::varchar[])"
         with sql.execute_query(query, ids) as cursor:
             chunks = [chunk.cast(schema) for chunk in cursor.iter_arrow(chunk_size=_ROWS_PER_CHUNK)]
     return pa.concat_tables(chunks) if chunks else schema.empty_table()

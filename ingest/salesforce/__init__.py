@@ -49,6 +49,7 @@ from ingest.salesforce.settings import (
     resolve_objects,
 )
 from ingest.sync_result import SyncResult
+from ingest.warehouse import WarehouseLocation
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ def column_hints(sobject: SalesforceObject) -> dict[str, TColumnSchema]:
 
 def sync_salesforce(
     config: SalesforceConfig,
-    warehouse: Path,
+    warehouse: Path | WarehouseLocation,
     progress: bool = False,
     objects: Sequence[str] | None = None,
     retry_base_seconds: float | None = None,  # default: config.retry_base_seconds

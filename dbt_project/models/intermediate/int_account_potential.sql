@@ -63,7 +63,7 @@ final as (
         owner_accounts,
         -- The share of the owner's accounts ranked ahead of this one: 0 for the best. An account is in
         -- the top share s of the book when potential_percentile < s and it has any potential at all.
-        1.0 * (potential_rank - 1) / owner_accounts as potential_percentile
+        {{ ratio('(potential_rank - 1)', 'owner_accounts') }} as potential_percentile
     from ranked
 )
 

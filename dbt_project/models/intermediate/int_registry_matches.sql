@@ -55,7 +55,7 @@ ranked as (
         npi,
         account_key,
         match_method,
-        cast(match_confidence as double) as match_confidence,
+        cast(match_confidence as double precision) as match_confidence,
         row_number() over (partition by npi order by match_confidence desc, account_key) as evidence_rank
     from evidence
 ),

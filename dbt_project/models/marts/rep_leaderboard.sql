@@ -75,9 +75,9 @@ final as (
         people.crms,
         account_counts.in_scope_accounts,
         account_counts.overdue_accounts,
-        round(
-            100.0 * (account_counts.in_scope_accounts - account_counts.overdue_accounts)
-            / account_counts.in_scope_accounts, 1) as on_cadence_pct,
+        {{ percent_of(
+            '(account_counts.in_scope_accounts - account_counts.overdue_accounts)',
+            'account_counts.in_scope_accounts') }} as on_cadence_pct,
         coalesce(prospect_counts.new_prospects_this_month, 0) as new_prospects_this_month,
         {{ var('target_new_prospects_per_month') }} as target_new_prospects_per_month,
         coalesce(prospect_counts.new_prospects_this_month, 0)
@@ -87,7 +87,7 @@ final as (
         coalesce(coverage_counts.referrers_met_in_window, 0) as referrers_met_in_window,
         case
             when coverage_counts.referrers > 0
-                then round(100.0 * coverage_counts.referrers_met_in_window / coverage_counts.referrers, 1)
+                then {{ percent_of('coverage_counts.referrers_met_in_window', 'coverage_counts.referrers') }}
         end as referrer_coverage_pct
     from account_counts
     left join people on account_counts.person_key = people.person_key

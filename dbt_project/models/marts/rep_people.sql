@@ -11,7 +11,7 @@ final as (
     select
         person_key,
         max(email) as email,
-        first(owner_name order by owner_name is null, is_active desc, crm desc, owner_id) as person_name,
+        {{ first_by('owner_name', 'owner_name is null, is_active desc, crm desc, owner_id') }} as person_name,
         string_agg(distinct crm, '+' order by crm) as crms,
         string_agg(crm || ':' || owner_id, ', ' order by crm, owner_id) as crm_owner_ids,
         count(*) as owner_records,

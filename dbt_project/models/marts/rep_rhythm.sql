@@ -63,9 +63,9 @@ final as (
         account_counts.active_overdue,
         case
             when account_counts.active_accounts > 0
-                then round(
-                    100.0 * (account_counts.active_accounts - account_counts.active_overdue)
-                    / account_counts.active_accounts, 1)
+                then {{ percent_of(
+                    '(account_counts.active_accounts - account_counts.active_overdue)',
+                    'account_counts.active_accounts') }}
         end as on_cadence_pct,
         coalesce(prospect_counts.prospects_in_progress, 0) as prospects_in_progress,
         coalesce(prospect_counts.new_prospects_this_month, 0) as new_prospects_this_month,

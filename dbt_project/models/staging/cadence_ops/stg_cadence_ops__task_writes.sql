@@ -17,13 +17,21 @@ settled_creates as (
         and crm_task_id is not null
 ),
 
+-- A window filter without QUALIFY (DuckDB has it, PostgreSQL does not): the same SQL on both engines.
+ranked as (
+    select
+        *,
+        row_number() over (partition by crm, crm_task_id order by recorded_at desc, task_key) as recency
+    from settled_creates
+),
+
 final as (
     select
         crm,
         crm_task_id,
         task_key
-    from settled_creates
-    qualify row_number() over (partition by crm, crm_task_id order by recorded_at desc, task_key) = 1
+    from ranked
+    where recency = 1
 )
 
 select * from final
