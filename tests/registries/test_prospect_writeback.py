@@ -7,12 +7,14 @@ The hand-made org (tests/orchestration/org.py) gets addresses: Dana's accounts i
               D3 300 ELM ST (1) individuals only ("Practice at 300 ELM ST")
   Sam 62710:  S1 10 CEDAR RD (3) Cedar Clinic, S2 20 PINE RD (2) Pine Heart Group, S3 30 BIRCH LN (1)
               Birch Care
+  and a physician group without referrers last in each: D4 400 PARK PL Park Group, S4 40 LAKE DR Lake Group
 
 target_new_prospects_per_month 2. Night 1 runs the prospects step as a dry run (nothing written). Then a
 person creates, in the CRM only (not synced), an account at D1 in Salesforce and at S1 in HubSpot.
 `cadence prospects` then creates, per CRM, exactly 2 per rep, the CRM's own D1 / S1 re-checked away:
 Salesforce Dana D2 D3, Sam S1 S2; HubSpot Dana D1 D2, Sam S2 S3. A rerun creates nothing. Night 2, next
-month (the nightly asset on), creates each rep's next candidate left: Salesforce Sam S3, HubSpot Dana D3.
+month (the nightly asset on), syncs them: a location with an account in either CRM is `is_in_crm`
+(practice_locations), so the candidates left are D4 and S4, created in both CRMs (a new month's quota).
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ SITES = (
          "1000000400"),
     Site("S2", "sam", "20 PINE RD", "PINE HEART GROUP", (("JO", "ROE"), ("KAI", "SUN")), "1000000500"),
     Site("S3", "sam", "30 BIRCH LN", "BIRCH CARE", (("LEE", "TAN"),), "1000000600"),
+    Site("D4", "dana", "400 PARK PL", "PARK GROUP", (), "1000000700"),
+    Site("S4", "sam", "40 LAKE DR", "LAKE GROUP", (), "1000000800"),
 )  # fmt: skip
 BY_CODE = {site.code: site for site in SITES}
 
@@ -279,8 +283,9 @@ def test_next_months_night_creates_each_reps_next_candidate_and_no_duplicate(wor
     assert world.night2.summary.succeeded, world.night2.summary.error
     sf = _sf_made(world, _new(world, "salesforce", "rerun", "night2"))
     hs = _hs_made(world, _new(world, "hubspot", "rerun", "night2"))
-    assert sf == {"S3": (_sf_expected("S3"), _referrers("S3"))}
-    assert hs == {"D3": (_hs_expected("D3"), _referrers("D3"))}
+    assert sf == {code: (_sf_expected(code), set()) for code in ("D4", "S4")}
+    assert hs == {code: (_hs_expected(code), set()) for code in ("D4", "S4")}
     assert {crm: p["created"] for crm, p in world.night2.summary.prospects.items()} == {
-        "salesforce": 1, "hubspot": 1,
+        "salesforce": 2, "hubspot": 2,
     }  # fmt: skip
+    assert "hubspot prospects: 2 accounts created with 0 contacts, 0 failed" in world.night2.summary.render()
