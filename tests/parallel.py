@@ -83,6 +83,7 @@ SECONDS: dict[str, float] = {
     "tests/e2e/test_referrer_coverage.py": 115,
     "tests/dbt/test_registry_marts.py": 100,
     "tests/registries/test_registry_asset.py": 40,
+    "tests/registries/test_prospect_writeback.py": 320,  # two nightly runs + two `cadence prospects`
     "tests/orchestration/test_warehouse_lock.py": 10,
 }
 

@@ -289,3 +289,16 @@ def test_next_months_night_creates_each_reps_next_candidate_and_no_duplicate(wor
         "salesforce": 2, "hubspot": 2,
     }  # fmt: skip
     assert "hubspot prospects: 2 accounts created with 0 contacts, 0 failed" in world.night2.summary.render()
+
+
+def test_off_by_default_and_a_wrong_mode_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.errors import SettingsError
+    from orchestration.defs.prospects import prospects_definitions
+    from orchestration.settings import RunSettings, load_settings
+
+    assert RunSettings().prospect_writeback == "off" and not prospects_definitions().assets
+    assert len(list(prospects_definitions("dry_run").assets or [])) == 2
+    monkeypatch.setenv("CADENCE__PROSPECT_WRITEBACK", "yes")
+    with pytest.raises(SettingsError) as error:
+        load_settings(tmp_path)
+    assert str(error.value) == "cadence.prospect_writeback is 'yes': set off, dry_run or on"

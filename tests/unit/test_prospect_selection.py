@@ -54,3 +54,27 @@ def test_the_key_is_one_token_and_gives_the_location_back() -> None:
     key = prospect_key("hubspot", "100 MAIN ST 62701")
     assert key == "prospect:hubspot:100_MAIN_ST_62701"
     assert location_of(key) == "100 MAIN ST 62701"
+
+
+def test_the_crm_recheck_matches_location_name_in_zip_or_npi_and_not_a_near_miss() -> None:
+    from orchestration.prospects.matching import CrmAccount, already_in_crm
+
+    def site(location: str, name: str, npis: str | None = None) -> Candidate:
+        zip5 = location.rsplit(" ", 1)[1]
+        return Candidate("salesforce", ANN, 1, location, name, "physician_group", "", None, None, zip5, npis)
+
+    candidates = [
+        site("100 MAIN ST 62701", "LAKESIDE FAMILY PRACTICE, P.C."),  # same place, other spelling
+        site("200 OAK AVE 62701", "OAK PEDIATRICS"),  # same name in the ZIP, another street line
+        site("300 ELM ST 62701", "ELM GROUP", "1000000001,1000000002"),  # the CRM holds its second NPI
+        site("400 PINE RD 62701", "PINE CLINIC"),  # near miss: the name is in another ZIP only
+    ]
+    accounts = [
+        CrmAccount("A1", "Someone Else", "100 Main Street, Suite 4", "62701-0100"),
+        CrmAccount("A2", "Oak Pediatrics, LLC", "1 Oak Plaza", "62701"),
+        CrmAccount("A3", "Elm", "9 Nowhere", "62799", npi="1000000002"),
+        CrmAccount("A4", "Pine Clinic", "400 Pine Rd", "62710"),
+    ]
+    assert already_in_crm(candidates, accounts) == {
+        "100 MAIN ST 62701": "A1", "200 OAK AVE 62701": "A2", "300 ELM ST 62701": "A3",
+    }  # fmt: skip
