@@ -18,6 +18,7 @@ from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
 from orchestration import defaults
 from orchestration.doctor.cli import add_doctor_command
 from orchestration.input_checks import check_warehouse, check_warehouse_unlocked
+from orchestration.prospects.cli import add_prospects_command
 
 DEFAULT_WAREHOUSE = Path(defaults.WAREHOUSE)
 DEFAULT_DEMO_ORG = Path("var/demo-org.json")
@@ -87,6 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         key_scan_days=settings.run.key_scan_days,
         registry_nppes=settings.run.registry_nppes,
         registry_order_referring=settings.run.registry_order_referring,
+        prospect_writeback=settings.run.prospect_writeback,
     )
     configs = {crm: config for crm, config in settings.crms.items() if crm not in failures}
     summary = run_nightly_audit(configs, options, {crm: str(error) for crm, error in failures.items()})
@@ -417,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bench_parser(commands)
     _add_registries_parser(commands)
     _add_export_parser(commands)
+    add_prospects_command(commands)
     return parser
 
 

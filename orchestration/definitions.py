@@ -23,6 +23,7 @@ def build_definitions(
     warehouse: WarehouseResource | None = None,
     audit: AuditSettings | None = None,
     registries: RegistryFiles | None = None,
+    prospect_writeback: str = "off",
 ) -> dg.Definitions:
     """All definitions with these resources; a CRM resource not given is not audited.
 
@@ -32,6 +33,7 @@ def build_definitions(
     from orchestration.defs import jobs, marketing, people, quality, report, writeback
     from orchestration.defs.dbt import dbt_definitions
     from orchestration.defs.ingest import ingest_definitions
+    from orchestration.defs.prospects import prospects_definitions
     from orchestration.defs.registries import registries_definitions
 
     resources = {
@@ -43,7 +45,8 @@ def build_definitions(
     }
     return dg.Definitions.merge(
         ingest_definitions(), dbt_definitions(), registries_definitions(resources["registries"]),
-        writeback.defs, quality.defs, people.defs, report.defs, marketing.defs, jobs.defs,
+        writeback.defs, prospects_definitions(prospect_writeback), quality.defs, people.defs, report.defs,
+        marketing.defs, jobs.defs,
         dg.Definitions(resources=resources),
     )  # fmt: skip
 
@@ -70,6 +73,7 @@ def code_location_definitions(settings: Settings | None = None) -> dg.Definition
             registries=RegistryFiles(
                 nppes=settings.run.registry_nppes, order_referring=settings.run.registry_order_referring
             ),
+            prospect_writeback=settings.run.prospect_writeback,
         )
     except SettingsError as error:
         logging.getLogger(__name__).warning("every run will fail: %s", error)

@@ -50,6 +50,7 @@ class RunOptions:
     # cadence.registry_*: reloaded when changed (orchestration/defs/registries.py)
     registry_nppes: str | None = None
     registry_order_referring: str | None = None
+    prospect_writeback: str = "off"  # cadence.prospect_writeback: off | dry_run | on
 
 
 @dataclass
@@ -65,6 +66,7 @@ class RunSummary:
     report: Path | None = None
     marketing_export: Path | None = None  # the folder of marketing's list files
     blocked: dict[str, str] = field(default_factory=dict)  # CRMs left out of the run, and why
+    prospects: dict[str, dict[str, Any]] = field(default_factory=dict)  # <crm>_prospect_writeback's metadata
 
     def render(self) -> str:
         lines = [f"nightly cadence audit as of {self.as_of}: {'succeeded' if self.succeeded else 'FAILED'}"]
@@ -86,6 +88,7 @@ class RunSummary:
                 f"{created:>9,}{wb.get('closed', 0):>8,}{wb.get('failed', 0):>8,}"
             )
         lines += _writeback_notes(self.writeback)
+        lines += [_prospects_note(crm, p) for crm, p in self.prospects.items() if not p.get("skipped")]
         if any(wb.get("dry_run") for wb in self.writeback.values()):
             lines.append("  dry run: nothing was written to the CRMs ('created' is what would be)")
         if self.error:
@@ -96,6 +99,15 @@ class RunSummary:
         if self.marketing_export is not None:
             lines.append(f"marketing list: {self.marketing_export}")
         return "\n".join(lines)
+
+
+def _prospects_note(crm: str, prospects: dict[str, Any]) -> str:
+    if prospects.get("dry_run"):
+        return f"  {crm} prospects (dry run): {prospects.get('planned', 0):,} accounts would be created"
+    return (
+        f"  {crm} prospects: {prospects.get('created', 0):,} accounts created with "
+        f"{prospects.get('contacts_created', 0):,} contacts, {prospects.get('failed', 0):,} failed"
+    )
 
 
 def _writeback_notes(writeback: dict[str, dict[str, Any]]) -> list[str]:
@@ -176,6 +188,7 @@ def run_nightly_audit(
         registries=RegistryFiles(
             nppes=options.registry_nppes, order_referring=options.registry_order_referring
         ),
+        prospect_writeback=options.prospect_writeback,
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})
     log_path = Path(options.warehouse).resolve().parent / "logs" / "last-run.log"
@@ -250,6 +263,8 @@ def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSum
             summary.rows_synced[key[0]] = summary.rows_synced.get(key[0], 0) + int(rows or 0)
         elif key[-1].endswith("_task_writeback"):
             summary.writeback[key[-1].removesuffix("_task_writeback")] = metadata
+        elif key[-1].endswith("_prospect_writeback"):
+            summary.prospects[key[-1].removesuffix("_prospect_writeback")] = metadata
         elif key[-1] == "cadence_report":
             summary.report = Path(str(metadata["path"]))
         elif key[-1] == "marketing_export":

@@ -65,6 +65,9 @@ class RunSettings(BaseConfiguration):
     # (size or mtime): the NPPES monthly full file and the CMS Order and Referring CSV.
     registry_nppes: str | None = None
     registry_order_referring: str | None = None
+    # Prospect accounts from the registry candidates (issue 15, docs/writeback-prospects.md): off, dry_run
+    # (the nightly job logs what it would create) or on.
+    prospect_writeback: str = "off"
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ def _check_run_settings(run: RunSettings) -> None:
     if run.key_scan_days < 0:
         raise SettingsError(
             f"cadence.key_scan_days is {run.key_scan_days}: set 0 (every night) or more days, e.g. 7"
+        )
+    if run.prospect_writeback not in ("off", "dry_run", "on"):
+        raise SettingsError(
+            f"cadence.prospect_writeback is {run.prospect_writeback!r}: set off, dry_run or on"
         )
     for key in ("registry_nppes", "registry_order_referring"):
         path = getattr(run, key)

@@ -85,6 +85,7 @@ SECONDS: dict[str, float] = {
     "tests/dbt/test_registry_marts.py": 100,
     "tests/registries/test_registry_asset.py": 40,
     "tests/registries/test_marketing_export.py": 150,  # issue 15 items 6-7: one nightly run
+    "tests/registries/test_prospect_writeback.py": 320,  # two nightly runs + two `cadence prospects`
     "tests/orchestration/test_warehouse_lock.py": 10,
     "tests/orchestration/test_deploy_postgres.py": 190,  # one nightly run, Dagster on Postgres (load ~12)
     "tests/dbt/test_warehouse_compile.py": 60,  # dbt compile per adapter installed (postgres: 58 s)

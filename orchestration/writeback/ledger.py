@@ -31,6 +31,27 @@ TABLE = f"{SCHEMA}.writeback_ledger"
 
 # Where each CRM's raw tasks land: a task id found there has been synced back from the CRM.
 RAW_TASK_TABLES = {"salesforce": "raw_salesforce.task", "hubspot": "raw_hubspot.tasks"}
+# Prospect accounts the pipeline creates (orchestration/prospects) share this ledger: their keys start
+# with this prefix, and their records land in the raw account tables.
+PROSPECT_KEY_PREFIX = "prospect:"
+RAW_ACCOUNT_TABLES = {"salesforce": "raw_salesforce.account", "hubspot": "raw_hubspot.companies"}
+
+
+@dataclass(frozen=True)
+class LedgerScope:
+    """Which of the ledger's writes a Ledger settles: the task writeback's or the prospects'. One table,
+    one algorithm; the scopes differ only in their keys and in the raw tables the records sync into."""
+
+    prospects: bool
+    raw_tables: dict[str, str]
+
+    def keys_sql(self) -> str:
+        test = f"starts_with(task_key, '{PROSPECT_KEY_PREFIX}')"
+        return test if self.prospects else f"not {test}"
+
+
+TASKS = LedgerScope(prospects=False, raw_tables=RAW_TASK_TABLES)
+PROSPECTS = LedgerScope(prospects=True, raw_tables=RAW_ACCOUNT_TABLES)
 
 _DDL = f"""
 create schema if not exists {SCHEMA};
@@ -75,15 +96,18 @@ _ENTRY_SCHEMA = pa.schema(
 
 
 class Ledger:
-    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, crm: str) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, run_id: str, crm: str, scope: LedgerScope = TASKS
+    ) -> None:
         self.con = con
         self.run_id = run_id
         self.crm = crm
+        self.scope = scope
         con.execute(_DDL)
 
     @classmethod
-    def open(cls, warehouse: Path, run_id: str, crm: str) -> Ledger:
-        return cls(duckdb.connect(str(warehouse)), run_id, crm)
+    def open(cls, warehouse: Path, run_id: str, crm: str, scope: LedgerScope = TASKS) -> Ledger:
+        return cls(duckdb.connect(str(warehouse)), run_id, crm, scope)
 
     def close(self) -> None:
         self.con.close()
@@ -107,7 +131,7 @@ class Ledger:
 
     def _latest(self) -> str:
         return f"""
-            select * from {TABLE} where crm = ?
+            select * from {TABLE} where crm = ? and {self.scope.keys_sql()}
             qualify row_number() over (partition by task_key, action order by recorded_at desc) = 1
         """
 
@@ -122,7 +146,7 @@ class Ledger:
 
     def unsynced_creates(self) -> UnsyncedCreates:
         """Done creates missing from the raw layer, split at the last completed sync of this CRM."""
-        raw_table = RAW_TASK_TABLES[self.crm]
+        raw_table = self.scope.raw_tables[self.crm]
         if not table_exists(self.con, raw_table):
             seen = "select null::varchar as id where false"
         else:
@@ -148,3 +172,9 @@ class Ledger:
         ).fetchall()  # fetchall: a half-read result would block the connection's next register()
         return rows[0][0] if rows else None
 
+
+    def done_creates(self) -> dict[str, str | None]:
+        """Keys whose latest create is done (created or reconciled), with the CRM record's id."""
+        sql = f"""select task_key, crm_task_id from ({self._latest()})
+                  where action = 'create' and outcome in ('created', 'reconciled')"""
+        return dict(self.con.execute(sql, [self.crm]).fetchall())

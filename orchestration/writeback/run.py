@@ -18,7 +18,6 @@ from typing import Protocol
 
 from ingest.errors import CadenceError, CrmUnreachableError
 from ingest.http import AnswerLost
-from orchestration.writeback.actions import TaskAction
 from orchestration.writeback.ledger import Ledger, LedgerEntry
 
 # Create batches in a row whose answer is lost before the run gives up (the next run reconciles them).
@@ -34,15 +33,31 @@ class WriteOutcome:
     found: bool = False  # a create the CRM already held (found by key after a lost answer, or upserted)
 
 
+class WriteAction(Protocol):
+    """What the algorithm reads of an action: a task's (actions.TaskAction) or a prospect account's
+    (orchestration/prospects/selection.ProspectAction), both ledgered by `task_key`."""
+
+    @property
+    def task_key(self) -> str: ...
+    @property
+    def action(self) -> str: ...  # "create" | "close"
+    @property
+    def crm_account_id(self) -> str | None: ...
+    @property
+    def crm_task_id(self) -> str | None: ...
+    @property
+    def is_duplicate(self) -> bool: ...
+
+
 class TaskWriter(Protocol):
     """One CRM's task API. Calls are batched; each returns one outcome per action, in order."""
 
     crm: str
     batch_size: int
 
-    def create(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]: ...
+    def create(self, batch: Sequence[WriteAction]) -> list[WriteOutcome]: ...
 
-    def close(self, batch: Sequence[TaskAction]) -> list[WriteOutcome]: ...
+    def close(self, batch: Sequence[WriteAction]) -> list[WriteOutcome]: ...
 
     def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
         """task_key -> CRM task id, for tasks the pipeline wrote with these keys."""
@@ -71,12 +86,12 @@ class WritebackSummary:
     errors: list[str] = field(default_factory=list)
 
 
-def _batches(actions: Sequence[TaskAction], size: int) -> Iterator[Sequence[TaskAction]]:
+def _batches(actions: Sequence[WriteAction], size: int) -> Iterator[Sequence[WriteAction]]:
     for start in range(0, len(actions), size):
         yield actions[start : start + size]
 
 
-def check_queue_size(crm: str, queue: Sequence[TaskAction], max_tasks_per_run: int) -> None:
+def check_queue_size(crm: str, queue: Sequence[WriteAction], max_tasks_per_run: int) -> None:
     if len(queue) > max_tasks_per_run:
         raise RunawayWritebackError(
             f"{crm} writeback stopped before any write: {len(queue)} task actions exceed "
@@ -107,7 +122,7 @@ def reconcile_unsettled(writer: TaskWriter, ledger: Ledger) -> int:
 
 def write_back(
     writer: TaskWriter,
-    queue: Sequence[TaskAction],
+    queue: Sequence[WriteAction],
     ledger: Ledger,
     max_tasks_per_run: int,
     dry_run: bool = False,
@@ -132,8 +147,8 @@ def write_back(
 
 
 def _plan(
-    writer: TaskWriter, queue: Sequence[TaskAction], ledger: Ledger, summary: WritebackSummary
-) -> tuple[list[TaskAction], list[TaskAction], set[str]]:
+    writer: TaskWriter, queue: Sequence[WriteAction], ledger: Ledger, summary: WritebackSummary
+) -> tuple[list[WriteAction], list[WriteAction], set[str]]:
     """The creates to send (held-back and CRM-held keys left out), the closes, and the creates that
     re-make a task the ledger held as done but the CRM lacks."""
     unsynced = ledger.unsynced_creates()
@@ -147,7 +162,7 @@ def _plan(
     return creates, [a for a in queue if a.action == "close"], recreating
 
 
-def verify_unsynced(writer: TaskWriter, ledger: Ledger, actions: Sequence[TaskAction]) -> set[str]:
+def verify_unsynced(writer: TaskWriter, ledger: Ledger, actions: Sequence[WriteAction]) -> set[str]:
     """Look up creates a completed sync should have brought in; the keys the CRM holds (not resent).
 
     A found task is ledgered `reconciled` again (with its id): the next sync gets another chance to see
@@ -160,7 +175,9 @@ def verify_unsynced(writer: TaskWriter, ledger: Ledger, actions: Sequence[TaskAc
     return set(found)
 
 
-def _create(writer: TaskWriter, batch: Sequence[TaskAction], summary: WritebackSummary) -> list[WriteOutcome]:
+def _create(
+    writer: TaskWriter, batch: Sequence[WriteAction], summary: WritebackSummary
+) -> list[WriteOutcome]:
     """Create a batch; after a lost answer the CRM's tasks settle it and only the missing are resent."""
     settled: dict[str, WriteOutcome] = {}
     missing = list(batch)
@@ -192,7 +209,7 @@ def _settle(
     ledger: Ledger,
     summary: WritebackSummary,
     action_name: str,
-    batch: Sequence[TaskAction],
+    batch: Sequence[WriteAction],
     outcomes: Sequence[WriteOutcome],
     recreating: set[str] | frozenset[str] = frozenset(),
 ) -> None:
@@ -212,6 +229,6 @@ def _settle(
 
 
 def _entry(
-    action: TaskAction, crm_task_id: str | None, outcome: str, error: str | None = None
+    action: WriteAction, crm_task_id: str | None, outcome: str, error: str | None = None
 ) -> LedgerEntry:
     return LedgerEntry(action.task_key, action.action, action.crm_account_id, crm_task_id, outcome, error)
