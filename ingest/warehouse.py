@@ -88,7 +88,7 @@ def connect(location: WarehouseArg, read_only: bool = False) -> Warehouse:
     one session in autocommit, like DuckDB's default; `transaction()` groups statements."""
     where = WarehouseLocation.parse(location)
     if where.is_postgres:
-        return Warehouse(where, _connect_postgres(where, read_only))
+        return Warehouse(where, _connect_postgres(where))
     import duckdb
 
     return Warehouse(where, duckdb.connect(str(where.path), read_only=read_only))
@@ -121,16 +121,17 @@ def exists(location: WarehouseArg) -> bool:
     return where.is_postgres or bool(where.path and where.path.exists())
 
 
-def _connect_postgres(where: WarehouseLocation, read_only: bool) -> Any:
+def _connect_postgres(where: WarehouseLocation) -> Any:
     import psycopg2
 
     try:
         con = psycopg2.connect(where.url, connect_timeout=10, application_name="cadence-warehouse")
     except psycopg2.OperationalError as error:
         raise WarehouseUnavailable(f"warehouse {where}: {_postgres_reason(error)}") from None
+    # read_only is not enforced on PostgreSQL: a read-only session may not create the temp tables a
+    # reader keeps its intermediate rows in (expectations/sql_checks.py), and readers never block the
+    # nightly run's writes there (MVCC), which is all DuckDB's read-only mode is asked for here.
     con.autocommit = True
-    if read_only:
-        con.set_session(readonly=True)
     return con
 
 
@@ -201,12 +202,16 @@ class Warehouse:
         """The result as a pandas DataFrame, dates as datetime64 on both engines (DuckDB's `.df()`)."""
         if self.engine == "duckdb":
             return self.raw.execute(sql, list(params) if params is not None else None).df()
-        return self.fetch_arrow(sql, params).to_pandas(date_as_object=False)
+        import pyarrow as pa
+
+        table = self.fetch_arrow(sql, params)
+        schema = pa.schema([(f.name, _as_duckdb_df(f.type)) for f in table.schema])
+        return table.cast(schema).to_pandas()
 
     def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
         """The result as a pyarrow Table (DuckDB natively; PostgreSQL column by column)."""
         if self.engine == "duckdb":
-            return self.raw.execute(sql, list(params) if params is not None else None).to_arrow_table()
+            return self.raw.sql(sql, params=list(params) if params is not None else None).to_arrow_table()
         import pyarrow as pa
 
         self.execute(sql, params)
@@ -258,14 +263,26 @@ class Warehouse:
         return bool(row and row[0])
 
 
+def _as_duckdb_df(kind: pa.DataType) -> pa.DataType:
+    """The arrow type whose pandas column matches DuckDB's `.df()`: decimals as float64 (PostgreSQL's
+    numeric arrives as Decimal), dates as datetime64[us]."""
+    import pyarrow as pa
+
+    if pa.types.is_decimal(kind):
+        return pa.float64()
+    if pa.types.is_date(kind):
+        return pa.timestamp("us")
+    return kind
+
+
 def _pg_arrow_types() -> dict[int, pa.DataType]:
     """psycopg2 type oids -> arrow types, so an empty result keeps its column types (PostgreSQL's
     pg_type.dat); other types (numeric, json ...) are inferred from the values."""
     import pyarrow as pa
 
-    text, integer, real = pa.string(), pa.int64(), pa.float64()
+    text, integer, real = pa.string(), pa.int64(), pa.float64()  # as DuckDB names them
     return {
-        16: pa.bool_(), 20: integer, 21: integer, 23: integer, 700: real, 701: real,
+        16: pa.bool_(), 20: integer, 21: pa.int16(), 23: pa.int32(), 700: pa.float32(), 701: real,
         25: text, 1042: text, 1043: text, 1082: pa.date32(),
         1114: pa.timestamp("us"), 1184: pa.timestamp("us", tz="UTC"),
     }  # fmt: skip
