@@ -128,8 +128,8 @@ def by_postgres(postgres_server: Any) -> dict[str, dict[str, Any]]:
     """The same rows in a PostgreSQL table, validated there (issue 16: the gate on either engine)."""
     from ingest.warehouse import connect
 
-    kinds = "id varchar, owner varchar, stamp timestamp, visit_date timestamp, known boolean, status varchar, "
-    kinds += "days float8, expected_days bigint, reason varchar"
+    kinds = "id varchar, owner varchar, stamp timestamp, visit_date timestamp, known boolean, "
+    kinds += "status varchar, days float8, expected_days bigint, reason varchar"
     rows = [tuple(None if pd.isna(v) else v for v in row) for row in ROWS.itertuples(index=False)]
     with connect(postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")) as con:
         con.execute(f"create table frame ({kinds})")
