@@ -4,13 +4,13 @@ transactions on DuckDB and PostgreSQL; a PostgreSQL that cannot be reached is on
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 import pytest
 
 from ingest.tables import table_exists
 from ingest.warehouse import WarehouseLocation, WarehouseUnavailable, connect, exists
+from tests.warehouse.urls import free_port, with_password
 
 ROWS = [
     ("a", 1, date(2026, 1, 2), datetime(2026, 1, 2, 3, 4, tzinfo=UTC)),
@@ -76,28 +76,18 @@ def test_a_duckdb_file_not_yet_written_does_not_exist(tmp_path) -> None:
     assert not exists(tmp_path / "none.duckdb")
 
 
-def _with_password(url: str, password: str, port: int | None = None) -> str:
-    parts = urlsplit(url)
-    netloc = f"{parts.username}:{password}@{parts.hostname}:{port or parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def test_a_wrong_password_is_one_line_that_never_shows_it(postgres_url: str) -> None:
     with pytest.raises(WarehouseUnavailable) as failure:
-        connect(_with_password(postgres_url, "Wr0ng-s3cret"))
+        connect(with_password(postgres_url, "Wr0ng-s3cret"))
     message = str(failure.value)
     assert "Wr0ng-s3cret" not in message and "\n" not in message
     assert "password authentication failed" in message and "check the user and password" in message
 
 
 def test_an_unreachable_server_is_one_line_naming_host_and_port(postgres_url: str) -> None:
-    import socket
-
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with pytest.raises(WarehouseUnavailable) as failure:
-        connect(_with_password(postgres_url, "s3cret-pw", port))
+        connect(with_password(postgres_url, "s3cret-pw", port))
     message = str(failure.value)
     assert message.startswith("warehouse postgresql://") and f":{port}/" in message
     assert "s3cret-pw" not in message and "\n" not in message and "check the host and port" in message

@@ -4,29 +4,20 @@ doctor names the engine."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from orchestration.cli import main
 from orchestration.doctor.report import Status
 from orchestration.doctor.warehouse import warehouse_check
+from tests.warehouse.urls import free_port, with_password
 
 SECRET = "Hunter2-not-shown"
 
 
 def _with(url: str, password: str = SECRET, port: int | None = None) -> str:
-    parts = urlsplit(url)
-    netloc = f"{parts.username}:{password}@{parts.hostname}:{port or parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return with_password(url, password, port)
 
 
 def _one_line(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -76,7 +67,7 @@ def test_a_wrong_password_stops_the_run_before_the_crms(
 
 
 def test_an_unreachable_server_is_one_line(postgres_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    port = _free_port()
+    port = free_port()
     line = _one_line(capsys, "report", "--list-runs", "--warehouse", _with(postgres_url, port=port))
     assert line.startswith(f"warehouse {_with(postgres_url, '***', port)}: cannot connect (")
     assert line.endswith("); check the host and port, and that the server is running")
