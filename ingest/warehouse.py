@@ -121,6 +121,14 @@ def exists(location: WarehouseArg) -> bool:
     return where.is_postgres or bool(where.path and where.path.exists())
 
 
+def missing_table_errors() -> tuple[type[Exception], ...]:
+    """What either engine raises for a table that is not there (a warehouse with no marts yet)."""
+    import duckdb
+    from psycopg2.errors import UndefinedTable
+
+    return (duckdb.CatalogException, UndefinedTable)
+
+
 def _connect_postgres(where: WarehouseLocation) -> Any:
     import psycopg2
 

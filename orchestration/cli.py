@@ -189,8 +189,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not exists(args.warehouse):
         raise UsageError(f"warehouse {args.warehouse} not found; run `cadence demo` or `cadence run`")
     check_warehouse(args.warehouse)
-    import duckdb
-
+    from ingest.warehouse import missing_table_errors
     from orchestration.report import write_report
     from orchestration.report.data import find_run, list_runs
 
@@ -201,7 +200,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         run_id = find_run(args.warehouse, args.run_id) if args.run_id else None
         output = write_report(args.warehouse, args.output, run_id=run_id, rules=rules)
-    except duckdb.CatalogException as exc:
+    except missing_table_errors() as exc:
         raise UsageError(
             f"{args.warehouse} has no marts yet ({str(exc).splitlines()[0]}); run `cadence run` first"
         ) from exc

@@ -95,8 +95,10 @@ def check_warehouse_unlocked(path: Path | WarehouseLocation) -> None:
     """
     import duckdb
 
-    if isinstance(path, WarehouseLocation):  # PostgreSQL: readers never block the run's writes
-        return
+    if isinstance(path, WarehouseLocation):
+        if path.path is None:  # PostgreSQL: readers never block the run's writes
+            return
+        path = path.path
     path = Path(path)
     if not path.exists():
         return
