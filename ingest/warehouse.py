@@ -121,6 +121,19 @@ def exists(location: WarehouseArg) -> bool:
     return where.is_postgres or bool(where.path and where.path.exists())
 
 
+REGISTRIES_ON_POSTGRES = (
+    "registry files load into a DuckDB warehouse only (its CSV reader streams the 9 GB NPPES file; "
+    "not supported on PostgreSQL yet): unset cadence.registry_nppes and cadence.registry_order_referring, "
+    "or load them with `cadence registries load --warehouse FILE.duckdb`"
+)
+
+
+def refuse_registries_on_postgres(location: WarehouseArg) -> None:
+    """SettingsError (one line, exit 2) for a registry load into a PostgreSQL warehouse."""
+    if WarehouseLocation.parse(location).is_postgres:
+        raise SettingsError(REGISTRIES_ON_POSTGRES)
+
+
 def missing_table_errors() -> tuple[type[Exception], ...]:
     """What either engine raises for a table that is not there (a warehouse with no marts yet)."""
     import duckdb

@@ -98,9 +98,11 @@ def load_settings(settings_dir: str | Path | None = None) -> Settings:
 
 
 def _check_run_settings(run: RunSettings) -> None:
-    from ingest.warehouse import WarehouseLocation
+    from ingest.warehouse import WarehouseLocation, refuse_registries_on_postgres
 
-    WarehouseLocation.parse(run.warehouse)  # a path, or a postgresql:// URL naming host and database
+    location = WarehouseLocation.parse(run.warehouse)  # a path, or a postgresql:// URL naming host and db
+    if run.registry_nppes or run.registry_order_referring:
+        refuse_registries_on_postgres(location)
     if not 0 <= run.api_budget_reserve < 1:
         raise SettingsError(
             f"cadence.api_budget_reserve is {run.api_budget_reserve}: set a share from 0 (use the whole "

@@ -97,3 +97,18 @@ def test_the_doctor_names_the_engine(postgres_url: str, tmp_path: Path) -> None:
     assert (duckdb_file.status, duckdb_file.message) == (
         Status.OK, f"DuckDB file {tmp_path / 'w.duckdb'} (created by the first run)"
     )  # fmt: skip
+
+
+def test_registry_loads_into_postgres_are_refused_in_one_line(
+    empty_dir: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ingest.warehouse import REGISTRIES_ON_POSTGRES
+
+    nppes = empty_dir / "npidata.csv"
+    nppes.write_text("NPI\n")
+    assert _one_line(capsys, "registries", "load", "--warehouse", postgres_url, "--nppes", str(nppes)) == (
+        REGISTRIES_ON_POSTGRES
+    )
+    monkeypatch.setenv("CADENCE__WAREHOUSE", postgres_url)
+    monkeypatch.setenv("CADENCE__REGISTRY_NPPES", str(nppes))
+    assert _one_line(capsys, "run") == REGISTRIES_ON_POSTGRES  # the setting: before any work
