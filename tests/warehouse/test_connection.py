@@ -91,3 +91,13 @@ def test_an_unreachable_server_is_one_line_naming_host_and_port(postgres_url: st
     message = str(failure.value)
     assert message.startswith("warehouse postgresql://") and f":{port}/" in message
     assert "s3cret-pw" not in message and "\n" not in message and "check the host and port" in message
+
+
+def test_the_bench_counts_the_raw_layer_on_both_engines(warehouse_location: WarehouseLocation) -> None:
+    from orchestration.bench.phases import raw_rows
+
+    with connect(warehouse_location) as con:
+        con.execute("create schema if not exists raw_bench")
+        con.execute("create table raw_bench.things (id varchar)")
+        con.insert_rows("raw_bench.things", ["id"], [("a",), ("b",), ("c",)])
+        assert raw_rows(con) == 3  # t.items (not raw) is not counted
