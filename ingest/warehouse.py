@@ -7,6 +7,7 @@ parses the setting here, once; a password in the URL is never shown (`str()` red
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,8 +75,9 @@ def _redact(url: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------
 # The one connection every Python reader/writer of the warehouse uses (issue 16): the same `?`
-# parameters, results and transactions on DuckDB and PostgreSQL. Modules write portable SQL; where the
-# dialects differ a helper below says so (`Warehouse.dialect`). dbt and dlt open their own connections.
+# parameters, results and transactions on DuckDB and PostgreSQL. Modules write portable SQL
+# (docs/warehouse-interface.md); `Warehouse.engine` for the rare query that cannot be. dbt and dlt open
+# their own connections.
 # ---------------------------------------------------------------------------------------------------
 
 Params = Sequence[object] | None
@@ -122,7 +124,7 @@ def exists(location: WarehouseArg) -> bool:
 
 
 REGISTRIES_ON_POSTGRES = (
-    "registry files load into a DuckDB warehouse only (its CSV reader streams the 9 GB NPPES file; "
+    "registry files load into a DuckDB warehouse only (its CSV reader streams the multi-GB NPPES file; "
     "not supported on PostgreSQL yet): unset cadence.registry_nppes and cadence.registry_order_referring, "
     "or load them with `cadence registries load --warehouse FILE.duckdb`"
 )
@@ -309,22 +311,19 @@ def _pg_arrow_types() -> dict[int, pa.DataType]:
     }  # fmt: skip
 
 
+# Quoted text and -- comments, where a `?` is not a placeholder (an apostrophe in a comment is no quote).
+_LITERALS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*")
+
+
 def _to_pyformat(sql: str, params: Params) -> tuple[str, Sequence[object] | None]:
-    """DuckDB's `?` placeholders as psycopg2's `%s` (a literal `%` doubled), outside quoted text."""
+    """DuckDB's `?` placeholders as psycopg2's `%s`, outside quoted text and comments; every literal
+    `%` doubled (psycopg2 formats the whole statement when given parameters)."""
     if params is None:
         return sql, None
-    out: list[str] = []
-    quote: str | None = None
-    for char in sql:
-        if quote is not None:
-            out.append("%%" if char == "%" else char)
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-            out.append(char)
-        elif char == "?":
-            out.append("%s")
-        else:
-            out.append("%%" if char == "%" else char)
+    out, at = [], 0
+    for literal in _LITERALS.finditer(sql):
+        out.append(sql[at : literal.start()].replace("%", "%%").replace("?", "%s"))
+        out.append(literal.group().replace("%", "%%"))
+        at = literal.end()
+    out.append(sql[at:].replace("%", "%%").replace("?", "%s"))
     return "".join(out), list(params)

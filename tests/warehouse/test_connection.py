@@ -30,7 +30,9 @@ def filled(warehouse_location: WarehouseLocation) -> WarehouseLocation:
 def test_question_mark_parameters_and_literal_percent_and_question_marks(filled: WarehouseLocation) -> None:
     with connect(filled, read_only=True) as con:
         rows = con.execute(
-            "select name, n, 'x?%' as lit from t.items where n >= ? and name like '%' order by n", [1]
+            "select name, n, 'x?%' as lit -- the name's own '?' and '%' are text\n"
+            "from t.items where n >= ? and name like '%' order by n",
+            [1],
         ).fetchall()
         assert rows == [("a", 1, "x?%"), ("b?%", 2, "x?%")]
         assert con.columns == ["name", "n", "lit"]
