@@ -134,7 +134,7 @@ class QualityRun:
             return self._validate_sql(con, spec, "select * from frame", params)
 
     def _validate_sql(
-        self, con: duckdb.DuckDBPyConnection, spec: SuiteSpec, query: str, params: SuiteParams
+        self, con: Warehouse | duckdb.DuckDBPyConnection, spec: SuiteSpec, query: str, params: SuiteParams
     ) -> SuiteOutcome:
         from great_expectations.core.run_identifier import RunIdentifier
 
