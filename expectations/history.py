@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
+from typing import Any
 
-import duckdb
 import pandas as pd
 
 from ingest.tables import table_exists
+from ingest.warehouse import Warehouse, WarehouseArg, connect
 
 BASELINE_TABLE = "cadence_ops.quality_runs"
 
@@ -45,15 +45,18 @@ from intermediate.int_accounts group by crm
 _QUEUE_SQL = "select crm, count(*) as queue_size from marts.overdue_visit_tasks group by crm"
 
 _BASELINE_SQL = f"""
-select crm, in_scope_accounts as baseline_accounts, visits as baseline_visits,
-       {{out_of_scope}} as baseline_out_of_scope
-from {BASELINE_TABLE}
-qualify row_number() over (partition by crm order by recorded_at desc) = 1
+select crm, baseline_accounts, baseline_visits, baseline_out_of_scope from (
+    select crm, in_scope_accounts as baseline_accounts, visits as baseline_visits,
+           {{out_of_scope}} as baseline_out_of_scope,
+           row_number() over (partition by crm order by recorded_at desc) as _latest
+    from {BASELINE_TABLE}
+) runs
+where _latest = 1
 """
 
 
 
-def _baseline_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _baseline_sql(con: Warehouse) -> list[str]:
     """The baseline query, if there is a baseline (one an older version wrote lacks out_of_scope)."""
     if not table_exists(con, BASELINE_TABLE):
         return []
@@ -65,11 +68,12 @@ def _baseline_sql(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [_BASELINE_SQL.format(out_of_scope=column)]
 
 
-def volume_frame(con: duckdb.DuckDBPyConnection, crms: Sequence[str]) -> pd.DataFrame:
+def volume_frame(con: Warehouse | Any, crms: Sequence[str]) -> pd.DataFrame:
     """One row per configured CRM: counts now, the baseline's (null on the first run), ratios, queue size."""
+    con = Warehouse.wrap(con)
     frame = pd.DataFrame({"crm": list(crms)})
     for sql in (_COUNTS_SQL, _QUEUE_SQL, _OUT_OF_SCOPE_SQL, *_baseline_sql(con)):
-        frame = frame.merge(con.execute(sql).df(), on="crm", how="left")
+        frame = frame.merge(con.fetch_df(sql), on="crm", how="left")
     for column in ("accounts", "visits", "queue_size", "out_of_scope"):
         frame[column] = frame[column].fillna(0).astype("int64")
     for column in ("baseline_accounts", "baseline_visits", "baseline_out_of_scope"):
@@ -97,10 +101,10 @@ def _ratio(now: pd.Series, baseline: pd.Series) -> pd.Series:
 
 
 def record_baseline(
-    warehouse: Path, run_id: str, as_of: date, crms: Sequence[str]
+    warehouse: WarehouseArg, run_id: str, as_of: date, crms: Sequence[str]
 ) -> dict[str, tuple[int, int]]:
     """Store this run's counts as the next run's baseline (a DuckDB write: call it from a serial step)."""
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute(_DDL)
         counts = {row[0]: (int(row[1]), int(row[2])) for row in con.execute(_COUNTS_SQL).fetchall()}
         out_of_scope = dict(con.execute(_OUT_OF_SCOPE_SQL).fetchall())
@@ -108,9 +112,6 @@ def record_baseline(
         rows = [
             (run_id, crm, as_of, *counts.get(crm, (0, 0)), now, int(out_of_scope.get(crm, 0))) for crm in crms
         ]
-        con.executemany(
-            f"insert into {BASELINE_TABLE} (run_id, crm, as_of, in_scope_accounts, visits, recorded_at, "
-            "out_of_scope_accounts) values (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        columns = ["run_id", "crm", "as_of", "in_scope_accounts", "visits", "recorded_at"]
+        con.insert_rows(BASELINE_TABLE, [*columns, "out_of_scope_accounts"], rows)
     return {crm: counts.get(crm, (0, 0)) for crm in crms}

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
+from ingest.warehouse import Warehouse
 from orchestration.rules import Rules
 
 # At most this share of a CRM's accounts out of scope before a value that matches nothing blocks:
@@ -58,7 +58,7 @@ STATUS_KEYS = {
 COLUMNS = ["crm", "rule", "value", "records", "status_rule", "in_scope_share", "blocks", "message"]
 
 
-def _value_counts(con: duckdb.DuckDBPyConnection, rule: PicklistRule) -> dict[str, int]:
+def _value_counts(con: Warehouse, rule: PicklistRule) -> dict[str, int]:
     rows = con.execute(
         f"select {rule.column}, count(*) from {rule.table} where {rule.live} group by 1"
     ).fetchall()
@@ -70,7 +70,7 @@ def _in_scope_share(counts: dict[str, int], live_accounts: int, in_scope_values:
     return in_scope / live_accounts if live_accounts else 1.0
 
 
-def _live_rows(con: duckdb.DuckDBPyConnection, rule: PicklistRule) -> int:
+def _live_rows(con: Warehouse, rule: PicklistRule) -> int:
     row = con.execute(f"select count(*) from {rule.table} where {rule.live}").fetchone()
     return int(row[0]) if row else 0
 
@@ -80,7 +80,7 @@ def mismatch_message(rule: PicklistRule, value: str, label: str) -> str:
 
 
 def rules_fit_frame(
-    con: duckdb.DuckDBPyConnection, crms: Sequence[str], rules: Rules, label: str, tables: set[str]
+    con: Warehouse, crms: Sequence[str], rules: Rules, label: str, tables: set[str]
 ) -> pd.DataFrame:
     """One row per configured picklist value of each configured CRM whose raw table exists."""
     rows = []

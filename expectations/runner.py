@@ -22,6 +22,7 @@ import pandas as pd
 
 from expectations.sql_checks import store_results, validate_suite
 from expectations.suites import CRITICAL, WARNING, SuiteParams, SuiteSpec
+from ingest.warehouse import Warehouse, WarehouseArg, WarehouseLocation, connect
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -33,9 +34,13 @@ DOCS_FOLDER = "quality-docs"
 EXAMPLE_ROWS = 5
 
 
-def docs_root(warehouse: Path) -> Path:
-    """Where the Data Docs live: beside the warehouse file (var/quality-docs for the default one)."""
-    return Path(warehouse).resolve().parent / DOCS_FOLDER
+def docs_root(warehouse: WarehouseArg) -> Path:
+    """Where the Data Docs live: beside the warehouse file (var/quality-docs for the default one);
+    a PostgreSQL warehouse has no folder: var/quality-docs of the working directory."""
+    location = WarehouseLocation.parse(warehouse)
+    if location.path is None:
+        return Path("var").resolve() / DOCS_FOLDER
+    return location.path.resolve().parent / DOCS_FOLDER
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,9 @@ class SuiteOutcome:
 class QualityRun:
     """One Dagster run's validations: a GX project in its own folder, its Data Docs the run's page."""
 
-    def __init__(self, warehouse: Path, run_name: str) -> None:
-        self.warehouse = Path(warehouse).resolve()
-        self.root = docs_root(self.warehouse)
+    def __init__(self, warehouse: WarehouseArg, run_name: str) -> None:
+        self.location = WarehouseLocation.parse(warehouse)
+        self.root = docs_root(self.location)
         self.run_name = run_name
         self.folder = self.root / "runs" / run_name
         self.run_time = datetime.now(UTC)  # one GX run: every suite's results under one run id
@@ -111,7 +116,7 @@ class QualityRun:
     def validate(self, specs: Sequence[SuiteSpec], params: SuiteParams) -> list[SuiteOutcome]:
         """Validate each spec in the warehouse (read-only); missing tables skip the suite."""
         outcomes = []
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+        with connect(self.location, read_only=True) as con:
             existing = warehouse_tables(con)
             for spec in specs:
                 missing = [t for t in spec.needs if t not in existing]
@@ -129,7 +134,7 @@ class QualityRun:
             return self._validate_sql(con, spec, "select * from frame", params)
 
     def _validate_sql(
-        self, con: duckdb.DuckDBPyConnection, spec: SuiteSpec, query: str, params: SuiteParams
+        self, con: Warehouse | duckdb.DuckDBPyConnection, spec: SuiteSpec, query: str, params: SuiteParams
     ) -> SuiteOutcome:
         from great_expectations.core.run_identifier import RunIdentifier
 
@@ -165,7 +170,7 @@ class QualityRun:
         return self.page
 
 
-def warehouse_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def warehouse_tables(con: Warehouse | duckdb.DuckDBPyConnection) -> set[str]:
     rows = con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
     return {row[0] for row in rows}
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import duckdb
+from ingest.warehouse import Warehouse
 
 if TYPE_CHECKING:
     import great_expectations.expectations as gxe
@@ -81,10 +81,12 @@ def _between(kwargs: dict[str, Any]) -> Predicate:
 
 
 def _in_set(kwargs: dict[str, Any]) -> Predicate:
+    """One parameter per value (both engines; DuckDB's list_contains(?, col) is its own); an empty
+    set leaves every non-null value unexpected."""
     name, col = _column(kwargs)
-    return Predicate(
-        f"not list_contains(?, {col})", (list(kwargs["value_set"]),), f"{col} is not null", (name,)
-    )
+    values = tuple(kwargs["value_set"])
+    unexpected = f"{col} not in ({', '.join('?' for _ in values)})" if values else "true"
+    return Predicate(unexpected, values, f"{col} is not null", (name,))
 
 
 def _pair_equal(kwargs: dict[str, Any]) -> Predicate:
@@ -108,10 +110,10 @@ class SuiteRows:
     """One suite's rows, materialised once in a temp table of `con` (a read-only connection may
     create temp tables), and the metrics GX asks of them."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, example_columns: Sequence[str], examples: int) -> None:
+    def __init__(self, con: Warehouse, example_columns: Sequence[str], examples: int) -> None:
         self.con = con
         self.examples = examples
-        present = {row[0] for row in con.execute(f"select name from pragma_table_info('{ROWS}')").fetchall()}
+        present = set(con.execute(f"select * from {ROWS} limit 0").columns)
         self.index_columns = [c for c in example_columns if c in present]
         self.row_count = con.execute(f"select count(*) from {ROWS}").fetchone()[0]
 
@@ -176,15 +178,17 @@ def validate_expectation(rows: SuiteRows, expectation: gxe.Expectation, result_f
 
 
 def validate_suite(
-    con: duckdb.DuckDBPyConnection,
+    con: Warehouse | Any,
     query: str,
     expectations: Sequence[gxe.Expectation],
     example_columns: Sequence[str],
     result_format: dict[str, Any],
 ) -> tuple[int, list[Any]]:
     """Materialise `query` once, then validate every expectation on it (the row count and GX's
-    results); the temp table is dropped."""
-    con.execute(f"create or replace temp table {ROWS} as {query}")
+    results); the temp table is dropped. `con`: a warehouse connection, or a DuckDB one (a frame)."""
+    con = Warehouse.wrap(con)
+    con.execute(f"drop table if exists {ROWS}")
+    con.execute(f"create temp table {ROWS} as {query}")
     try:
         rows = SuiteRows(con, example_columns, int(result_format.get("partial_unexpected_count", 20)))
         return rows.row_count, [validate_expectation(rows, e, result_format) for e in expectations]

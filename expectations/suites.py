@@ -72,8 +72,9 @@ def sql_literal(value: str) -> str:
 
 
 def sql_list(values: list[str]) -> str:
-    """Like the dbt macro sql_list: string literals, comma-separated (DuckDB accepts `in ()`)."""
-    return ", ".join(sql_literal(value) for value in values)
+    """Like the dbt macro sql_list: string literals, comma-separated; none is an empty subquery
+    (PostgreSQL refuses `in ()`, which DuckDB takes: `x in (select ...)` is false, `not in` true)."""
+    return ", ".join(sql_literal(value) for value in values) or "select null where false"
 
 
 def sql_values(params: SuiteParams) -> dict[str, str]:
@@ -467,7 +468,7 @@ MART_SUITES: list[SuiteSpec] = [
             where is_open and crm_task_id not in (select crm_task_id from {QUEUE} where action = 'close')
             union all
             select account_key from {QUEUE} where action = 'create'
-        ) group by account_key""",
+        ) open_rows group by account_key""",
         _open_tasks,
         ["account_key"],
     ),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import duckdb
+from typing import Any
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    """Whether `schema.table` exists. Read whole (fetchall): a half-read result would block the
-    connection's next `register()`."""
+def table_exists(con: Any, qualified: str) -> bool:
+    """Whether `schema.table` exists. `con`: a warehouse connection (ingest/warehouse.py) or a DuckDB
+    one. Read whole (fetchall): a half-read result would block a DuckDB connection's next `register()`."""
     schema, table = qualified.split(".")
     found = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ingest.sandbox.cli import add_sandbox_commands, iso_date, positive_int
+from ingest.warehouse import as_option
 from orchestration import defaults
 from orchestration.doctor.cli import add_doctor_command
 from orchestration.input_checks import check_warehouse, check_warehouse_unlocked
@@ -42,7 +43,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"{args.crm} is not audited (audited: {', '.join(settings.crms)}): set "
             f"SOURCES__{args.crm.upper()}__* and list it in cadence.crms ({README_SECTION})"
         )
-    warehouse = args.warehouse or Path(settings.run.warehouse)
+    warehouse = args.warehouse or as_option(settings.run.warehouse)
     check_warehouse(warehouse)
     check_warehouse_unlocked(warehouse)
     from orchestration.preflight import check_crms
@@ -67,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     args.rules_file = _rules_file(args)
     settings = load_settings()  # every setting checked before the slow imports and any work
-    args.warehouse = args.warehouse or Path(settings.run.warehouse)
+    args.warehouse = args.warehouse or as_option(settings.run.warehouse)
     check_warehouse(args.warehouse)
     args.max_tasks_per_run = args.max_tasks_per_run or settings.run.max_tasks_per_run
     from orchestration.preflight import failing_crms
@@ -185,11 +186,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from orchestration.rules import find_rules
 
     rules = find_rules(args.rules)  # a bad rules file exits 2 here
-    if not args.warehouse.exists():
+    from ingest.warehouse import exists
+
+    if not exists(args.warehouse):
         raise UsageError(f"warehouse {args.warehouse} not found; run `cadence demo` or `cadence run`")
     check_warehouse(args.warehouse)
-    import duckdb
-
+    from ingest.warehouse import missing_table_errors
     from orchestration.report import write_report
     from orchestration.report.data import find_run, list_runs
 
@@ -200,7 +202,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         run_id = find_run(args.warehouse, args.run_id) if args.run_id else None
         output = write_report(args.warehouse, args.output, run_id=run_id, rules=rules)
-    except duckdb.CatalogException as exc:
+    except missing_table_errors() as exc:
         raise UsageError(
             f"{args.warehouse} has no marts yet ({str(exc).splitlines()[0]}); run `cadence run` first"
         ) from exc
@@ -296,6 +298,30 @@ def _rules_file(args: argparse.Namespace) -> str | None:
     return str(path) if path is not None else None
 
 
+def add_warehouse_argument(
+    parser: argparse.ArgumentParser, default_help: str, default: Path | None = None
+) -> None:
+    """--warehouse: a DuckDB file or a postgresql:// URL (issue 16), parsed by WarehouseLocation."""
+    parser.add_argument(
+        "--warehouse",
+        type=_warehouse_option,
+        metavar="PATH|URL",
+        default=default,
+        help=f"DuckDB file or postgresql://user:password@host:port/db URL ({default_help})",
+    )
+
+
+def _warehouse_option(text: str) -> object:
+    """argparse's type: a bad URL is argparse's usage error (exit 2), its password hidden."""
+    from ingest.errors import SettingsError
+    from ingest.warehouse import as_option
+
+    try:
+        return as_option(text)
+    except SettingsError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     _add_rules_argument(parser)
     parser.add_argument(
@@ -304,11 +330,8 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="the audit date, YYYY-MM-DD (default: today, UTC)",
     )
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        metavar="PATH",
-        help=f"DuckDB file (default: cadence.warehouse, else {DEFAULT_WAREHOUSE}; the demo: the latter)",
+    add_warehouse_argument(
+        parser, f"default: cadence.warehouse, else {DEFAULT_WAREHOUSE}; the demo: the latter"
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print and record the writeback, write nothing"
@@ -389,9 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="write the cadence report (HTML, opens offline)", formatter_class=_HelpFormatter
     )
-    report.add_argument(
-        "--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file"
-    )
+    add_warehouse_argument(report, f"default: {DEFAULT_WAREHOUSE}", default=DEFAULT_WAREHOUSE)
     report.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="HTML file (default: reports/ by the warehouse)"
     )
@@ -406,12 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", help="sync one CRM into the warehouse's raw layer", formatter_class=_HelpFormatter
     )
     ingest.add_argument("crm", choices=["salesforce", "hubspot"])
-    ingest.add_argument(
-        "--warehouse",
-        type=Path,
-        metavar="PATH",
-        help=f"DuckDB file (default: cadence.warehouse, else {DEFAULT_WAREHOUSE})",
-    )
+    add_warehouse_argument(ingest, f"default: cadence.warehouse, else {DEFAULT_WAREHOUSE}")
     ingest.set_defaults(func=cmd_ingest)
 
     add_sandbox_commands(commands)
@@ -470,7 +486,7 @@ def _add_registries_parser(commands: argparse._SubParsersAction) -> None:
     load.add_argument(
         "--order-referring", type=Path, metavar="FILE", help="CMS Order and Referring CSV: replaces"
     )
-    load.add_argument("--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file")
+    add_warehouse_argument(load, f"default: {DEFAULT_WAREHOUSE}", default=DEFAULT_WAREHOUSE)
     load.set_defaults(func=cmd_registries_load)
     generate = actions.add_parser(
         "generate", help="write a synthetic NPPES file of N rows in the real layout (to size a load)",

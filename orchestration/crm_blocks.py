@@ -9,12 +9,10 @@ fails, names the CRM, and the other CRM still gets its tasks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-
-import duckdb
 
 from ingest.errors import CadenceError
 from ingest.tables import table_exists
+from ingest.warehouse import WarehouseArg, connect, exists
 
 TABLE = "cadence_ops.crm_blocks"
 SYNC_FAILED = "sync failed"  # the stage a failed sync records
@@ -24,9 +22,9 @@ class CrmBlockedError(CadenceError):
     """A CRM's writeback did not run: its sync failed or its raw data failed the quality gate."""
 
 
-def block_crm(warehouse: Path, run_id: str, crm: str, stage: str, reason: str) -> None:
+def block_crm(warehouse: WarehouseArg, run_id: str, crm: str, stage: str, reason: str) -> None:
     """Record that `stage` blocked `crm`'s writeback in this run (only the first line of `reason`)."""
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute("create schema if not exists cadence_ops")
         con.execute(
             f"create table if not exists {TABLE} (run_id varchar, crm varchar, stage varchar, "
@@ -37,20 +35,23 @@ def block_crm(warehouse: Path, run_id: str, crm: str, stage: str, reason: str) -
                     [run_id, crm, stage, first_line])  # fmt: skip
 
 
-def blocks(warehouse: Path, run_id: str, crm: str) -> list[tuple[str, str]]:
+def blocks(warehouse: WarehouseArg, run_id: str, crm: str) -> list[tuple[str, str]]:
     """(stage, reason) of every block of `crm` in this run, oldest first."""
-    if not Path(warehouse).exists():
+    if not exists(warehouse):
         return []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         if not table_exists(con, TABLE):
             return []
-        return con.execute(
-            f"select stage, reason from {TABLE} where run_id = ? and crm = ? order by blocked_at",
-            [run_id, crm],
-        ).fetchall()
+        return [
+            (stage, reason)
+            for stage, reason in con.execute(
+                f"select stage, reason from {TABLE} where run_id = ? and crm = ? order by blocked_at",
+                [run_id, crm],
+            ).fetchall()
+        ]
 
 
-def raise_if_blocked(warehouse: Path, run_id: str, crm: str) -> None:
+def raise_if_blocked(warehouse: WarehouseArg, run_id: str, crm: str) -> None:
     """Fail the CRM's writeback step with the first thing that blocked it in this run."""
     found = blocks(warehouse, run_id, crm)
     if found:
@@ -58,7 +59,7 @@ def raise_if_blocked(warehouse: Path, run_id: str, crm: str) -> None:
         raise CrmBlockedError(f"{crm} writeback blocked ({stage}): {reason}")
 
 
-def raise_if_nothing_synced(warehouse: Path, run_id: str, crms: Sequence[str]) -> None:
+def raise_if_nothing_synced(warehouse: WarehouseArg, run_id: str, crms: Sequence[str]) -> None:
     """Stop the dbt build when every audited CRM's sync failed tonight: no raw layer changed, so a build
     would only restate last night's data as of tonight (and queue tasks from a raw layer that has not
     seen last night's writes). The marts keep the last good night's build until a sync succeeds."""

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
-
-import duckdb
+from typing import Any
 
 from ingest.config import CrmConfig, HubSpotConfig, SalesforceConfig
 from ingest.errors import CadenceError
 from ingest.tables import table_exists
+from ingest.warehouse import WarehouseArg, connect
 
 TABLE = "cadence_ops.crm_instances"
 ID = "{id}"  # where the account id goes in a template
@@ -71,9 +70,9 @@ def _look_up(config: CrmConfig) -> str:
     return hubspot_template(details["uiDomain"], details["portalId"])
 
 
-def record_instances(warehouse: Path, configs: dict[str, CrmConfig]) -> dict[str, str]:
+def record_instances(warehouse: WarehouseArg, configs: dict[str, CrmConfig]) -> dict[str, str]:
     """Make sure every audited CRM has its account URL template stored; returns the stored ones."""
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute(_DDL)
         known = dict(con.execute(f"select crm, endpoint from {TABLE}").fetchall())
         for crm, config in configs.items():
@@ -84,14 +83,17 @@ def record_instances(warehouse: Path, configs: dict[str, CrmConfig]) -> dict[str
             except (CadenceError, KeyError, OSError) as error:
                 logger.warning("%s: no record links in the report (lookup failed: %s)", crm, error)
                 continue
+            # ON CONFLICT: the upsert both engines speak (DuckDB's INSERT OR REPLACE is its own).
             con.execute(
-                f"insert or replace into {TABLE} values (?, ?, ?, ?)",
+                f"insert into {TABLE} values (?, ?, ?, ?) on conflict (crm) do update set "
+                "endpoint = excluded.endpoint, account_url_template = excluded.account_url_template, "
+                "recorded_at = excluded.recorded_at",
                 [crm, _endpoint(config), template, datetime.now(UTC)],
             )
         return dict(con.execute(f"select crm, account_url_template from {TABLE}").fetchall())
 
 
-def account_url_templates(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def account_url_templates(con: Any) -> dict[str, str]:
     """crm -> account URL template, as stored (empty before the first lookup)."""
     if not table_exists(con, TABLE):
         return {}

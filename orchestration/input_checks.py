@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ingest.errors import SettingsError, UsageError
+from ingest.warehouse import WarehouseLocation, connect
 
 if TYPE_CHECKING:  # importing ingest.config loads dlt (seconds): not for `cadence --help`
     from ingest.config import CrmConfig
@@ -52,8 +53,14 @@ def _check_url(name: str, url: str, https_only: bool) -> None:
 _EXAMPLE = "https://acme.my.salesforce.com"
 
 
-def check_warehouse(path: Path) -> None:
-    """UsageError unless `path` is, or can become, a DuckDB file (checked before any work)."""
+def check_warehouse(path: Path | WarehouseLocation) -> None:
+    """UsageError unless `path` is, or can become, a DuckDB file; for a PostgreSQL URL, that the server
+    takes the login (WarehouseUnavailable, one line, no password). Checked before any work."""
+    if isinstance(path, WarehouseLocation):
+        if path.is_postgres:
+            connect(path).close()
+            return
+        path = path.path or Path()
     path = Path(path)
     if path.is_dir():
         example = path / "warehouse.duckdb"
@@ -78,7 +85,7 @@ def _is_duckdb(path: Path) -> bool:
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
-def check_warehouse_unlocked(path: Path) -> None:
+def check_warehouse_unlocked(path: Path | WarehouseLocation) -> None:
     """UsageError (one line, exit 2) when another process holds the warehouse file open.
 
     DuckDB allows one writing process, or several readers and no writer: a BI tool or a notebook that
@@ -88,6 +95,10 @@ def check_warehouse_unlocked(path: Path) -> None:
     """
     import duckdb
 
+    if isinstance(path, WarehouseLocation):
+        if path.path is None:  # PostgreSQL: readers never block the run's writes
+            return
+        path = path.path
     path = Path(path)
     if not path.exists():
         return

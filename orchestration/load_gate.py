@@ -8,29 +8,26 @@ read the blocked night's changes again.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
-
 from ingest.tables import table_exists
+from ingest.warehouse import WarehouseArg, connect, exists
 
 TABLE = "cadence_ops.raw_loads_passed"
 
 
-def passed_loads(warehouse: Path, crm: str) -> frozenset[str]:
+def passed_loads(warehouse: WarehouseArg, crm: str) -> frozenset[str]:
     """The load ids of `crm` whose raw checks passed (none before the first check)."""
-    if not Path(warehouse).exists():
+    if not exists(warehouse):
         return frozenset()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         if not table_exists(con, TABLE):
             return frozenset()
         rows = con.execute(f"select load_id from {TABLE} where crm = ?", [crm]).fetchall()
     return frozenset(row[0] for row in rows)
 
 
-def record_passed_load(warehouse: Path, crm: str, run_id: str) -> str | None:
+def record_passed_load(warehouse: WarehouseArg, crm: str, run_id: str) -> str | None:
     """Record the newest completed load of `raw_<crm>` as passed; returns its id (None: no load yet)."""
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         if not table_exists(con, f"raw_{crm}._dlt_loads"):
             return None
         row = con.execute(f"select max(load_id) from raw_{crm}._dlt_loads where status = 0").fetchone()

@@ -14,10 +14,11 @@ from ingest.registries.load import (
     load_nppes,
     load_order_referring,
 )
+from ingest.warehouse import WarehouseLocation, refuse_registries_on_postgres
 
 
 def load_registries(
-    warehouse: Path,
+    warehouse: Path | WarehouseLocation,
     nppes: Path | None = None,
     nppes_weekly: Sequence[Path] = (),
     order_referring: Path | None = None,
@@ -32,6 +33,10 @@ def load_registries(
     planned += [("nppes_weekly", path) for path in nppes_weekly]
     if order_referring is not None:
         planned.append(("order_referring", order_referring))
+    if not planned:
+        return []
+    refuse_registries_on_postgres(warehouse)
+    warehouse = WarehouseLocation.parse(warehouse).path or Path()  # a DuckDB file from here on
     reloaded_nppes = False
     results = []
     for kind, path in planned:

@@ -16,6 +16,7 @@ import dagster as dg
 
 from ingest.config import CrmConfig, HubSpotConfig, SalesforceConfig
 from ingest.errors import SettingsError
+from ingest.warehouse import WarehouseLocation
 from orchestration import defaults
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def file(self) -> Path:
         return Path(self.path).resolve()
+
+    @property
+    def location(self) -> WarehouseLocation:
+        """The DuckDB file (resolved) or the PostgreSQL URL `path` holds: what every reader and
+        writer of ingest/warehouse.py takes (issue 16)."""
+        location = WarehouseLocation.parse(self.path)
+        return location if location.is_postgres else WarehouseLocation("duckdb", path=self.file)
 
 
 class CrmResource(dg.ConfigurableResource):

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 
 from ingest.errors import CadenceError
 from ingest.sync import CrmConfigs
+from ingest.warehouse import WarehouseLocation, connect, exists
 from orchestration import defaults
 from orchestration.definitions import build_definitions
 from orchestration.defs.dbt import prepared_manifest
@@ -35,7 +35,7 @@ MARTS_MODEL = "account_cadence"  # the dbt model the overdue counts are read fro
 
 @dataclass(frozen=True)
 class RunOptions:
-    warehouse: Path
+    warehouse: Path | WarehouseLocation  # a DuckDB file or a PostgreSQL URL (ingest/warehouse.py)
     as_of: date
     dry_run: bool = False
     max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
@@ -57,7 +57,7 @@ class RunOptions:
 class RunSummary:
     succeeded: bool
     as_of: date
-    warehouse: Path
+    warehouse: Path | WarehouseLocation  # a DuckDB file or a PostgreSQL URL (ingest/warehouse.py)
     audited: tuple[str, ...] = CRMS  # a CRM not audited has a row saying so, even when the run failed early
     error: str | None = None
     rows_synced: dict[str, int] = field(default_factory=dict)
@@ -163,8 +163,9 @@ def run_nightly_audit(
     if not any(configs.values()):
         raise no_crm_error()  # before any work: with no CRM the marts have nothing to join
     audited = [crm for crm, config in configs.items() if config]
-    check_warehouse_unlocked(Path(options.warehouse))  # a BI tool holding the file: now, not after the sync
-    check_backdate(Path(options.warehouse), audited, options.as_of, options.allow_backdate)  # one line
+    location = WarehouseLocation.parse(options.warehouse)
+    check_warehouse_unlocked(location)  # a BI tool holding the file: now, not after the sync
+    check_backdate(location, audited, options.as_of, options.allow_backdate)  # one line
     retry = {} if options.retry_base_seconds is None else {"retry_base_seconds": options.retry_base_seconds}
     audit = AuditSettings(
         as_of=options.as_of.isoformat(),
@@ -178,12 +179,12 @@ def run_nightly_audit(
         api_budget_reserve=options.api_budget_reserve,
         key_scan_days=options.key_scan_days,
     )
-    warehouse = Path(options.warehouse).resolve()
+    warehouse = location.path.resolve() if location.path is not None else None
     prepared_manifest(warehouse, audit.rules())  # a parse it needs warms the night's build (defs/dbt.py)
     defs = build_definitions(
         salesforce=SalesforceResource.from_config(configs.get("salesforce"), **retry),
         hubspot=HubSpotResource.from_config(configs.get("hubspot"), **retry),
-        warehouse=WarehouseResource(path=str(warehouse)),
+        warehouse=WarehouseResource(path=str(warehouse) if warehouse else location.url or ""),
         audit=audit,
         registries=RegistryFiles(
             nppes=options.registry_nppes, order_referring=options.registry_order_referring
@@ -191,7 +192,7 @@ def run_nightly_audit(
         prospect_writeback=options.prospect_writeback,
     )
     job = defs.resolve_job_def("nightly_cadence_audit").with_logger_defs({"progress": progress_logger})
-    log_path = Path(options.warehouse).resolve().parent / "logs" / "last-run.log"
+    log_path = run_folder(location) / "logs" / "last-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # dbt's own log lines go to the run log; the terminal shows one line per step.
     stored = nullcontext(instance) if instance is not None else dg.DagsterInstance.ephemeral()
@@ -203,7 +204,7 @@ def run_nightly_audit(
     summary = RunSummary(
         succeeded=result.success and not blocked,
         as_of=options.as_of,
-        warehouse=Path(options.warehouse),
+        warehouse=options.warehouse,
         audited=tuple(crm for crm in CRMS if configs.get(crm) or crm in blocked),
         blocked=dict(blocked),
     )
@@ -214,7 +215,7 @@ def run_nightly_audit(
     built = _collect_materializations(result, summary)
     # Only marts this run built: after a failure before dbt, the file still holds an earlier build's.
     if MARTS_MODEL in built:
-        summary.overdue_accounts = _overdue_accounts(Path(options.warehouse))
+        summary.overdue_accounts = _overdue_accounts(location)
     return summary
 
 
@@ -304,14 +305,18 @@ def _subclasses(cls: type) -> set[type]:
     return found
 
 
-def _overdue_accounts(warehouse: Path) -> dict[str, int]:
-    if not warehouse.exists():
+def run_folder(location: WarehouseLocation) -> Path:
+    """Where a run's logs go: beside the DuckDB file; for PostgreSQL, var/ of the working directory."""
+    return location.path.resolve().parent if location.path is not None else Path("var").resolve()
+
+
+def _overdue_accounts(warehouse: WarehouseLocation) -> dict[str, int]:
+    if not exists(warehouse):
         return {}
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            rows = con.execute(
-                "select crm, count(*) from marts.account_cadence where is_overdue group by crm"
-            ).fetchall()
-    except duckdb.Error:
-        return {}
+    with connect(warehouse, read_only=True) as con:
+        if not con.table_exists("marts.account_cadence"):
+            return {}
+        rows = con.execute(
+            "select crm, count(*) from marts.account_cadence where is_overdue group by crm"
+        ).fetchall()
     return dict(rows)

@@ -53,7 +53,7 @@ class RunSettings(BaseConfiguration):
     section: ClassVar[tuple[str, ...]] = ("cadence",)
     # The CRMs audited: a list, or "salesforce,hubspot" in an env var. Default: every CRM with any key set.
     crms: str | list[str] | None = None
-    warehouse: str = defaults.WAREHOUSE  # the DuckDB file (also CADENCE_WAREHOUSE)
+    warehouse: str = defaults.WAREHOUSE  # the DuckDB file or a postgresql:// URL (also CADENCE_WAREHOUSE)
     max_tasks_per_run: int = defaults.MAX_TASKS_PER_RUN
     # Every incremental read starts this long before the saved cursor (ingest/cursor.py).
     lookback_seconds: float = defaults.LOOKBACK_SECONDS
@@ -101,6 +101,11 @@ def load_settings(settings_dir: str | Path | None = None) -> Settings:
 
 
 def _check_run_settings(run: RunSettings) -> None:
+    from ingest.warehouse import WarehouseLocation, refuse_registries_on_postgres
+
+    location = WarehouseLocation.parse(run.warehouse)  # a path, or a postgresql:// URL naming host and db
+    if run.registry_nppes or run.registry_order_referring:
+        refuse_registries_on_postgres(location)
     if not 0 <= run.api_budget_reserve < 1:
         raise SettingsError(
             f"cadence.api_budget_reserve is {run.api_budget_reserve}: set a share from 0 (use the whole "

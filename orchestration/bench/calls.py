@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.hubspot.associations import meetings_reread_start, reread_scope
 from ingest.hubspot.settings import (
@@ -28,6 +26,7 @@ from ingest.hubspot.settings import (
 )
 from ingest.pipeline import make_pipeline
 from ingest.salesforce.settings import MAX_PAGE_SIZE, SALESFORCE_OBJECTS
+from ingest.warehouse import connect
 from orchestration.bench.org import Census
 
 SALESFORCE_WRITE_LIMIT = 200
@@ -153,7 +152,7 @@ def rows_at_cursor(
         tables = {name: (name, f"raw_hubspot.{name}", MODSTAMP, "not archived") for name in OBJECTS}
     cursors = saved_cursors(warehouse, crm)
     counts = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         for name, (resource, table, stamp, live) in tables.items():
             at = cursors.get(resource)
             if at is None:
@@ -161,8 +160,8 @@ def rows_at_cursor(
                 continue
             ids = list((excluding or {}).get(name, [])) or [""]
             counts[name] = con.execute(
-                f"select count(*) from {table} where {live} and not list_contains(?, id) and {stamp} >= ?",
-                [ids, at - timedelta(seconds=lookback_seconds)],
+                f"select count(*) from {table} where {live} and {_not_in(ids)} and {stamp} >= ?",
+                [*ids, at - timedelta(seconds=lookback_seconds)],
             ).fetchone()[0]
     return counts
 
@@ -175,7 +174,7 @@ def rows_reread(
     come with them)."""
     meetings_from = meetings_reread_start(meetings_since, None)
     counts = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         for name in OBJECTS:
             scope = reread_scope(name, meetings_from)
             if scope is None:
@@ -183,10 +182,15 @@ def rows_reread(
             where, params = scope
             ids = list((excluding or {}).get(name, [])) or [""]
             counts[name] = con.execute(
-                f"select count(*) from raw_hubspot.{name} where {where} and not list_contains(?, id)",
-                [*params, ids],
+                f"select count(*) from raw_hubspot.{name} where {where} and {_not_in(ids)}",
+                [*params, *ids],
             ).fetchone()[0]
     return counts
+
+
+def _not_in(ids: list[str]) -> str:
+    """`id not in (?, ...)`, one placeholder per id (both engines; `ids` is never empty here)."""
+    return f"id not in ({', '.join('?' for _ in ids)})"
 
 
 def saved_cursors(warehouse: Path, crm: str) -> dict[str, datetime]:

@@ -126,22 +126,34 @@ def _chunks(values: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 # ---- dbt ---------------------------------------------------------------------------------------
 def dbt_build(warehouse: Path, as_of: date, scratch: Path) -> Measured:
-    import duckdb
-
+    from ingest.warehouse import connect
     from orchestration.dbt_runner import run_dbt
 
     started = time.perf_counter()
     result = run_dbt(["build", "--quiet"], warehouse, as_of=as_of, target_path=scratch / "target")
     wall = time.perf_counter() - started
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "select coalesce(sum(estimated_size), 0) from duckdb_tables() where schema_name like 'raw_%'"
-        ).fetchone()
+    with connect(warehouse, read_only=True) as con:
+        rows = raw_rows(con)
         queue = dict(
             con.execute("select crm, count(*) from marts.overdue_visit_tasks group by crm").fetchall()
         )
     nodes = len(result.get_artifact("run_results.json").get("results") or [])
-    return Measured(wall, int(rows[0] if rows else 0), {"nodes": nodes, "queue": queue})
+    return Measured(wall, rows, {"nodes": nodes, "queue": queue})
+
+
+def raw_rows(con: Any) -> int:
+    """The rows of the raw layer (every raw_* schema): DuckDB's catalog estimate; PostgreSQL's
+    statistics lag a fresh load, so there each table is counted."""
+    if con.engine == "duckdb":
+        row = con.execute(
+            "select coalesce(sum(estimated_size), 0) from duckdb_tables() where schema_name like 'raw_%'"
+        ).fetchone()
+        return int(row[0] if row else 0)
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables where table_schema like 'raw\\_%'"
+    ).fetchall()
+    counts = [con.execute(f'select count(*) from {schema}."{name}"').fetchone() for schema, name in tables]
+    return sum(int(found[0]) for found in counts if found)
 
 
 # ---- writeback ---------------------------------------------------------------------------------
@@ -202,11 +214,10 @@ _ACCOUNTS_SQL = {
 
 
 def forced_queue(warehouse: Path, crm: str, tasks: int, as_of: date) -> list[Any]:
-    import duckdb
-
+    from ingest.warehouse import connect
     from orchestration.writeback.actions import TaskAction
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         accounts = con.execute(_ACCOUNTS_SQL[crm]).fetchall()
     actions = []
     for number in range(tasks):

@@ -92,7 +92,7 @@ def _definitions(manifest: Path, _version: int) -> dg.Definitions:
         hubspot: HubSpotResource,
     ) -> Iterator[Any]:
         # A night on which no audited CRM synced keeps the last good marts (nothing new to build on).
-        raise_if_nothing_synced(warehouse.file, context.run.run_id, audited_crms(salesforce, hubspot))
+        raise_if_nothing_synced(warehouse.location, context.run.run_id, audited_crms(salesforce, hubspot))
         # The rules as vars: the same values every night, so dbt's partial parse still holds.
         invocation = start_dbt(
             NIGHTLY_BUILD, warehouse.file, audit.as_of_date(), rules=audit.rules(),

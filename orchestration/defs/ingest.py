@@ -47,7 +47,7 @@ def _sync(
         return
     pipeline = make_pipeline(crm, warehouse.file)
     # Cursors move only with a load whose raw checks passed (orchestration/load_gate.py).
-    passed = passed_loads(warehouse.file, crm)
+    passed = passed_loads(warehouse.location, crm)
     try:
         with all_or_nothing(pipeline):
             yield from dlt.run(
@@ -62,7 +62,7 @@ def _sync(
         # Each CRM stands alone (orchestration/crm_blocks.py): the raw layer keeps its last good load
         # (all or nothing), the other CRM's night goes on, and this CRM's writeback fails with the reason.
         context.log.error(f"{crm} sync failed, its writeback is blocked: {error}")
-        block_crm(warehouse.file, context.run.run_id, crm, SYNC_FAILED, str(error))
+        block_crm(warehouse.location, context.run.run_id, crm, SYNC_FAILED, str(error))
         for key in context.selected_asset_keys:
             yield dg.MaterializeResult(asset_key=key, metadata={"sync_failed": str(error), "rows_loaded": 0})
 

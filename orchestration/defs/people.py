@@ -22,10 +22,10 @@ def rep_kpi_snapshot(
 
     configs = {crm: config for crm, config in (("salesforce", salesforce.crm_config()),
                                                ("hubspot", hubspot.crm_config())) if config}  # fmt: skip
-    links = record_instances(warehouse.file, configs)
+    links = record_instances(warehouse.location, configs)
     if audit.dry_run:
         return dg.MaterializeResult(metadata={"skipped": "dry run", "record_links": sorted(links)})
-    people = record_snapshot(warehouse.file, context.run.run_id, audit.as_of_date())
+    people = record_snapshot(warehouse.location, context.run.run_id, audit.as_of_date())
     return dg.MaterializeResult(metadata={"people": people, "record_links": sorted(links)})
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from expectations.history import record_baseline, volume_frame
@@ -28,6 +27,7 @@ from expectations.suites import (
     SuiteParams,
     SuiteSpec,
 )
+from ingest.warehouse import connect
 from orchestration.crm_blocks import block_crm, blocks
 from orchestration.defs.keys import WRITEBACKS, model_key
 from orchestration.load_gate import record_passed_load
@@ -83,7 +83,7 @@ def _params(audit: AuditSettings) -> SuiteParams:
 def _quality_run(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, audit: AuditSettings
 ) -> QualityRun:
-    return QualityRun(warehouse.file, f"{audit.as_of_date().isoformat()}_{context.run.run_id[:8]}")
+    return QualityRun(warehouse.location, f"{audit.as_of_date().isoformat()}_{context.run.run_id[:8]}")
 
 
 def gate_message(
@@ -156,7 +156,7 @@ def _raw_skip_reason(
 ) -> str | None:
     if crm not in configured:
         return f"{crm} is not audited"
-    if blocks(warehouse.file, run_id, crm):
+    if blocks(warehouse.location, run_id, crm):
         return f"{crm}'s sync failed: its raw layer is last night's"
     return None
 
@@ -172,11 +172,11 @@ def _settle_raw_load(
     only this CRM's writeback (orchestration/crm_blocks.py)."""
     blocked = [o for o in outcomes if o.critical_failures]
     if audit.override_quality_gate or not blocked:
-        load_id = record_passed_load(warehouse.file, crm, context.run.run_id)
+        load_id = record_passed_load(warehouse.location, crm, context.run.run_id)
         context.log.info(f"{crm} raw load {load_id} passed its checks: its cursors commit next sync")
         return
     failure = blocked[0].critical_failures[0].describe()
-    block_crm(warehouse.file, context.run.run_id, crm, "raw quality gate", failure)
+    block_crm(warehouse.location, context.run.run_id, crm, "raw quality gate", failure)
 
 
 def _raw_check(crm: str) -> dg.AssetChecksDefinition:
@@ -229,7 +229,7 @@ def marts_quality(
     params = _params(audit)
     crms = _configured(salesforce, hubspot)
     outcomes = run.validate(MART_SUITES, params)
-    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+    with connect(warehouse.location, read_only=True) as con:
         volume = volume_frame(con, crms)
         fit = rules_fit_frame(con, crms, params.rules, params.rules_label, warehouse_tables(con))
     context.log.info(f"run-over-run volume:\n{volume.to_string(index=False)}")
@@ -282,7 +282,7 @@ def quality_baseline(
     if audit.dry_run:
         return dg.MaterializeResult(metadata={"skipped": "dry run: the CRM was not acted on"})
     counts = record_baseline(
-        warehouse.file, context.run.run_id, audit.as_of_date(), _configured(salesforce, hubspot)
+        warehouse.location, context.run.run_id, audit.as_of_date(), _configured(salesforce, hubspot)
     )
     return dg.MaterializeResult(
         metadata={

@@ -35,7 +35,7 @@ def registries_definitions(files: RegistryFiles) -> dg.Definitions:
         from orchestration.registries import describe, load_registries
 
         results = load_registries(
-            warehouse.file,
+            warehouse.location,
             nppes=Path(registries.nppes) if registries.nppes else None,
             order_referring=Path(registries.order_referring) if registries.order_referring else None,
             only_changed=True,

@@ -19,8 +19,8 @@ def cadence_report(
     against effort, rhythm. Self-contained HTML beside the warehouse (reports/)."""
     from orchestration.report import default_report_path, write_report  # altair, vl-convert: at run time
 
-    output = default_report_path(warehouse.file, audit.as_of_date().isoformat(), context.run.run_id)
-    write_report(warehouse.file, output, run_id=context.run.run_id, rules=audit.rules())
+    output = default_report_path(warehouse.location, audit.as_of_date().isoformat(), context.run.run_id)
+    write_report(warehouse.location, output, run_id=context.run.run_id, rules=audit.rules())
     context.log.info(f"cadence report: {output}")
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(output)), "bytes": output.stat().st_size}

@@ -43,12 +43,12 @@ def _write_back_crm(
     if make_writer is None:
         context.log.info(f"{crm} is not audited by this run (cadence.crms): writeback skipped")
         return dg.MaterializeResult(metadata={"skipped": "CRM not audited"})
-    raise_if_blocked(warehouse.file, context.run.run_id, crm)  # its sync or raw checks failed tonight
+    raise_if_blocked(warehouse.location, context.run.run_id, crm)  # its sync or raw checks failed tonight
     queue, backdated = guarded_queue(  # date guards: a backdated run writes nothing; a queue jump stops
-        warehouse.file, crm, read_queue(warehouse.file, crm), audit.as_of_date(), audit.rules(),
+        warehouse.location, crm, read_queue(warehouse.location, crm), audit.as_of_date(), audit.rules(),
         audit.allow_backdate, audit.allow_queue_jump,
     )  # fmt: skip
-    ledger = Ledger.open(warehouse.file, context.run.run_id, crm)
+    ledger = Ledger.open(warehouse.location, context.run.run_id, crm)
     try:
         summary = write_back(make_writer(), queue, ledger, audit.max_tasks_per_run, audit.dry_run)
     finally:
@@ -56,7 +56,7 @@ def _write_back_crm(
     if backdated:
         context.log.warning(f"{crm}: the as-of is before the last run's (--allow-backdate): no task written")
     elif not audit.dry_run:
-        record_night(warehouse.file, context.run.run_id, crm, audit.as_of_date(), summary.created,
+        record_night(warehouse.location, context.run.run_id, crm, audit.as_of_date(), summary.created,
                      summary.closed)  # fmt: skip
     for error in summary.errors[:20]:
         context.log.warning(f"{crm} task not written (retried next run): {error}")

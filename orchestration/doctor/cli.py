@@ -33,9 +33,10 @@ def add_doctor_command(commands: argparse._SubParsersAction) -> None:
         help="also project the first night's tasks per rep (a dry run into a scratch warehouse; slow)",
     )
     doctor.add_argument("--as-of", help="with --project-tasks: the audit date, YYYY-MM-DD (default: today)")
-    from orchestration.cli import _add_rules_argument  # loaded: `cadence`'s parser is calling us
+    from orchestration.cli import _add_rules_argument, add_warehouse_argument  # loaded: `cadence` calls us
 
     _add_rules_argument(doctor)
+    add_warehouse_argument(doctor, "default: cadence.warehouse; with --sandbox: the demo's")
     doctor.set_defaults(func=cmd_doctor)
 
 
@@ -56,7 +57,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     rules_file = rules_path(args.rules)
     rules = _rule_values(load_rules(rules_file))  # a bad rules file exits 2 here, before any call
     with _crm_configs(args) as configs:
-        report = run_doctor(configs, rules, as_of, rules_file)
+        report = run_doctor(configs, rules, as_of, rules_file, warehouse=_warehouse(args))
     print(report.render())
     for check in report.blocking:
         print(f"error: {check.line()}", file=sys.stderr)
@@ -70,6 +71,20 @@ def _as_of(text: str | None) -> Any:
         return datetime.strptime(text, "%Y-%m-%d").date() if text else datetime.now(UTC).date()
     except ValueError:
         raise UsageError(f"--as-of {text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _warehouse(args: argparse.Namespace) -> Any:
+    """--warehouse, else the configured one (the demo's default with --sandbox: no settings read)."""
+    if args.warehouse is not None:
+        return args.warehouse
+    from orchestration.cli import DEFAULT_WAREHOUSE
+
+    if args.sandbox:
+        return DEFAULT_WAREHOUSE
+    from ingest.warehouse import as_option
+    from orchestration.settings import load_settings
+
+    return as_option(load_settings().run.warehouse)
 
 
 @contextmanager

@@ -26,8 +26,7 @@ SHOWN_REPS = 10
 
 
 def projected_tasks(configs: Mapping[str, Any], as_of: date, rules_file: Path | None = None) -> list[Check]:
-    import duckdb
-
+    from ingest.warehouse import connect
     from orchestration.runtime import RunOptions, run_nightly_audit
 
     with tempfile.TemporaryDirectory(prefix="cadence-doctor-") as scratch:
@@ -42,7 +41,7 @@ def projected_tasks(configs: Mapping[str, Any], as_of: date, rules_file: Path | 
                     "doctor", "projected tasks", Status.BLOCKING, message, "fix the error above, then rerun"
                 )
             ]
-        with duckdb.connect(str(options.warehouse), read_only=True) as con:
+        with connect(options.warehouse, read_only=True) as con:
             rows = con.execute(_PER_REP).fetchall()
     return [
         _crm_projection(crm, [(rep, n) for c, rep, n in rows if c == crm], options.max_tasks_per_run)

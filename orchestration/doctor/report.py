@@ -11,6 +11,9 @@ from ingest.errors import CadenceError, CrmAuthError
 LOW_BUDGET_SHARE = 0.1  # WARN when less than this share of a daily API allowance is left
 
 
+WAREHOUSE = "warehouse"  # the check of the warehouse's engine: not a CRM, not in the verdict's list
+
+
 class Status(StrEnum):
     OK = "OK"
     INFO = "INFO"  # worth knowing, nothing to fix (e.g. org values no rule maps)
@@ -50,7 +53,7 @@ class Report:
 
     def verdict(self) -> str:
         warnings = sum(c.status is Status.WARN for c in self.checks)
-        crms = ", ".join(dict.fromkeys(c.crm for c in self.checks)) or "no CRM"
+        crms = ", ".join(dict.fromkeys(c.crm for c in self.checks if c.crm != WAREHOUSE)) or "no CRM"
         if self.ready:
             return f"verdict: READY ({crms}; {warnings} warning(s)) in {self.seconds:.1f} s"
         return f"verdict: NOT READY ({crms}): {len(self.blocking)} blocking problem(s), {warnings} warning(s)"

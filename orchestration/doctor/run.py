@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ingest.warehouse import WarehouseArg
 from orchestration.doctor.report import Check, Report, Status
 from orchestration.doctor.rules import RuleValues
 
@@ -29,11 +30,16 @@ def run_doctor(
     rules: RuleValues,
     project_tasks_as_of: date | None = None,
     rules_file: Path | None = None,
+    warehouse: WarehouseArg | None = None,
 ) -> Report:
-    """Check each configured CRM (read-only); with a date, also project the first night's tasks
-    (a dry run under the rules of `rules_file`, None: the default lookup)."""
+    """Check each configured CRM (read-only) and the warehouse's engine; with a date, also project the
+    first night's tasks (a dry run under the rules of `rules_file`, None: the default lookup)."""
     started = time.perf_counter()
     report = Report()
+    if warehouse is not None:
+        from orchestration.doctor.warehouse import warehouse_check
+
+        report.checks.append(warehouse_check(warehouse))
     if not configs:
         report.checks.append(Check("doctor", "CRMs", Status.BLOCKING, "no CRM is configured", NO_CRM_FIX))
     checkers = _checkers()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.warehouse import WarehouseArg, WarehouseLocation
 from orchestration.report.data import read_report_data
 from orchestration.report.page import render_page
 from orchestration.rules import Rules
@@ -12,7 +13,7 @@ DEFAULT_CAP = 50  # rows per rep in the long tables: keeps a 2,000-account org's
 
 
 def write_report(
-    warehouse: Path,
+    warehouse: WarehouseArg,
     output: Path | None = None,
     run_id: str | None = None,
     cap: int = DEFAULT_CAP,
@@ -29,9 +30,12 @@ def write_report(
     return output
 
 
-def default_report_path(warehouse: Path, as_of: str, run_id: str) -> Path:
-    """Beside the warehouse: var/reports/cadence-report-<as_of>-<run id prefix>.html."""
-    return warehouse.resolve().parent / "reports" / f"cadence-report-{as_of}-{run_id[:8]}.html"
+def default_report_path(warehouse: WarehouseArg, as_of: str, run_id: str) -> Path:
+    """Beside the warehouse: var/reports/cadence-report-<as_of>-<run id prefix>.html (a PostgreSQL
+    warehouse has no folder: reports/ in the working directory)."""
+    location = WarehouseLocation.parse(warehouse)
+    folder = location.path.resolve().parent if location.path is not None else Path.cwd()
+    return folder / "reports" / f"cadence-report-{as_of}-{run_id[:8]}.html"
 
 
 __all__ = ["DEFAULT_CAP", "default_report_path", "write_report"]

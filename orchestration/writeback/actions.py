@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-import duckdb
+from ingest.warehouse import WarehouseArg, connect
 
 TASK_KEY_MARKER = "cadence-task-key:"
 # The key line is written last, but a rep may add a note below it: any line carries it (the same
@@ -88,9 +87,8 @@ class TaskAction:
         return f"{TASK_KEY_MARKER} {self.task_key}"
 
 
-def read_queue(warehouse: Path, crm: str) -> list[TaskAction]:
+def read_queue(warehouse: WarehouseArg, crm: str) -> list[TaskAction]:
     """The writeback queue for one CRM, creates first, most overdue first."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cursor = con.execute(_QUEUE_SQL, [crm])
-        columns = [column[0] for column in cursor.description]
-        return [TaskAction(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
+    with connect(warehouse, read_only=True) as con:
+        rows = con.execute(_QUEUE_SQL, [crm]).fetchall()
+        return [TaskAction(**dict(zip(con.columns, row, strict=True))) for row in rows]

@@ -20,13 +20,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
-
-import duckdb
 
 from expectations.history import BASELINE_TABLE
 from ingest.errors import CadenceError, UsageError
 from ingest.tables import table_exists
+from ingest.warehouse import WarehouseArg, connect, exists
 from orchestration.rules import Rules
 from orchestration.writeback.actions import TaskAction
 
@@ -54,31 +52,30 @@ class QueueJumpError(CadenceError):
 
 
 
-def last_as_of(warehouse: Path, crm: str) -> date | None:
+def last_as_of(warehouse: WarehouseArg, crm: str) -> date | None:
     """The as-of of `crm`'s last successful writeback (None before the first)."""
-    if not Path(warehouse).exists():
+    if not exists(warehouse):
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         sources = [t for t in (TABLE, BASELINE_TABLE) if table_exists(con, t)]
         if not sources:
             return None
         # A run dated after the day it ran (a what-if, or a mistyped year) sets no bar: the next real
         # night must be able to close what it wrongly opened.
         union = " union all ".join(
-            f"select as_of from {t} where crm = $crm and as_of <= cast(recorded_at as date) + 1"
-            for t in sources
+            f"select as_of from {t} where crm = ? and as_of <= cast(recorded_at as date) + 1" for t in sources
         )
-        row = con.execute(f"select max(as_of) from ({union})", {"crm": crm}).fetchone()
+        row = con.execute(f"select max(as_of) from ({union}) as_ofs", [crm] * len(sources)).fetchone()
     return row[0] if row else None
 
 
-def backdated_crms(warehouse: Path, crms: Iterable[str], as_of: date) -> dict[str, date]:
+def backdated_crms(warehouse: WarehouseArg, crms: Iterable[str], as_of: date) -> dict[str, date]:
     """The CRMs whose last successful run had a later as-of than `as_of`, with that as-of."""
     found = {crm: last_as_of(warehouse, crm) for crm in crms}
     return {crm: last for crm, last in found.items() if last is not None and as_of < last}
 
 
-def check_backdate(warehouse: Path, crms: Iterable[str], as_of: date, allow_backdate: bool) -> None:
+def check_backdate(warehouse: WarehouseArg, crms: Iterable[str], as_of: date, allow_backdate: bool) -> None:
     """BackdateError (one line, exit 2) for an as-of before a CRM's last successful run's."""
     if allow_backdate:
         return
@@ -92,9 +89,11 @@ def check_backdate(warehouse: Path, crms: Iterable[str], as_of: date, allow_back
         )
 
 
-def recent_creates(warehouse: Path, crm: str, nights: int) -> list[int]:
+def recent_creates(warehouse: WarehouseArg, crm: str, nights: int) -> list[int]:
     """What `crm`'s last `nights` successful writebacks created, latest first."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    if not exists(warehouse):
+        return []
+    with connect(warehouse, read_only=True) as con:
         if not table_exists(con, TABLE):
             return []
         rows = con.execute(
@@ -119,7 +118,7 @@ def check_queue_ratio(crm: str, creates: int, history: Sequence[int], rules: Rul
 
 
 def guarded_queue(
-    warehouse: Path,
+    warehouse: WarehouseArg,
     crm: str,
     queue: Sequence[TaskAction],
     as_of: date,
@@ -141,9 +140,11 @@ def guarded_queue(
     return actions, False
 
 
-def record_night(warehouse: Path, run_id: str, crm: str, as_of: date, created: int, closed: int) -> None:
+def record_night(
+    warehouse: WarehouseArg, run_id: str, crm: str, as_of: date, created: int, closed: int
+) -> None:
     """Record one CRM's successful writeback: the history of both guards (a serial step's write)."""
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.execute(_DDL)
         con.execute(
             f"insert into {TABLE} values (?, ?, ?, ?, ?, ?)",

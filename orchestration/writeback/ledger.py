@@ -13,15 +13,13 @@ suppression always expires; it never hides an acknowledged write the CRM lost (i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
-
-import duckdb
-import pyarrow as pa
+from typing import Any, NamedTuple
 
 from ingest.tables import table_exists
+from ingest.warehouse import Warehouse, WarehouseLocation, connect
 
 # A CRM's sync completed when its raw checks ran after it and passed (or were overridden): a row a night.
 from orchestration.load_gate import TABLE as SYNCS_COMPLETED
@@ -86,58 +84,48 @@ class UnsyncedCreates(NamedTuple):
     to_verify: set[str]  # a completed sync should have seen them: ask the CRM
 
 
-
-_ENTRY_SCHEMA = pa.schema(
-    [
-        (name, pa.string())
-        for name in ("task_key", "action", "crm_account_id", "crm_task_id", "outcome", "error")
-    ]
-)
+_ENTRY_COLUMNS = [field.name for field in fields(LedgerEntry)]
 
 
 class Ledger:
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, run_id: str, crm: str, scope: LedgerScope = TASKS
-    ) -> None:
-        self.con = con
+    def __init__(self, con: Warehouse | Any, run_id: str, crm: str, scope: LedgerScope = TASKS) -> None:
+        """`con`: a warehouse connection (ingest/warehouse.py), or a DuckDB connection of a unit test."""
+        self.con = Warehouse.wrap(con)
         self.run_id = run_id
         self.crm = crm
         self.scope = scope
-        con.execute(_DDL)
+        self.con.execute(_DDL)
 
     @classmethod
-    def open(cls, warehouse: Path, run_id: str, crm: str, scope: LedgerScope = TASKS) -> Ledger:
-        return cls(duckdb.connect(str(warehouse)), run_id, crm, scope)
+    def open(
+        cls, warehouse: Path | str | WarehouseLocation, run_id: str, crm: str, scope: LedgerScope = TASKS
+    ) -> Ledger:
+        return cls(connect(warehouse), run_id, crm, scope)
 
     def close(self) -> None:
         self.con.close()
 
     def record(self, entries: Iterable[LedgerEntry]) -> None:
         """Append entries in one set-based insert (row-by-row executemany costs ~2 ms a row)."""
-        rows = [asdict(entry) for entry in entries]
-        if not rows:
-            return
-        batch = pa.Table.from_pylist(rows, schema=_ENTRY_SCHEMA)
-        self.con.register("ledger_batch", batch)
-        try:
-            self.con.execute(
-                f"""insert into {TABLE}
-                    select ?, ?, task_key, action, crm_account_id, crm_task_id, outcome, error, ?
-                    from ledger_batch""",
-                [self.run_id, self.crm, datetime.now(UTC)],
-            )
-        finally:
-            self.con.unregister("ledger_batch")
+        now = datetime.now(UTC)
+        rows = [(self.run_id, self.crm, *astuple(entry), now) for entry in entries]
+        self.con.insert_rows(TABLE, ["run_id", "crm", *_ENTRY_COLUMNS, "recorded_at"], rows)
 
     def _latest(self) -> str:
+        """Each (task_key, action)'s newest row of this CRM (a window in a subquery: PostgreSQL has no
+        QUALIFY)."""
         return f"""
-            select * from {TABLE} where crm = ? and {self.scope.keys_sql()}
-            qualify row_number() over (partition by task_key, action order by recorded_at desc) = 1
+            select * from (
+                select *,
+                    row_number() over (partition by task_key, action order by recorded_at desc) as _rank
+                from {TABLE} where crm = ? and {self.scope.keys_sql()}
+            ) ranked where _rank = 1
         """
 
     def unsettled_creates(self) -> list[str]:
         """Task keys whose create was sent (or about to be) when an earlier run died."""
-        sql = f"select task_key from ({self._latest()}) where action = 'create' and outcome = 'pending'"
+        latest = self._latest()
+        sql = f"select task_key from ({latest}) latest where action = 'create' and outcome = 'pending'"
         return [row[0] for row in self.con.execute(sql, [self.crm]).fetchall()]
 
     def created_but_not_synced(self) -> set[str]:
@@ -172,9 +160,8 @@ class Ledger:
         ).fetchall()  # fetchall: a half-read result would block the connection's next register()
         return rows[0][0] if rows else None
 
-
     def done_creates(self) -> dict[str, str | None]:
         """Keys whose latest create is done (created or reconciled), with the CRM record's id."""
-        sql = f"""select task_key, crm_task_id from ({self._latest()})
+        sql = f"""select task_key, crm_task_id from ({self._latest()}) latest
                   where action = 'create' and outcome in ('created', 'reconciled')"""
         return dict(self.con.execute(sql, [self.crm]).fetchall())

@@ -3,6 +3,7 @@ same verdicts (`mostly`, nulls, strict bounds, column pairs), counts and example
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -120,6 +121,30 @@ def by_duckdb() -> dict[str, dict[str, Any]]:
         count, results = validate_suite(con, "select * from frame", EXPECTATIONS, ["id"], RESULT_FORMAT)
     assert count == len(ROWS)
     return _summaries(results)
+
+
+@pytest.fixture(scope="module")
+def by_postgres(postgres_server: Any) -> dict[str, dict[str, Any]]:
+    """The same rows in a PostgreSQL table, validated there (issue 16: the gate on either engine)."""
+    from ingest.warehouse import connect
+
+    kinds = "id varchar, owner varchar, stamp timestamp, visit_date timestamp, known boolean, "
+    kinds += "status varchar, days float8, expected_days bigint, reason varchar"
+    rows = [tuple(None if pd.isna(v) else v for v in row) for row in ROWS.itertuples(index=False)]
+    with connect(postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")) as con:
+        con.execute(f"create table frame ({kinds})")
+        con.insert_rows("frame", list(ROWS.columns), rows)
+        count, results = validate_suite(con, "select * from frame", EXPECTATIONS, ["id"], RESULT_FORMAT)
+    assert count == len(ROWS)
+    return _summaries(results)
+
+
+@pytest.mark.parametrize("number", range(len(EXPECTATIONS)))
+def test_postgres_agrees_with_gx_pandas(
+    by_pandas: dict[str, dict[str, Any]], by_postgres: dict[str, dict[str, Any]], number: int
+) -> None:
+    key = _key(EXPECTATIONS[number])
+    assert by_postgres[key] == by_pandas[key]
 
 
 @pytest.mark.parametrize("number", range(len(EXPECTATIONS)))

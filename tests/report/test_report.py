@@ -198,3 +198,32 @@ def test_cadence_report_command(built: Built, tmp_path: Path, capsys: pytest.Cap
     assert main(["report", "--warehouse", str(tmp_path / "missing.duckdb")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.duckdb not found; run `cadence demo`" in err
+
+
+def test_the_report_reads_the_same_on_postgres(
+    built: Built, postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The night's marts and ledger copied row for row into PostgreSQL (issue 16): every table the
+    report shows is the same frame, and `cadence report --warehouse postgresql://...` writes the page."""
+    import dataclasses
+
+    import pandas as pd
+
+    from orchestration.report.data import read_report_data
+    from tests.warehouse.copy import copy_schemas
+
+    copy_schemas(built.warehouse, postgres_url, ["marts", "cadence_ops"])
+    on_duckdb, on_postgres = read_report_data(built.warehouse), read_report_data(postgres_url)
+    assert on_duckdb.run_id is not None
+    assert (on_postgres.as_of, on_postgres.run_id) == (AS_OF, on_duckdb.run_id)
+    for part in dataclasses.fields(on_duckdb):
+        duck, pg = getattr(on_duckdb, part.name), getattr(on_postgres, part.name)
+        if isinstance(duck, pd.DataFrame):
+            assert not duck.empty or part.name == "kpi_history", part.name
+            pd.testing.assert_frame_equal(duck, pg, obj=part.name)
+        else:
+            assert duck == pg, part.name
+    output = tmp_path / "from-postgres.html"
+    assert main(["report", "--warehouse", postgres_url, "-o", str(output)]) == 0
+    assert capsys.readouterr().out.strip() == f"report: {output}"
+    assert dom.tables(output.read_text())["tasks-table"] == dom.tables(built.html)["tasks-table"]

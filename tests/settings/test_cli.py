@@ -142,7 +142,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         ("bench", ["accounts per CRM (default: 10000)", "in tasks per CRM (default: 10000)"]),
         ("run", ["--max-tasks-per-run N", "(default: cadence.max_tasks_per_run, else 500)"]),
         ("run", ["--as-of YYYY-MM-DD", "--warehouse PATH", "YYYY-MM-DD (default: today, UTC)"]),
-        ("report", ["DuckDB file (default: var/warehouse.duckdb)"]),
+        ("report", ["DuckDB file or postgresql://", "(default: var/warehouse.duckdb)"]),
     ],
 )
 def test_help_shows_defaults_and_units(
