@@ -4,10 +4,10 @@ the leaderboard, the best practice locations of the public registries that are n
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
 from ingest.tables import table_exists
+from ingest.warehouse import Warehouse
 
 CANDIDATES = "marts.new_provider_candidates"
 LOCATIONS = "marts.practice_locations"
@@ -17,7 +17,7 @@ NEW_PROVIDERS_PER_REP = 10  # the waterfall takes 5 new prospects a month: twice
 # rep_people.crm_owner_ids names each person's owner records as 'crm:owner_id, ...'.
 _NEW_PROVIDERS = f"""
 with owners as (
-    select person_key, person_name, unnest(string_split(crm_owner_ids, ', ')) as owner_key
+    select person_key, person_name, unnest(string_to_array(crm_owner_ids, ', ')) as owner_key
     from marts.rep_people
 ),
 by_person as (
@@ -29,28 +29,36 @@ by_person as (
     left join owners on owners.owner_key = c.crm || ':' || c.owner_id
 ),
 once as (
-    select * from by_person
-    qualify row_number() over (partition by person_key, location_key order by crm desc, owner_id) = 1
+    select * from (
+        select *,
+            row_number() over (partition by person_key, location_key order by crm desc, owner_id) as _once
+        from by_person
+    ) numbered where _once = 1
 )
 select
     rep, person_key, location_key,
     coalesce(location_name, address_line_1) as provider_name, candidate_kind,
     concat_ws(', ', address_line_1, city, concat_ws(' ', state, zip5)) as address,
     referrer_count, individual_count, taxonomy_mix,
-    count(*) over (partition by person_key) as rep_total
+    count(*) over (partition by person_key) as rep_total,
+    row_number() over (
+        partition by person_key order by referrer_count desc, individual_count desc, location_key
+    ) as _place
 from once
-qualify row_number() over (
-    partition by person_key order by referrer_count desc, individual_count desc, location_key
-) <= $cap
-order by rep, person_key, referrer_count desc, individual_count desc, location_key
 """
 COLUMNS = (
     "rep", "person_key", "location_key", "provider_name", "candidate_kind", "address", "referrer_count",
     "individual_count", "taxonomy_mix", "rep_total",
 )  # fmt: skip
+# PostgreSQL has no QUALIFY: the per-person cap filters the ranked rows.
+_NEW_PROVIDERS_CAPPED = f"""
+select {", ".join(COLUMNS)}
+from ({_NEW_PROVIDERS}) ranked where _place <= ?
+order by rep, person_key, referrer_count desc, individual_count desc, location_key
+"""
 
 
-def registries_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+def registries_loaded(con: Warehouse) -> bool:
     """Whether the warehouse holds any registry location (the marts exist, empty, without a load)."""
     if not table_exists(con, LOCATIONS):
         return False
@@ -58,8 +66,8 @@ def registries_loaded(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
-def read_new_providers(con: duckdb.DuckDBPyConnection, cap: int = NEW_PROVIDERS_PER_REP) -> pd.DataFrame:
+def read_new_providers(con: Warehouse, cap: int = NEW_PROVIDERS_PER_REP) -> pd.DataFrame:
     """Per person, at most `cap` candidates, most referrers first (none before the marts exist)."""
     if not (table_exists(con, CANDIDATES) and table_exists(con, "marts.rep_people")):
         return pd.DataFrame({name: [] for name in COLUMNS})
-    return con.execute(_NEW_PROVIDERS, {"cap": cap}).df()
+    return con.fetch_df(_NEW_PROVIDERS_CAPPED, [cap])
