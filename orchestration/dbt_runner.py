@@ -57,10 +57,27 @@ def dbt_environment(warehouse: Path | None, as_of: date | None = None) -> Any:
     """The environment profiles.yml and the as-of macro read, while a dbt child process starts."""
     values = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     if warehouse is not None:
-        values["CADENCE_WAREHOUSE"] = str(Path(warehouse).resolve())
+        values.update(_warehouse_environment(Path(warehouse).resolve()))
     if as_of is not None:
         values["CADENCE_AS_OF"] = as_of.isoformat()
     return _environment(values)
+
+
+def _warehouse_environment(warehouse: Path) -> dict[str, str]:
+    """How profiles.yml finds the warehouse: by its file name, dbt running in its folder (cadence-dbt).
+
+    dbt's partial-parse cache is valid only for the profile it was parsed with, and that includes the
+    connection's path and the values of the env vars the profile read (dbt-core, parser/manifest.py
+    `build_manifest_state_check`: `profile_hash` over `credentials.connection_info()`, and
+    `profile_env_vars_hash`). With an absolute path, a warehouse folder moved (or copied, as each
+    test's fresh folder is) re-parses the whole project; with the file name, the cache stays valid.
+    Plain dbt (no cadence-dbt in an older venv) runs in the project folder: it gets the absolute path.
+    """
+    from orchestration.dbt_child import FOLDER_ENV
+
+    if Path(dbt_executable()).name != "cadence-dbt":
+        return {"CADENCE_WAREHOUSE": str(warehouse)}
+    return {"CADENCE_WAREHOUSE": warehouse.name, FOLDER_ENV: str(warehouse.parent)}
 
 
 def dbt_executable() -> str:
