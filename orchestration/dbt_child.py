@@ -4,6 +4,10 @@ dagster-dbt runs dbt as a subprocess. When `cadence run` is killed (kill -9, or 
 can forward it), a plain `dbt` child would keep running and keep writing to the warehouse (issue 18,
 item 10). On Linux, prctl(PR_SET_PDEATHSIG) asks the kernel to send this process SIGTERM when its
 parent dies (man 2 prctl); it survives the exec-free call into dbt below. Elsewhere it is plain dbt.
+
+It runs dbt in the warehouse's folder (FOLDER_ENV, set by orchestration/dbt_runner.py), where the
+profile's relative path finds the warehouse; dagster-dbt names the project and profiles folders in
+DBT_PROJECT_DIR / DBT_PROFILES_DIR, so dbt does not need its working directory to find them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import signal
 import sys
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+FOLDER_ENV = "CADENCE_DBT_FOLDER"  # the folder dbt runs in: the warehouse's
 
 
 def die_with_parent() -> None:
@@ -28,8 +33,22 @@ def die_with_parent() -> None:
         sys.exit(143)
 
 
+def enter_warehouse_folder() -> None:
+    """Run dbt in the warehouse's folder; the project and profiles folders stay the ones dbt would
+    have found in the working directory it was started in (dbt reads DBT_PROJECT_DIR/DBT_PROFILES_DIR,
+    docs.getdbt.com/reference/global-configs/about-global-configs)."""
+    folder = os.environ.pop(FOLDER_ENV, None)
+    if not folder:
+        return
+    os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
+    os.environ.setdefault("DBT_PROFILES_DIR", os.getcwd())
+    os.makedirs(folder, exist_ok=True)  # a first night's parse may come before the warehouse exists
+    os.chdir(folder)
+
+
 def main() -> None:
     die_with_parent()
+    enter_warehouse_folder()
     from dbt.cli.main import cli
 
     sys.argv[0] = "dbt"

@@ -75,7 +75,7 @@ def warehouse_env(location: WarehouseLocation) -> dict[str, str]:
     """The profile's target and its connection (dbt_project/profiles.yml): the password only in
     DBT_ENV_SECRET_*, which dbt never writes to its logs; never on a command line."""
     if location.path is not None:
-        return {"CADENCE_DBT_TARGET": "dev", "CADENCE_WAREHOUSE": str(Path(location.path).resolve())}
+        return {"CADENCE_DBT_TARGET": "dev", **_duckdb_file_environment(Path(location.path).resolve())}
     parts = urlsplit(location.url or "")
     return {
         "CADENCE_DBT_TARGET": "postgres",
@@ -85,6 +85,23 @@ def warehouse_env(location: WarehouseLocation) -> dict[str, str]:
         "CADENCE_PG_DATABASE": unquote(parts.path.strip("/")),
         "DBT_ENV_SECRET_CADENCE_PG_PASSWORD": unquote(parts.password or ""),
     }
+
+
+def _duckdb_file_environment(warehouse: Path) -> dict[str, str]:
+    """How profiles.yml finds the warehouse: by its file name, dbt running in its folder (cadence-dbt).
+
+    dbt's partial-parse cache is valid only for the profile it was parsed with, and that includes the
+    connection's path and the values of the env vars the profile read (dbt-core, parser/manifest.py
+    `build_manifest_state_check`: `profile_hash` over `credentials.connection_info()`, and
+    `profile_env_vars_hash`). With an absolute path, a warehouse folder moved (or copied, as each
+    test's fresh folder is) re-parses the whole project; with the file name, the cache stays valid.
+    Plain dbt (no cadence-dbt in an older venv) runs in the project folder: it gets the absolute path.
+    """
+    from orchestration.dbt_child import FOLDER_ENV
+
+    if Path(dbt_executable()).name != "cadence-dbt":
+        return {"CADENCE_WAREHOUSE": str(warehouse)}
+    return {"CADENCE_WAREHOUSE": warehouse.name, FOLDER_ENV: str(warehouse.parent)}
 
 
 def dbt_executable() -> str:

@@ -14,6 +14,7 @@ import duckdb
 
 from ingest.sandbox import RunningSandbox
 from tests.conftest import StartSandbox
+from tests.helpers import after_search_lag
 from tests.orchestration.harness import (
     SF_WRITES,
     account_of,
@@ -27,6 +28,11 @@ from tests.orchestration.harness import (
 from tests.orchestration.org import AS_OF, hand_made_org
 
 DAILY_LIMIT = 15_000  # what the sandbox reports as the org's allowance
+
+
+def _reference(tmp_path: Path) -> Path:
+    """The uninterrupted run's warehouse: the interrupted one's file name, so one dbt parse serves both."""
+    return tmp_path / "reference" / "warehouse.duckdb"
 
 
 def _spend_allowance_to(running: RunningSandbox, left: int) -> None:
@@ -59,7 +65,7 @@ def test_a_run_that_would_cross_the_reserve_stops_before_writing_and_the_next_re
     start_sandbox: StartSandbox, tmp_path: Path
 ) -> None:
     reference = start_sandbox(hand_made_org(), name="reference.json")
-    uninterrupted = run_audit(reference, tmp_path / "reference.duckdb", AS_OF, crms=["salesforce"])
+    uninterrupted = run_audit(reference, _reference(tmp_path), AS_OF, crms=["salesforce"])
     assert uninterrupted.summary.succeeded, uninterrupted.summary.error
 
     running = start_sandbox(hand_made_org())
@@ -81,7 +87,7 @@ def test_a_run_that_would_cross_the_reserve_stops_before_writing_and_the_next_re
     resumed = run_audit(running, warehouse, AS_OF, crms=["salesforce"])
 
     assert resumed.summary.succeeded, resumed.summary.error
-    assert _warehouse_rows(warehouse) == _warehouse_rows(tmp_path / "reference.duckdb")
+    assert _warehouse_rows(warehouse) == _warehouse_rows(_reference(tmp_path))
     assert _tasks(running) == _tasks(reference) and _tasks(running)
 
 
@@ -134,7 +140,8 @@ def test_a_hubspot_night_stopped_by_the_reserve_keeps_the_last_nights_data_and_t
     nights = (AS_OF, AS_OF + timedelta(days=1))
     reference = start_sandbox(_realistic_org(), name="reference.json")
     for as_of in nights:
-        run = run_audit(reference, tmp_path / "reference.duckdb", as_of, crms=["hubspot"])
+        after_search_lag(reference)  # the second night's search sees the first night's tasks
+        run = run_audit(reference, _reference(tmp_path), as_of, crms=["hubspot"])
         assert run.summary.succeeded, run.summary.error
 
     running = start_sandbox(_realistic_org())
@@ -151,9 +158,10 @@ def test_a_hubspot_night_stopped_by_the_reserve_keeps_the_last_nights_data_and_t
     assert _all_rows(warehouse) == after_first  # the warehouse unchanged: raw, marts, cursors' rows
 
     _set_daily_limit(running, 625_000)  # the allowance is back the next day
+    after_search_lag(running)  # as the reference's second night: the first night's tasks searchable
     resumed = run_audit(running, warehouse, nights[1], crms=["hubspot"])
     assert resumed.summary.succeeded, resumed.summary.error
-    assert _all_rows(warehouse) == _all_rows(tmp_path / "reference.duckdb")
+    assert _all_rows(warehouse) == _all_rows(_reference(tmp_path))
     assert _hubspot_tasks(running) == _hubspot_tasks(reference) and _hubspot_tasks(running)
 
 

@@ -3,13 +3,14 @@ first night (defs/dbt.py `prepared_manifest`)."""
 
 import functools
 import json
+import shutil
 from importlib.metadata import version
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.dbt_runner import dbt_cli, start_dbt
+from orchestration.dbt_runner import dbt_cli, run_dbt, start_dbt, warehouse_target
 from orchestration.defs.dbt import parse_for_build
 from orchestration.rules import Rules
 
@@ -38,3 +39,17 @@ def test_a_parse_for_the_build_leaves_the_builds_partial_parse_warm(tmp_path: Pa
     events = {event.raw_event["info"]["name"] for event in invocation.stream_raw_events()}
     assert invocation.is_successful()
     assert "PartialParsingSkipParsing" in events and "UnableToPartialParse" not in events
+
+
+def test_a_warehouse_folder_moved_keeps_its_partial_parse(tmp_path: Path) -> None:
+    """The profile names the warehouse by its file name, dbt running in its folder: a parse made for
+    one folder still holds in another (a folder moved; each test's fresh folder seeded, tests/helpers.py)."""
+    parsed, moved = tmp_path / "night" / "warehouse.duckdb", tmp_path / "moved" / "warehouse.duckdb"
+    cache = Path(run_dbt(["parse", "--quiet"], parsed, rules=Rules()).target_path) / "partial_parse.msgpack"
+    warehouse_target(moved).mkdir(parents=True)
+    shutil.copyfile(cache, warehouse_target(moved) / "partial_parse.msgpack")
+    invocation = start_dbt(["--debug", "ls"], moved, rules=Rules())
+    events = {event.raw_event["info"]["name"] for event in invocation.stream_raw_events()}
+    assert invocation.is_successful()
+    assert "PartialParsingSkipParsing" in events and "UnableToPartialParse" not in events
+    assert not parsed.parent.joinpath("logs").exists()  # dbt wrote nowhere but its target
