@@ -180,6 +180,7 @@ def rows_reread(
             if scope is None:
                 continue
             where, params = scope
+            where = where.replace("%s", "?")  # the re-read's own SQL takes dlt's client's %s style
             ids = list((excluding or {}).get(name, [])) or [""]
             counts[name] = con.execute(
                 f"select count(*) from raw_hubspot.{name} where {where} and {_not_in(ids)}",
