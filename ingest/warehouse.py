@@ -288,11 +288,11 @@ class Warehouse:
     def table_exists(self, qualified: str) -> bool:
         """Whether `schema.table` exists (information_schema: the same on both engines)."""
         schema, table = qualified.split(".")
-        row = self.execute(
+        rows = self.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema, table],
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()  # read whole: a half-read DuckDB result blocks the next fetch_arrow / fetch_df
+        return bool(rows and rows[0][0])
 
 
 def _as_duckdb_df(kind: pa.DataType) -> pa.DataType:

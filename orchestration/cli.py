@@ -524,11 +524,9 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
         "--output",
         type=Path,
         metavar="DIR",
-        help="folder (default: exports/marketing beside the warehouse)",
+        help="folder (default: exports/marketing beside the warehouse; PostgreSQL: in the working directory)",
     )
-    marketing.add_argument(
-        "--warehouse", type=Path, metavar="PATH", default=DEFAULT_WAREHOUSE, help="DuckDB file"
-    )
+    add_warehouse_argument(marketing, f"default: {DEFAULT_WAREHOUSE}", default=DEFAULT_WAREHOUSE)
     marketing.set_defaults(func=cmd_export_marketing)
 
 

@@ -1,5 +1,7 @@
-"""Marketing's list as files (issue 15 item 6): marts.marketing_top_accounts written by DuckDB's COPY as
-CSV (for a spreadsheet, a HubSpot / Salesforce import) and Parquet (for a BI tool), typed as the mart.
+"""Marketing's list as files (issue 15 item 6): marts.marketing_top_accounts as CSV (for a spreadsheet, a
+HubSpot / Salesforce import) and Parquet (for a BI tool), typed as the mart. The mart is read once as
+Arrow through the warehouse interface and written by pyarrow: one code path for DuckDB and PostgreSQL
+(issue 16), no file written by the database server (PostgreSQL's COPY TO a file writes on the server).
 
 One folder holds, per export:
 - `marketing-top-accounts.csv` / `.parquet`: every territory, the territory columns first;
@@ -12,19 +14,23 @@ no stale list behind, and no other file in the folder is touched.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from ingest.errors import UsageError
-from ingest.tables import table_exists
+from ingest.warehouse import WarehouseArg, WarehouseLocation, connect, exists
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 MART = "marts.marketing_top_accounts"
 STEM = "marketing-top-accounts"
-FORMATS = {"csv": "(format csv, header)", "parquet": "(format parquet)"}
+FORMATS = ("csv", "parquet")
 _ORDER = "order by territory_name, territory_key, marketing_rank"
 
 
@@ -42,33 +48,40 @@ class MarketingExport:
         )
 
 
-def default_export_folder(warehouse: Path) -> Path:
-    """Beside the warehouse, as the reports are: var/exports/marketing for var/warehouse.duckdb."""
-    return warehouse.resolve().parent / "exports" / "marketing"
+def default_export_folder(warehouse: WarehouseArg) -> Path:
+    """Beside the warehouse, as the reports are: var/exports/marketing for var/warehouse.duckdb; a
+    PostgreSQL warehouse has no folder: exports/marketing in the working directory."""
+    location = WarehouseLocation.parse(warehouse)
+    folder = location.path.resolve().parent if location.path is not None else Path.cwd()
+    return folder / "exports" / "marketing"
 
 
-def export_marketing(warehouse: Path, folder: Path) -> MarketingExport:
+def export_marketing(warehouse: WarehouseArg, folder: Path) -> MarketingExport:
     """Write the list's files into `folder`; UsageError (one line) when the warehouse or mart is missing."""
-    if not warehouse.is_file():
-        raise UsageError(f"warehouse {warehouse} not found; run `cadence demo` or `cadence run` first")
-    if warehouse.stat().st_size == 0:  # a file just created, that DuckDB cannot open read-only
-        raise _no_mart(warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not table_exists(con, MART):
-            raise _no_mart(warehouse)
-        territories = con.execute(
-            f"select territory_key, any_value(territory_name), count(*) from {MART} group by 1 order by 1"
-        ).fetchall()
-        folder.mkdir(parents=True, exist_ok=True)
-        _remove_previous(folder)
-        files = _copy(con, folder / STEM, f"select * from {MART} {_ORDER}", [])
-        for key, stem in territory_stems([(key, name) for key, name, _ in territories]).items():
-            query = f"select * from {MART} where territory_key = ? {_ORDER}"
-            files += _copy(con, folder / stem, query, [key])
-    return MarketingExport(folder, len(territories), sum(row[2] for row in territories), tuple(files))
+    table = _read_mart(WarehouseLocation.parse(warehouse))
+    keys, names = table["territory_key"].to_pylist(), table["territory_name"].to_pylist()
+    territories = dict(zip(keys, names, strict=True))  # rows of one key share its name (a person's)
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_previous(folder)
+    files = _write(table, folder / STEM)
+    for key, stem in territory_stems(list(territories.items())).items():
+        files += _write(_territory(table, key), folder / stem)
+    return MarketingExport(folder, len(territories), table.num_rows, tuple(files))
 
 
-def _no_mart(warehouse: Path) -> UsageError:
+def _read_mart(location: WarehouseLocation) -> pa.Table:
+    """The whole mart in the files' order (one read: the per-territory files are slices of it)."""
+    if not exists(location):
+        raise UsageError(f"warehouse {location} not found; run `cadence demo` or `cadence run` first")
+    if location.path is not None and location.path.stat().st_size == 0:
+        raise _no_mart(location)  # a file just created, that DuckDB cannot open read-only
+    with connect(location, read_only=True) as con:
+        if not con.table_exists(MART):
+            raise _no_mart(location)
+        return con.fetch_arrow(f"select * from {MART} {_ORDER}")
+
+
+def _no_mart(warehouse: WarehouseLocation) -> UsageError:
     return UsageError(f"warehouse {warehouse} has no {MART} yet; run `cadence run` (or `cadence demo`) first")
 
 
@@ -86,14 +99,30 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _copy(con: duckdb.DuckDBPyConnection, stem: Path, query: str, params: list[str]) -> list[Path]:
-    written = []
-    for suffix, options in FORMATS.items():
-        path = stem.with_name(f"{stem.name}.{suffix}")
-        target = str(path).replace("'", "''")  # COPY takes the file as a literal, not a parameter
-        con.execute(f"copy ({query}) to '{target}' {options}", params)
-        written.append(path)
-    return written
+def _territory(table: pa.Table, key: str) -> pa.Table:
+    import pyarrow.compute as pc
+
+    return table.filter(pc.equal(table["territory_key"], key))
+
+
+def _write(table: pa.Table, stem: Path) -> list[Path]:
+    """`stem`.csv and `stem`.parquet. The CSV as DuckDB's COPY wrote it: a header line of bare names
+    (pyarrow would quote every name), nulls as empty fields, quotes only where a value needs them."""
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as parquet
+
+    csv_path, parquet_path = (stem.with_name(f"{stem.name}.{suffix}") for suffix in FORMATS)
+    with csv_path.open("wb") as handle:
+        handle.write(_csv_line(table.column_names).encode())
+        pa_csv.write_csv(table, handle, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    parquet.write_table(table, parquet_path)
+    return [csv_path, parquet_path]
+
+
+def _csv_line(values: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
 
 
 def _remove_previous(folder: Path) -> None:

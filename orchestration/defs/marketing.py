@@ -1,5 +1,6 @@
 """Marketing's list each night (issue 15 item 6): once marts.marketing_top_accounts is built, its CSV and
-Parquet files are written beside the warehouse (exports/marketing), as `cadence export marketing` does.
+Parquet files are written beside the warehouse (exports/marketing; a PostgreSQL warehouse: in the working
+directory), as `cadence export marketing` does.
 Local files only, no CRM call: a dry run writes them too (they preview nothing the CRM would get)."""
 
 import dagster as dg
@@ -16,9 +17,9 @@ from orchestration.resources import WarehouseResource
 )
 def marketing_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Per rep, the top accounts and registry candidates by potential, as CSV and Parquet files."""
-    from orchestration.marketing import default_export_folder, export_marketing  # duckdb: at run time
+    from orchestration.marketing import default_export_folder, export_marketing  # pyarrow: at run time
 
-    export = export_marketing(warehouse.file, default_export_folder(warehouse.file))
+    export = export_marketing(warehouse.location, default_export_folder(warehouse.location))
     context.log.info(export.describe())
     return dg.MaterializeResult(
         metadata={

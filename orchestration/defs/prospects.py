@@ -35,10 +35,10 @@ def _asset(crm: str, dry_run: bool) -> dg.AssetsDefinition:
         config = resource.crm_config()
         if config is None:
             return dg.MaterializeResult(metadata={"skipped": "CRM not audited"})
-        raise_if_blocked(warehouse.file, context.run.run_id, crm)
+        raise_if_blocked(warehouse.location, context.run.run_id, crm)
         rules = audit.rules()
         summary = write_prospects(
-            prospect_writer(crm, config, rules), warehouse.file, context.run.run_id, audit.as_of_date(),
+            prospect_writer(crm, config, rules), warehouse.location, context.run.run_id, audit.as_of_date(),
             rules, dry_run=dry_run or audit.dry_run, max_per_run=audit.max_tasks_per_run,
             allow_backdate=audit.allow_backdate,
         )  # fmt: skip

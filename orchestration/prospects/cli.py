@@ -24,9 +24,9 @@ def add_prospects_command(commands: argparse._SubParsersAction) -> None:
     prospects.add_argument(
         "--as-of", type=iso_date, metavar="YYYY-MM-DD", help="the month's day (default: today)"
     )
-    prospects.add_argument(
-        "--warehouse", type=Path, metavar="PATH", help="DuckDB file (default: cadence.warehouse)"
-    )
+    from orchestration.cli import add_warehouse_argument  # at call time: cli imports this module
+
+    add_warehouse_argument(prospects, "default: cadence.warehouse")
     prospects.add_argument(
         "--rules", type=Path, metavar="FILE", help="business rules file (see cadence.example.yml)"
     )
@@ -40,14 +40,15 @@ def add_prospects_command(commands: argparse._SubParsersAction) -> None:
 
 def cmd_prospects(args: argparse.Namespace) -> int:
     from ingest.errors import UsageError
+    from ingest.warehouse import as_option, exists
     from orchestration.input_checks import check_warehouse, check_warehouse_unlocked
     from orchestration.rules import find_rules
     from orchestration.settings import load_settings
 
     rules = find_rules(args.rules)  # a bad rules file or setting: one line, before any CRM call
     settings = load_settings()
-    warehouse = args.warehouse or Path(settings.run.warehouse)
-    if not warehouse.exists():
+    warehouse = args.warehouse or as_option(settings.run.warehouse)
+    if not exists(warehouse):
         raise UsageError(
             f"warehouse {warehouse} not found; run `cadence run` first (it builds the candidates)"
         )

@@ -1,16 +1,14 @@
 """What the prospect writeback reads from the warehouse: the candidates with their referrers, and what
-it already created this month (`cadence_ops.prospect_intake`, its history: the monthly quota's count)."""
+it already created this month (`cadence_ops.prospect_intake`, its history: the monthly quota's count).
+Through the warehouse interface (ingest/warehouse.py), in SQL both DuckDB and PostgreSQL run."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-import duckdb
-
-from ingest.tables import table_exists
+from ingest.warehouse import Warehouse, WarehouseArg, connect
 from orchestration.prospects.selection import Candidate, ProspectAction, Referrer
 
 INTAKE_TABLE = "cadence_ops.prospect_intake"
@@ -26,6 +24,9 @@ create table if not exists {INTAKE_TABLE} (
     recorded_at timestamptz not null
 );
 """
+_INTAKE_COLUMNS = (
+    "run_id", "crm", "owner_id", "prospect_key", "as_of_month", "crm_account_id", "recorded_at",
+)  # fmt: skip
 _CANDIDATES_SQL = """
 select crm, owner_id, candidate_rank, location_key, location_name, candidate_kind, address_line_1, city,
        state, zip5, organization_npis, referrer_count
@@ -45,10 +46,10 @@ def month_of(as_of: date) -> date:
     return as_of.replace(day=1)
 
 
-def read_candidates(warehouse: Path, crm: str) -> list[Candidate]:
+def read_candidates(warehouse: WarehouseArg, crm: str) -> list[Candidate]:
     """marts.new_provider_candidates of `crm`, each with its location's referrers."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not table_exists(con, "marts.new_provider_candidates"):
+    with connect(warehouse, read_only=True) as con:
+        if not con.table_exists("marts.new_provider_candidates"):
             return []
         rows = con.execute(_CANDIDATES_SQL, [crm]).fetchall()
         referrers: dict[str, list[Referrer]] = defaultdict(list)
@@ -58,21 +59,21 @@ def read_candidates(warehouse: Path, crm: str) -> list[Candidate]:
     return [Candidate(*row, referrers=tuple(referrers[row[3]])) for row in rows]
 
 
-def created_this_month(warehouse: Path, crm: str, as_of: date) -> Counter[str]:
+def created_this_month(warehouse: WarehouseArg, crm: str, as_of: date) -> Counter[str]:
     """Prospect accounts created per rep in the as-of's month (the quota's count)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not table_exists(con, INTAKE_TABLE):
+    with connect(warehouse, read_only=True) as con:
+        if not con.table_exists(INTAKE_TABLE):
             return Counter()
         rows = con.execute(
             f"select owner_id, count(distinct prospect_key) from {INTAKE_TABLE} "
-            "where crm = ? and as_of_month = ? group by owner_id",
+            "where crm = ? and as_of_month = ? group by 1",
             [crm, month_of(as_of)],
         ).fetchall()
     return Counter({owner: int(count) for owner, count in rows})
 
 
 def record_intake(
-    con: duckdb.DuckDBPyConnection,
+    con: Warehouse,
     run_id: str,
     crm: str,
     as_of: date,
@@ -84,5 +85,4 @@ def record_intake(
         for action, crm_id in created
     ]
     con.execute(_DDL)
-    if rows:
-        con.executemany(f"insert into {INTAKE_TABLE} values (?, ?, ?, ?, ?, ?, ?)", rows)
+    con.insert_rows(INTAKE_TABLE, _INTAKE_COLUMNS, rows)

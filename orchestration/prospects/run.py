@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
+from ingest.warehouse import WarehouseArg
 from orchestration.prospects.matching import already_in_crm
 from orchestration.prospects.plan import created_this_month, read_candidates, record_intake
 from orchestration.prospects.selection import Candidate, ProspectAction, location_of, select_prospects
@@ -40,7 +40,7 @@ class ProspectSummary:
 
 def write_prospects(
     writer: ProspectWriter,
-    warehouse: Path,
+    warehouse: WarehouseArg,
     run_id: str,
     as_of: date,
     rules: Rules,

@@ -69,5 +69,12 @@ def registries_loaded(con: Warehouse) -> bool:
 def read_new_providers(con: Warehouse, cap: int = NEW_PROVIDERS_PER_REP) -> pd.DataFrame:
     """Per person, at most `cap` candidates, most referrers first (none before the marts exist)."""
     if not (table_exists(con, CANDIDATES) and table_exists(con, "marts.rep_people")):
-        return pd.DataFrame({name: [] for name in COLUMNS})
-    return con.fetch_df(_NEW_PROVIDERS_CAPPED, [cap])
+        return _no_providers()
+    frame = con.fetch_df(_NEW_PROVIDERS_CAPPED, [cap])
+    # No candidates (no registry loaded): one empty frame on both engines (DuckDB's .df() of an empty
+    # result types its text columns object, pyarrow's str).
+    return frame if not frame.empty else _no_providers()
+
+
+def _no_providers() -> pd.DataFrame:
+    return pd.DataFrame({name: [] for name in COLUMNS})

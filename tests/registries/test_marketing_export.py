@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 import pytest
@@ -200,6 +201,45 @@ def test_export_writes_the_hand_computed_list_per_rep(night: Night, tmp_path: Pa
     assert frame["marketing_rank"].tolist() == list(range(1, 12))  # typed: integers, not text
     assert frame["coverage_share"].round(6).tolist()[1:3] == [round(1 / 6, 6), round(1 / 3, 6)]
     assert frame.loc[frame["kind"] == "candidate", "individual_count"].tolist() == [8, 3, 0]
+
+
+def test_export_and_new_providers_read_the_same_from_postgres(
+    night: Night, postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The night's marts copied row for row into PostgreSQL (issue 16; the mart built there by dbt is
+    tests/warehouse/test_engines_agree.py's): `cadence export marketing --warehouse postgresql://...`
+    writes the same CSV files byte for byte and Parquet files of the same rows, and the report's new
+    providers are the same frame; before the copy, the database without the mart is the one-line error."""
+    import pandas as pd
+    import pyarrow.parquet as parquet
+
+    from ingest.warehouse import connect
+    from orchestration.report.territory import read_new_providers
+    from tests.warehouse.copy import copy_schemas
+
+    duck, pg = tmp_path / "duckdb", tmp_path / "postgres"
+    assert main(["export", "marketing", "-o", str(pg), "--warehouse", postgres_url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"has no {MART} yet; run `cadence run`" in err
+    assert "postgresql://" in err and urlsplit(postgres_url).password not in err
+    copy_schemas(night.warehouse, postgres_url, ["marts"])
+    assert main(["export", "marketing", "-o", str(duck), "--warehouse", str(night.warehouse)]) == 0
+    assert main(["export", "marketing", "-o", str(pg), "--warehouse", postgres_url]) == 0
+    names = sorted(path.name for path in duck.iterdir())
+    assert sorted(path.name for path in pg.iterdir()) == names and len(names) == 4
+    for name in names:
+        if name.endswith(".csv"):
+            assert (pg / name).read_bytes() == (duck / name).read_bytes(), name
+        else:
+            on_duckdb, on_postgres = parquet.read_table(duck / name), parquet.read_table(pg / name)
+            assert on_postgres.column_names == on_duckdb.column_names
+            assert on_postgres.to_pylist() == on_duckdb.to_pylist(), name
+    assert _rounded(_csv_rows(pg / "marketing-top-accounts-dana-reyes.csv")) == _rounded(EXPECTED)
+    with connect(night.warehouse, read_only=True) as on_duckdb, connect(postgres_url) as on_postgres:
+        providers = read_new_providers(on_duckdb)
+        pd.testing.assert_frame_equal(read_new_providers(on_postgres), providers)
+    locations = ["50 PRAIRIE AVE 62701", "9 ELM ST 62703", "70 CREST DR 62702"]
+    assert providers["location_key"].tolist() == locations
 
 
 def test_nightly_asset_writes_the_same_files_beside_the_warehouse(night: Night) -> None:

@@ -219,7 +219,9 @@ def test_the_report_reads_the_same_on_postgres(
     for part in dataclasses.fields(on_duckdb):
         duck, pg = getattr(on_duckdb, part.name), getattr(on_postgres, part.name)
         if isinstance(duck, pd.DataFrame):
-            assert not duck.empty or part.name == "kpi_history", part.name
+            # No registry is loaded in this org: its new providers are compared on PostgreSQL in
+            # tests/registries/test_marketing_export.py.
+            assert not duck.empty or part.name in ("kpi_history", "new_providers"), part.name
             pd.testing.assert_frame_equal(duck, pg, obj=part.name)
         else:
             assert duck == pg, part.name

@@ -71,6 +71,8 @@ def test_table_exists_on_the_connection_and_the_shared_helper(filled: WarehouseL
     with connect(filled, read_only=True) as con:
         assert con.table_exists("t.items") and table_exists(con, "t.items")
         assert not con.table_exists("t.nothing") and not table_exists(con, "cadence_ops.nothing")
+        # Read whole: DuckDB refuses a fetch_arrow while a result of execute() is half read.
+        assert con.table_exists("t.items") and con.fetch_arrow("select name from t.items").num_rows == 2
     assert exists(filled)
 
 

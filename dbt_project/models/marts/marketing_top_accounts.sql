@@ -110,7 +110,7 @@ candidate_rows as (
         zip5,
         referrer_count,
         referrer_count as potential_score,
-        cast(null as double) as coverage_share,
+        cast(null as double precision) as coverage_share,
         cast(null as varchar) as trend,
         cast(null as bigint) as referrals_12m,
         candidate_kind,
@@ -120,9 +120,15 @@ candidate_rows as (
         owner_name,
         cast(null as varchar) as account_key,
         location_key
-    from candidate_people
-    -- One row per (person, location): a person's two owner records may both have the candidate.
-    qualify row_number() over (partition by person_key, location_key order by crm desc, owner_id) = 1
+    -- One row per (person, location): a person's two owner records may both have the candidate (the
+    -- Salesforce one is kept). A window filter, not QUALIFY: PostgreSQL has none.
+    from (
+        select
+            *,
+            row_number() over (partition by person_key, location_key order by crm desc, owner_id) as _copy
+        from candidate_people
+    ) as numbered
+    where _copy = 1
 ),
 
 ranked as (
@@ -131,7 +137,7 @@ ranked as (
         row_number() over (
             partition by person_key
             order by
-                potential_score desc,
+                potential_score desc nulls last,
                 case kind when 'account' then 0 else 1 end,
                 referrals_12m desc nulls last,
                 name,
