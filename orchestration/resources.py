@@ -24,13 +24,26 @@ if TYPE_CHECKING:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file. One writer at a time: the job runs its steps serially."""
+    """The warehouse: a DuckDB file (one writer at a time: the job runs its steps serially) or a
+    PostgreSQL URL (issue 16)."""
 
     path: str = defaults.WAREHOUSE
 
     @property
     def file(self) -> Path:
-        return Path(self.path).resolve()
+        """The DuckDB file, for DuckDB-only steps. A PostgreSQL URL has none: a step that asks fails in
+        one line naming the warehouse with its password hidden (Path(url) would print the password)."""
+        location = WarehouseLocation.parse(self.path)
+        if location.path is None:
+            raise SettingsError(f"warehouse {location}: this step needs a DuckDB file, not PostgreSQL yet")
+        return location.path.resolve()
+
+    @property
+    def target(self) -> Path | WarehouseLocation:
+        """What dlt's pipeline and dbt's runner take: the resolved DuckDB file, or the PostgreSQL
+        location (`file` would fold a URL's `//` into a bogus path: issue 16)."""
+        location = self.location
+        return location.path if location.path is not None else location
 
     @property
     def location(self) -> WarehouseLocation:

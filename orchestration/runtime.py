@@ -179,12 +179,12 @@ def run_nightly_audit(
         api_budget_reserve=options.api_budget_reserve,
         key_scan_days=options.key_scan_days,
     )
-    warehouse = location.path.resolve() if location.path is not None else None
-    prepared_manifest(warehouse, audit.rules())  # a parse it needs warms the night's build (defs/dbt.py)
+    warehouse = WarehouseResource(path=str(location.path.resolve()) if location.path else location.url or "")
+    prepared_manifest(warehouse.target, audit.rules())  # a parse it needs warms the build (defs/dbt.py)
     defs = build_definitions(
         salesforce=SalesforceResource.from_config(configs.get("salesforce"), **retry),
         hubspot=HubSpotResource.from_config(configs.get("hubspot"), **retry),
-        warehouse=WarehouseResource(path=str(warehouse) if warehouse else location.url or ""),
+        warehouse=warehouse,
         audit=audit,
         registries=RegistryFiles(
             nppes=options.registry_nppes, order_referring=options.registry_order_referring

@@ -63,6 +63,7 @@ SECONDS: dict[str, float] = {
     "tests/orchestration/test_dbt_stops_with_run.py::test_dbt_stops_when_the": 100,
     "tests/orchestration/test_nightly_writeback.py::test_unconfigured_crm_is_skipped": 174,
     "tests/ingest/test_hubspot_ingest.py": 160,
+    "tests/warehouse/test_three_nights_both_engines.py": 265,  # 3 nightly runs per engine, one fixture
     "tests/warehouse/test_engines_agree.py": 250,  # two syncs, dbt on both engines, two rebuilds
     "tests/e2e/test_marts_from_sandbox.py": 135,
     "tests/ingest/test_salesforce_ingest.py": 114,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from orchestration.crm_blocks import raise_if_nothing_synced
-from orchestration.dbt_runner import PROJECT_DIR, dbt_cli, run_dbt, start_dbt
+from orchestration.dbt_runner import PROJECT_DIR, Warehouse, dbt_cli, run_dbt, start_dbt
 from orchestration.resources import (
     AuditSettings,
     HubSpotResource,
@@ -42,7 +42,7 @@ def _manifest_is_stale(manifest: Path) -> bool:
     return any(path.stat().st_mtime > built for path in sources if path.is_file())
 
 
-def prepared_manifest(warehouse: Path | None = None, rules: "Rules | None" = None) -> Path:
+def prepared_manifest(warehouse: Warehouse | None = None, rules: "Rules | None" = None) -> Path:
     """The dbt manifest the asset graph is built from; parsed again when a model changed.
 
     Given the night's `warehouse` and `rules`, a parse that is needed is the one the night's build
@@ -60,7 +60,7 @@ def prepared_manifest(warehouse: Path | None = None, rules: "Rules | None" = Non
     return manifest
 
 
-def parse_for_build(manifest: Path, warehouse: Path, rules: "Rules | None") -> None:
+def parse_for_build(manifest: Path, warehouse: Warehouse, rules: "Rules | None") -> None:
     """Parse as the build on `warehouse` with `rules` will (its target, its vars); copy the manifest."""
     parsed = Path(run_dbt(["parse", "--quiet"], warehouse, rules=rules).target_path) / "manifest.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +95,7 @@ def _definitions(manifest: Path, _version: int) -> dg.Definitions:
         raise_if_nothing_synced(warehouse.location, context.run.run_id, audited_crms(salesforce, hubspot))
         # The rules as vars: the same values every night, so dbt's partial parse still holds.
         invocation = start_dbt(
-            NIGHTLY_BUILD, warehouse.file, audit.as_of_date(), rules=audit.rules(),
+            NIGHTLY_BUILD, warehouse.target, audit.as_of_date(), rules=audit.rules(),
             context=context, dbt=dbt, raise_on_error=True,
         )  # fmt: skip
         yield from invocation.stream()

@@ -45,7 +45,7 @@ def _sync(
         for key in context.selected_asset_keys:
             yield dg.MaterializeResult(asset_key=key, metadata={"skipped": "CRM not audited"})
         return
-    pipeline = make_pipeline(crm, warehouse.file)
+    pipeline = make_pipeline(crm, warehouse.target)
     # Cursors move only with a load whose raw checks passed (orchestration/load_gate.py).
     passed = passed_loads(warehouse.location, crm)
     try:

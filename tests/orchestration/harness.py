@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 from dagster import DagsterInstance
 
@@ -19,6 +18,8 @@ from ingest.hubspot.helpers import HubSpotClient
 from ingest.salesforce.helpers import RetryPolicy, connect
 from ingest.sandbox import RunningSandbox
 from ingest.sandbox_settings import hubspot_config, salesforce_config
+from ingest.warehouse import WarehouseArg, WarehouseLocation
+from ingest.warehouse import connect as connect_warehouse
 from orchestration.rules import Rules
 from orchestration.runtime import RunOptions, RunSummary, run_nightly_audit
 from orchestration.writeback.actions import key_in_text
@@ -53,7 +54,7 @@ def assert_one_line_failure(run: Run, *fragments: str) -> None:
 
 def run_audit(
     running: RunningSandbox,
-    warehouse: Path,
+    warehouse: Path | WarehouseLocation,
     as_of: date,
     crms: Iterable[str] = ("salesforce", "hubspot"),
     instance: DagsterInstance | None = None,
@@ -136,18 +137,18 @@ def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
 
 
 # ---- the warehouse ------------------------------------------------------------------------------
-def ledger_outcomes(warehouse: Path, crm: str) -> Counter[str]:
-    """outcome -> count over every ledger row of one CRM."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def ledger_outcomes(warehouse: WarehouseArg, crm: str) -> Counter[str]:
+    """outcome -> count over every ledger row of one CRM (a DuckDB file or a PostgreSQL URL)."""
+    with connect_warehouse(warehouse, read_only=True) as con:
         rows = con.execute(
             "select outcome, count(*) from cadence_ops.writeback_ledger where crm = ? group by outcome", [crm]
         ).fetchall()
     return Counter(dict(rows))
 
 
-def overdue_without_planned_visit(warehouse: Path, crm: str, as_of: date) -> set[str]:
+def overdue_without_planned_visit(warehouse: WarehouseArg, crm: str, as_of: date) -> set[str]:
     """Accounts that must have exactly one open pipeline task, straight from account_cadence."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_warehouse(warehouse, read_only=True) as con:
         rows = con.execute(
             """
             select crm_account_id from marts.account_cadence
