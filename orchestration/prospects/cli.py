@@ -9,10 +9,11 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.sandbox.cli import iso_date
-
 
 def add_prospects_command(commands: argparse._SubParsersAction) -> None:
+    # At call time: orchestration.cli imports this module (and is the one CLI edge to the sandbox's parsers).
+    from orchestration.cli import add_warehouse_argument, iso_date
+
     prospects = commands.add_parser(
         "prospects",
         help="create this month's top registry candidates per rep as prospect accounts (opt-in)",
@@ -24,8 +25,6 @@ def add_prospects_command(commands: argparse._SubParsersAction) -> None:
     prospects.add_argument(
         "--as-of", type=iso_date, metavar="YYYY-MM-DD", help="the month's day (default: today)"
     )
-    from orchestration.cli import add_warehouse_argument  # at call time: cli imports this module
-
     add_warehouse_argument(prospects, "default: cadence.warehouse")
     prospects.add_argument(
         "--rules", type=Path, metavar="FILE", help="business rules file (see cadence.example.yml)"
