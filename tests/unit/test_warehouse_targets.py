@@ -13,9 +13,14 @@ from orchestration.dbt_runner import builds_marts_aside, warehouse_env
 URL = "postgresql://cadence:p%40ss%3Aword@db.example.com:6543/cadence_prod"
 
 
-def test_a_duckdb_file_is_the_dev_target_with_its_path(tmp_path: Path) -> None:
+def test_a_duckdb_file_is_the_dev_target_named_by_its_file_in_its_folder(tmp_path: Path) -> None:
+    """By its file name, dbt running in its folder (cadence-dbt): a moved folder keeps the parse cache."""
     env = warehouse_env(WarehouseLocation.parse(tmp_path / "w.duckdb"))
-    assert env == {"CADENCE_DBT_TARGET": "dev", "CADENCE_WAREHOUSE": str((tmp_path / "w.duckdb").resolve())}
+    assert env == {
+        "CADENCE_DBT_TARGET": "dev",
+        "CADENCE_WAREHOUSE": "w.duckdb",
+        "CADENCE_DBT_FOLDER": str(tmp_path.resolve()),
+    }
 
 
 def test_a_postgres_url_is_the_postgres_target_its_password_only_in_the_secret_variable() -> None:
