@@ -17,7 +17,7 @@ from typing import Any
 from ingest.hubspot.helpers import HubSpotClient
 from orchestration.prospects.matching import CrmAccount
 from orchestration.prospects.selection import ProspectAction, Referrer
-from orchestration.prospects.writer import find_by_location
+from orchestration.prospects.writer import CreatesOnly
 from orchestration.writeback.hubspot import BATCH_LIMIT, _errors_text
 from orchestration.writeback.run import WriteOutcome
 
@@ -27,7 +27,7 @@ _SEARCH_LIMIT = 100  # search: at most 100 results a page, and IN takes at most 
 _SEARCHED = ["name", "address", "zip", NPI_PROPERTY]
 
 
-class HubSpotProspectWriter:
+class HubSpotProspectWriter(CreatesOnly):
     crm = "hubspot"
     batch_size = BATCH_LIMIT
 
@@ -55,13 +55,6 @@ class HubSpotProspectWriter:
         ]
         self._create_contacts(batch, outcomes)
         return outcomes
-
-    def close(self, batch: Sequence[ProspectAction]) -> list[WriteOutcome]:
-        raise NotImplementedError("the prospect writeback never closes")
-
-    def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
-        """prospect key -> the id of a company at its location (the pipeline's or a person's)."""
-        return find_by_location(self.accounts_at, task_keys)
 
     def accounts_at(self, zips: Iterable[str], npis: Iterable[str] = ()) -> list[CrmAccount]:
         """Companies whose zip is one of these ZIP5s (an exact match: a person's ZIP+4 is found by the

@@ -14,7 +14,7 @@ from typing import Any
 from ingest.salesforce.helpers import TIMEOUT, SalesforceClient
 from orchestration.prospects.matching import CrmAccount
 from orchestration.prospects.selection import ProspectAction, Referrer
-from orchestration.prospects.writer import find_by_location
+from orchestration.prospects.writer import CreatesOnly
 from orchestration.writeback.run import WriteOutcome
 from orchestration.writeback.salesforce import COMPOSITE_LIMIT, _soql_list
 
@@ -22,7 +22,7 @@ NPI_FIELD = "NPI__c"
 _ZIPS_PER_QUERY = 100  # keeps the SOQL well under its 100,000-character limit
 
 
-class SalesforceProspectWriter:
+class SalesforceProspectWriter(CreatesOnly):
     crm = "salesforce"
     batch_size = COMPOSITE_LIMIT
 
@@ -47,13 +47,6 @@ class SalesforceProspectWriter:
             for result in self._post(contacts[start : start + COMPOSITE_LIMIT]):
                 self._count_contact(result)
         return outcomes
-
-    def close(self, batch: Sequence[ProspectAction]) -> list[WriteOutcome]:
-        raise NotImplementedError("the prospect writeback never closes")
-
-    def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
-        """prospect key -> the id of an Account at its location (the pipeline's or a person's)."""
-        return find_by_location(self.accounts_at, task_keys)
 
     def accounts_at(self, zips: Iterable[str], npis: Iterable[str] = ()) -> list[CrmAccount]:
         """The live Accounts billed in these ZIP5s (5- or 9-digit codes), or carrying these NPIs."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from orchestration.prospects.matching import CrmAccount, accounts_by_location
 from orchestration.prospects.selection import location_of
@@ -19,6 +19,18 @@ class ProspectWriter(TaskWriter, Protocol):
     contact_errors: list[str]
 
     def accounts_at(self, zips: Iterable[str], npis: Iterable[str] = ()) -> list[CrmAccount]: ...
+
+
+class CreatesOnly:
+    """The half of TaskWriter both prospect writers share: they never close, and a key is found by the
+    account standing at its location (`accounts_at`, each CRM's own read)."""
+
+    def close(self, batch: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError("the prospect writeback never closes")
+
+    def find_tasks_by_key(self, task_keys: Sequence[str]) -> dict[str, str]:
+        """prospect key -> the id of an account at its location (the pipeline's or a person's)."""
+        return find_by_location(self.accounts_at, task_keys)  # type: ignore[attr-defined]
 
 
 def find_by_location(accounts_at: AccountsAt, task_keys: Sequence[str]) -> dict[str, str]:
