@@ -176,6 +176,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ids["first"] = _account_ids(running)
         rerun = _run_cli(argv)
         ids["rerun"] = _account_ids(running)
+        after_search_lag(running)  # a month passes: what the command created is searchable, as in HubSpot
         night2 = run_audit(running, warehouse, NEXT_MONTH, prospect_writeback="on", **options)
         ids["night2"] = _account_ids(running)
         yield World(running, night1, night2, ids, first, rerun, person)
