@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from ingest.sandbox import RunningSandbox
+from orchestration.bench.postgres_server import PostgresServer, start_server
 from tests.helpers import serve_org
-from tests.postgres_server import PostgresServer, server_from_env, start_server
+from tests.parallel import server_from_env
 
 pytest_plugins = ["tests.parallel"]  # running on several workers (make test)
 
@@ -74,7 +75,7 @@ def start_sandbox(tmp_path: Path) -> Iterator[StartSandbox]:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """The run's PostgreSQL server: the one the xdist controller started (or $CW_TEST_POSTGRES_URL),
-    else one this worker starts for itself (tests/postgres_server.py)."""
+    else one this worker starts for itself (orchestration/bench/postgres_server.py)."""
     shared = server_from_env()
     if shared is not None:
         yield shared

@@ -152,7 +152,7 @@ def _start_shared_postgres(config: pytest.Config) -> None:
     """One PostgreSQL server for every worker (each test takes its own database on it): started
     before the workers, which inherit its URL; stopped when the run ends. Without Debian's server
     binaries the tests that need it fail with the one-line fix, the others run."""
-    from tests.postgres_server import ENV_URL, PostgresUnavailable, server_from_env, start_server
+    from orchestration.bench.postgres_server import PostgresUnavailable, start_server
 
     if server_from_env() is not None:
         return
@@ -160,8 +160,20 @@ def _start_shared_postgres(config: pytest.Config) -> None:
         server = start_server()
     except PostgresUnavailable:
         return
-    os.environ[ENV_URL] = server.admin_url
+    os.environ[POSTGRES_ENV_URL] = server.admin_url
     config.add_cleanup(server.stop)
+
+
+# An admin URL (to the `postgres` database) of the run's PostgreSQL server, or of a server of your own.
+POSTGRES_ENV_URL = "CW_TEST_POSTGRES_URL"
+
+
+def server_from_env() -> Any:
+    """The server $CW_TEST_POSTGRES_URL names (a PostgresServer), or None."""
+    from orchestration.bench.postgres_server import PostgresServer
+
+    url = os.environ.get(POSTGRES_ENV_URL)
+    return PostgresServer.external(url) if url else None
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:

@@ -1,4 +1,5 @@
-"""The tests' PostgreSQL server (tests/postgres_server.py): own database per test, password required."""
+"""The tests' PostgreSQL server (orchestration/bench/postgres_server.py): own database per test, password
+required."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.postgres_server import PostgresUnavailable, run_sql
+from orchestration.bench.postgres_server import PostgresUnavailable, run_sql
 
 
 def test_each_test_gets_its_own_empty_database(postgres_url: str) -> None:

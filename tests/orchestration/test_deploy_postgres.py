@@ -14,11 +14,11 @@ import pytest
 import yaml
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
+from orchestration.bench.postgres_server import run_sql
 from orchestration.defs.keys import HUBSPOT_WRITEBACK, SALESFORCE_WRITEBACK
 from tests.conftest import StartSandbox
 from tests.orchestration.harness import run_audit
 from tests.orchestration.org import AS_OF, EXPECTED_TASKS, hand_made_org
-from tests.postgres_server import run_sql
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 POSTGRES_YAML = DEPLOY / "dagster-postgres.yaml"

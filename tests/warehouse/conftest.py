@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.warehouse import WarehouseLocation
-from tests.postgres_server import PostgresServer
+from orchestration.bench.postgres_server import PostgresServer
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])

@@ -20,9 +20,9 @@ from ingest.salesforce import sync_salesforce
 from ingest.sandbox.generator import generate_org
 from ingest.sandbox_settings import hubspot_config, salesforce_config
 from ingest.warehouse import WarehouseLocation
+from orchestration.bench.postgres_server import PostgresServer
 from orchestration.dbt_runner import DbtRunError, run_dbt
 from tests.helpers import serve_org
-from tests.postgres_server import PostgresServer
 from tests.warehouse.marts_compare import Marts, differences, duckdb_marts, postgres_marts
 
 AS_OF = date(2026, 6, 30)

@@ -1,6 +1,7 @@
 """The sync into a PostgreSQL warehouse (issue 16): the sandbox over real HTTPS, simple-salesforce, dlt's
-postgres destination, a real server (tests/postgres_server.py). The Salesforce ingest tests' incremental
-scenario, once, on Postgres: the same merges, the delete flagged, the cursor read back from the database.
+postgres destination, a real server (orchestration/bench/postgres_server.py). The Salesforce ingest tests'
+incremental scenario, once, on Postgres: the same merges, the delete flagged, the cursor read back from the
+database.
 """
 
 from __future__ import annotations

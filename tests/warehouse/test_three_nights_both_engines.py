@@ -26,6 +26,7 @@ import pytest
 from ingest.errors import UsageError
 from ingest.sandbox import RunningSandbox
 from ingest.warehouse import WarehouseLocation
+from orchestration.bench.postgres_server import PostgresServer
 from tests.helpers import after_search_lag, serve_org
 from tests.orchestration.harness import HS_CREATES, HS_UPDATES, SF_WRITES, Run, ledger_outcomes, run_audit
 from tests.orchestration.org import AS_OF, EXPECTED_TASKS, VISITED_ON_AS_OF, hand_made_org
@@ -39,7 +40,6 @@ from tests.orchestration.test_nightly_writeback import (
     _pipeline_views,
 )
 from tests.orchestration.test_warehouse_lock import held_open, lock_message
-from tests.postgres_server import PostgresServer
 from tests.warehouse.marts_compare import Marts, differences, duckdb_marts, postgres_marts
 
 ENGINES = ("duckdb", "postgres")

@@ -1,10 +1,10 @@
-"""A throwaway PostgreSQL server for the tests: Debian's `postgresql` package, its own data directory,
-loopback only, password authentication (scram-sha-256), so the tests see what production sees.
+"""A throwaway PostgreSQL server: Debian's `postgresql` package, its own data directory, loopback only,
+password authentication (scram-sha-256), so what runs on it sees what production sees.
 
-`.ci/run` installs the package; the suite starts one server per run (the xdist controller, before any
-worker starts, or the first test that needs it) and every test takes its own database on it.
-`CW_TEST_POSTGRES_URL` (an admin URL to the `postgres` database) points the tests at a server of
-your own instead.
+`cadence bench --engine postgres` starts one for its scratch warehouses (unless given a server of the
+user's with `--postgres`), and so does the test suite: one server per run (the xdist controller,
+before any worker starts, or the first test that needs it), every test taking its own database on it.
+`.ci/run` installs the package.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ENV_URL = "CW_TEST_POSTGRES_URL"
 ADMIN_USER = "cadence_admin"
 # Debian's server binaries live outside PATH, one directory per major version.
 _DEBIAN_BINDIRS = "/usr/lib/postgresql/*/bin"
@@ -39,11 +38,24 @@ class PostgresServer:
     data_dir: Path | None  # None: a server this process did not start
     bindir: Path | None
 
-    def create_database(self, name: str) -> str:
-        """A new empty database; returns its URL (same credentials)."""
+    @classmethod
+    def external(cls, admin_url: str) -> PostgresServer:
+        """A server of the user's (an admin URL, e.g. to its `postgres` database): never stopped here."""
+        return cls(admin_url=admin_url, data_dir=None, bindir=None)
+
+    def create_database(self, name: str, replace: bool = False) -> str:
+        """A new empty database (`replace`: dropped first if it exists); returns its URL."""
+        if replace:
+            run_sql(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         run_sql(self.admin_url, f'CREATE DATABASE "{name}"')
         parts = urlsplit(self.admin_url)
         return urlunsplit(parts._replace(path=f"/{name}"))
+
+    def __str__(self) -> str:
+        """Where the server listens (never its password)."""
+        parts = urlsplit(self.admin_url)
+        kind = "a throwaway server" if self.data_dir is not None else "the server"
+        return f"{kind} on {parts.hostname}:{parts.port or 5432}"
 
     def stop(self) -> None:
         if self.data_dir is None or self.bindir is None:
@@ -57,7 +69,7 @@ def find_bindir() -> Path:
     if not candidates:
         raise PostgresUnavailable(
             "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin): install Debian's `postgresql` "
-            f"package (.ci/run does) or set {ENV_URL}"
+            "package (.ci/run does) or name a server of yours"
         )
     return Path(candidates[-1])
 
@@ -83,11 +95,6 @@ def start_server() -> PostgresServer:
     ])  # fmt: skip
     url = f"postgresql://{ADMIN_USER}:{password}@127.0.0.1:{port}/postgres"
     return PostgresServer(admin_url=url, data_dir=data_dir, bindir=bindir)
-
-
-def server_from_env() -> PostgresServer | None:
-    url = os.environ.get(ENV_URL)
-    return PostgresServer(admin_url=url, data_dir=None, bindir=None) if url else None
 
 
 def run_sql(url: str, sql: str) -> str:
