@@ -253,8 +253,9 @@ with visits as (
       and id not in {{hubspot_quarantined}}
 ),
 -- one row per (meeting, company): a join, where a correlated list_contains per company was a nested
--- loop over meetings x companies (~20 s at 10k companies)
-visit_companies as (select id, unnest(string_split(company_ids, ',')) as company_id from visits)
+-- loop over meetings x companies (~20 s at 10k companies). unnest(string_to_array(...)) reads the same
+-- on both engines (DuckDB's string_to_array is its string_split; PostgreSQL has no string_split).
+visit_companies as (select id, unnest(string_to_array(company_ids, ',')) as company_id from visits)
 select id, company_ids, visit_date, modstamp,
        coalesce(hs_meeting_outcome = 'COMPLETED' and visit_date > {{as_of}}, false) as completed_after_as_of,
        -- a company in quarantine (stamped in the future) is known, just not loaded

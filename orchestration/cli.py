@@ -173,7 +173,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         baseline=not args.no_baseline,
         nights=args.nights,
         workdir=args.workdir,
+        engines=("duckdb", "postgres") if args.engine == "both" else (args.engine,),
+        postgres_url=args.postgres,
     )
+    if args.postgres and args.engine == "duckdb":
+        from ingest.errors import UsageError
+
+        raise UsageError("cadence bench --postgres: add --engine postgres or --engine both")
     results = run_bench(options)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
@@ -461,6 +467,18 @@ def _add_bench_parser(commands: argparse._SubParsersAction) -> None:
         "--nights", type=int, default=2, help="nightly job runs (the first night, then next nights)"
     )
     bench.add_argument("--workdir", type=Path, default=Path("var/bench"), help="orgs and scratch warehouses")
+    bench.add_argument(
+        "--engine",
+        choices=["duckdb", "postgres", "both"],
+        default="duckdb",
+        help="warehouse engine(s): both = a pass each, then the steps side by side",
+    )
+    bench.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="admin URL of a PostgreSQL server where the bench may drop and create databases "
+        "cadence_bench_* (default: a throwaway server from Debian's postgresql package)",
+    )
     bench.add_argument(
         "-o", "--output", type=Path, default=Path("var/bench/results.json"), help="figures, JSON"
     )

@@ -13,7 +13,6 @@ import pytest
 from ingest.sandbox import RunningSandbox
 from orchestration.bench.postgres_server import PostgresServer, start_server
 from tests.helpers import serve_org
-from tests.parallel import server_from_env
 
 pytest_plugins = ["tests.parallel"]  # running on several workers (make test)
 
@@ -76,6 +75,8 @@ def start_sandbox(tmp_path: Path) -> Iterator[StartSandbox]:
 def postgres_server() -> Iterator[PostgresServer]:
     """The run's PostgreSQL server: the one the xdist controller started (or $CW_TEST_POSTGRES_URL),
     else one this worker starts for itself (orchestration/bench/postgres_server.py)."""
+    from tests.parallel import server_from_env  # the plugin's module: imported by pytest, not here
+
     shared = server_from_env()
     if shared is not None:
         yield shared

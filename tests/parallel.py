@@ -90,6 +90,7 @@ SECONDS: dict[str, float] = {
     "tests/orchestration/test_warehouse_lock.py": 10,
     "tests/orchestration/test_deploy_postgres.py": 190,  # one nightly run, Dagster on Postgres (load ~12)
     "tests/dbt/test_warehouse_compile.py": 60,  # dbt compile per adapter installed (postgres: 58 s)
+    "tests/bench/test_bench_engines.py": 175,  # a 100-account bench on both engines (quiet machine: 172 s)
 }
 
 # Files whose long tests each start their own sandbox (no module- or session-scoped fixture but the

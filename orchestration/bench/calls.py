@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from ingest.cursor import DEFAULT_LOOKBACK_SECONDS, Cursor
 from ingest.hubspot.associations import meetings_reread_start, reread_scope
@@ -26,7 +25,7 @@ from ingest.hubspot.settings import (
 )
 from ingest.pipeline import make_pipeline
 from ingest.salesforce.settings import MAX_PAGE_SIZE, SALESFORCE_OBJECTS
-from ingest.warehouse import connect
+from ingest.warehouse import WarehouseArg, connect
 from orchestration.bench.org import Census
 
 SALESFORCE_WRITE_LIMIT = 200
@@ -135,7 +134,7 @@ def min_write_calls(crm: str, creates: int, closes: int = 0) -> int:
 
 
 def rows_at_cursor(
-    warehouse: Path,
+    warehouse: WarehouseArg,
     crm: str,
     excluding: Mapping[str, list[str]] | None = None,
     lookback_seconds: float = DEFAULT_LOOKBACK_SECONDS,
@@ -167,7 +166,7 @@ def rows_at_cursor(
 
 
 def rows_reread(
-    warehouse: Path, meetings_since: date, excluding: Mapping[str, list[str]] | None = None
+    warehouse: WarehouseArg, meetings_since: date, excluding: Mapping[str, list[str]] | None = None
 ) -> dict[str, int]:
     """Per HubSpot object, the stored rows whose companies the next incremental sync re-reads
     (ingest/hubspot/associations.py), less `excluding` ids (records changed since: their companies
@@ -194,7 +193,7 @@ def _not_in(ids: list[str]) -> str:
     return f"id not in ({', '.join('?' for _ in ids)})"
 
 
-def saved_cursors(warehouse: Path, crm: str) -> dict[str, datetime]:
+def saved_cursors(warehouse: WarehouseArg, crm: str) -> dict[str, datetime]:
     """Each resource's saved cursor, from the pipeline state beside the warehouse."""
     resources = make_pipeline(crm, warehouse).state.get("sources", {}).get(crm, {}).get("resources", {})
     return {

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.sandbox_settings import hubspot_config, salesforce_config
+from ingest.warehouse import WarehouseArg
 from orchestration.bench.sandbox_process import SandboxEndpoints
 
 
@@ -61,7 +62,7 @@ def _config(endpoints: SandboxEndpoints, crm: str) -> Any:
 
 
 # ---- ingest ------------------------------------------------------------------------------------
-def sync(endpoints: SandboxEndpoints, crm: str, warehouse: Path, as_of: date) -> Measured:
+def sync(endpoints: SandboxEndpoints, crm: str, warehouse: WarehouseArg, as_of: date) -> Measured:
     """Our ingest (full on a fresh warehouse, incremental after), as the nightly job of `as_of` runs it."""
     # The public ingest API only: the "nightly job" rows (`nightly`) run the Dagster job itself.
     if crm == "salesforce":
@@ -85,7 +86,7 @@ def reread_since(as_of: date) -> date:
     return meetings_reread_since(as_of, Rules().visit_window_days())
 
 
-def sync_per_record(endpoints: SandboxEndpoints, crm: str, warehouse: Path) -> Measured:
+def sync_per_record(endpoints: SandboxEndpoints, crm: str, warehouse: WarehouseArg) -> Measured:
     from orchestration.bench.baseline import sync_baseline
 
     result = sync_baseline(crm, _config(endpoints, crm), warehouse)
@@ -125,7 +126,7 @@ def _chunks(values: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 # ---- dbt ---------------------------------------------------------------------------------------
-def dbt_build(warehouse: Path, as_of: date, scratch: Path) -> Measured:
+def dbt_build(warehouse: WarehouseArg, as_of: date, scratch: Path) -> Measured:
     from ingest.warehouse import connect
     from orchestration.dbt_runner import run_dbt
 
@@ -170,7 +171,7 @@ def _writer(endpoints: SandboxEndpoints, crm: str) -> Any:
 
 
 def _write(
-    endpoints: SandboxEndpoints, crm: str, queue: Sequence[Any], ledger_file: Path, run_id: str
+    endpoints: SandboxEndpoints, crm: str, queue: Sequence[Any], ledger_file: WarehouseArg, run_id: str
 ) -> Measured:
     from dataclasses import asdict
 
@@ -188,7 +189,7 @@ def _write(
     return Measured(time.perf_counter() - started, summary.created + summary.closed, details)
 
 
-def write_queue(endpoints: SandboxEndpoints, crm: str, warehouse: Path) -> Measured:
+def write_queue(endpoints: SandboxEndpoints, crm: str, warehouse: WarehouseArg) -> Measured:
     """Write back the queue dbt built (marts.overdue_visit_tasks) for one CRM."""
     from orchestration.writeback.actions import read_queue
 
@@ -199,12 +200,18 @@ def write_queue(endpoints: SandboxEndpoints, crm: str, warehouse: Path) -> Measu
     return measured
 
 
-def write_forced(endpoints: SandboxEndpoints, crm: str, warehouse: Path, tasks: int, as_of: date) -> Measured:
-    """Create `tasks` tasks on existing accounts (several per account when there are fewer accounts)."""
+def write_forced(
+    endpoints: SandboxEndpoints,
+    crm: str,
+    warehouse: WarehouseArg,
+    ledger: WarehouseArg,
+    tasks: int,
+    as_of: date,
+) -> Measured:
+    """Create `tasks` tasks on existing accounts (several per account when there are fewer accounts),
+    settled in `ledger`: an empty warehouse of its own, so the queue's ledger stays as its run left it."""
     queue = forced_queue(warehouse, crm, tasks, as_of)
-    ledger_file = warehouse.with_name(f"{warehouse.stem}-forced-{crm}.duckdb")
-    ledger_file.unlink(missing_ok=True)
-    return _write(endpoints, crm, queue, ledger_file, "bench-forced")
+    return _write(endpoints, crm, queue, ledger, "bench-forced")
 
 
 _ACCOUNTS_SQL = {
@@ -213,7 +220,7 @@ _ACCOUNTS_SQL = {
 }
 
 
-def forced_queue(warehouse: Path, crm: str, tasks: int, as_of: date) -> list[Any]:
+def forced_queue(warehouse: WarehouseArg, crm: str, tasks: int, as_of: date) -> list[Any]:
     from ingest.warehouse import connect
     from orchestration.writeback.actions import TaskAction
 
@@ -242,7 +249,7 @@ def forced_queue(warehouse: Path, crm: str, tasks: int, as_of: date) -> list[Any
 
 # ---- the whole job -----------------------------------------------------------------------------
 def nightly(
-    endpoints: SandboxEndpoints, crms: Sequence[str], warehouse: Path, as_of: date, max_tasks: int
+    endpoints: SandboxEndpoints, crms: Sequence[str], warehouse: WarehouseArg, as_of: date, max_tasks: int
 ) -> Measured:
     from orchestration.runtime import RunOptions, run_nightly_audit
 

@@ -51,11 +51,15 @@ class PostgresServer:
         parts = urlsplit(self.admin_url)
         return urlunsplit(parts._replace(path=f"/{name}"))
 
-    def __str__(self) -> str:
-        """Where the server listens (never its password)."""
+    @property
+    def address(self) -> str:
+        """host:port (never the user or the password)."""
         parts = urlsplit(self.admin_url)
+        return f"{parts.hostname}:{parts.port or 5432}"
+
+    def __str__(self) -> str:
         kind = "a throwaway server" if self.data_dir is not None else "the server"
-        return f"{kind} on {parts.hostname}:{parts.port or 5432}"
+        return f"{kind} on {self.address}"
 
     def stop(self) -> None:
         if self.data_dir is None or self.bindir is None:
@@ -101,7 +105,8 @@ def run_sql(url: str, sql: str) -> str:
     """One statement through psql (the server's own client: the tests need no driver to set up)."""
     parts = urlsplit(url)
     env = {**os.environ, "PGPASSWORD": parts.password or ""}
-    safe_url = urlunsplit(parts._replace(netloc=f"{parts.username}@{parts.hostname}:{parts.port}"))
+    netloc = f"{parts.username}@{parts.hostname}:{parts.port or 5432}"
+    safe_url = urlunsplit(parts._replace(netloc=netloc))  # the password goes by PGPASSWORD, never argv
     psql = shutil.which("psql") or str(find_bindir() / "psql")
     done = subprocess.run(
         [psql, safe_url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], env=env, capture_output=True, text=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -35,6 +36,7 @@ class Row:
     # The least time the step's calls take at the vendor's published limits (orchestration/bench/bounds.py)
     api_bound: ApiBound | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    engine: str | None = None  # the warehouse engine of the pass (None: a step before the passes)
 
     @property
     def rows_per_s(self) -> float:
@@ -61,6 +63,7 @@ class Row:
         return {
             "step": self.step,
             "crm": self.crm,
+            "engine": self.engine,
             "wall_s": round(self.wall_s, 3),
             "rows": self.rows,
             "rows_per_s": round(self.rows_per_s),
@@ -93,6 +96,48 @@ class Printer:
 
     def row(self, row: Row) -> None:
         self.say(_line(row.cells()))
+
+    def side_by_side(self, compared: list[dict[str, Any]], engines: Sequence[str]) -> None:
+        """Each step's wall time per engine, the last engine's over the first's, and whether the CRM
+        saw the same API calls (it should: the engine changes only where the rows land)."""
+        first, last = engines[0], engines[-1]
+        self.say(f"\nside by side: wall s per warehouse engine ({last} / {first}), and the API calls of each")
+        self.say(_SIDE_LINE.format("step", *engines, "ratio", "calls"))
+        for entry in compared:
+            walls = [f"{entry['wall_s'][engine]:.1f}" for engine in engines]
+            ratio = entry["ratio"]
+            calls = entry["api_calls"]
+            same = "same" if len(set(calls.values())) == 1 else " / ".join(str(n) for n in calls.values())
+            if calls.get(first) is None:
+                same = "—"
+            self.say(_SIDE_LINE.format(entry["step"], *walls, "—" if ratio is None else f"{ratio:.2f}", same))
+
+
+_SIDE_LINE = "{:<42}  {:>8}  {:>8}  {:>6}  {}"
+
+
+def side_by_side(rows: Sequence[Row], engines: Sequence[str]) -> list[dict[str, Any]]:
+    """The steps every engine ran, in the first engine's order: wall time per engine, the ratio of the
+    last engine's to the first's, and the API calls per engine. Empty with one engine."""
+    if len(engines) < 2:
+        return []
+    by_key = {(row.engine, row.label): row for row in rows}
+    compared = []
+    for row in rows:
+        if row.engine != engines[0]:
+            continue
+        found = [by_key.get((engine, row.label)) for engine in engines]
+        if any(other is None for other in found):
+            continue
+        walls = {engine: round(other.wall_s, 2) for engine, other in zip(engines, found, strict=True)}
+        compared.append({
+            "step": row.label,
+            "wall_s": walls,
+            "ratio": round(walls[engines[-1]] / walls[engines[0]], 2) if walls[engines[0]] > 0 else None,
+            "api_calls": {engine: other.api_calls for engine, other in zip(engines, found, strict=True)},
+            "rows": {engine: other.rows for engine, other in zip(engines, found, strict=True)},
+        })  # fmt: skip
+    return compared
 
 
 def machine() -> dict[str, Any]:

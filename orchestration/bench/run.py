@@ -4,22 +4,30 @@ Session 1 (one sandbox): full sync per CRM, the per-record baseline of the same 
 incremental sync, an incremental sync after P% of records changed, `dbt build`, the writeback of the
 queue dbt built, and a forced writeback of N tasks. Session 2 (a fresh sandbox on the same org): the
 whole nightly job end to end on an empty warehouse (first night), then again (next night).
+
+With several warehouse engines (`--engine both`), each engine gets both sessions on fresh sandboxes
+of the same org, one engine after the other, and the run ends with the steps side by side. The
+per-record baseline (dlt's verified-source way, on DuckDB) runs in the DuckDB pass only.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ingest.warehouse import WarehouseLocation
 from orchestration.bench import bounds, calls, phases
+from orchestration.bench.engines import DATABASE_PREFIX, ENGINES, Scratch, postgres_for_bench
 from orchestration.bench.org import OrgSpec, ensure_org, org_paths
-from orchestration.bench.report import Printer, Row, machine
+from orchestration.bench.postgres_server import PostgresServer
+from orchestration.bench.report import Printer, Row, machine, side_by_side
 from orchestration.bench.sandbox_process import SandboxEndpoints, SandboxProcess, sandbox_process
 
 ANCHOR = date(2026, 11, 1)  # the org's "today" and the audit's as-of date: fixed for repeatable runs
@@ -36,6 +44,8 @@ class BenchOptions:
     baseline: bool = True
     nights: int = 2  # nightly job runs: the first night on an empty warehouse, then next nights
     workdir: Path = Path("var/bench")
+    engines: tuple[str, ...] = ("duckdb",)  # warehouse engines, a pass each (orchestration/bench/engines.py)
+    postgres_url: str | None = None  # an admin URL of the user's server; None: a throwaway server
 
 
 class Bench:
@@ -46,6 +56,7 @@ class Bench:
         self.printer = printer
         self.rows: list[Row] = []
         self.census: dict[str, Any] = {}
+        self.engine: str | None = None  # the pass's warehouse engine
 
     def measure(
         self,
@@ -62,6 +73,7 @@ class Bench:
         measured = phases.in_child(step, *args)
         used = calls.delta(before, endpoints.counters()) if endpoints else {}
         row = Row(name, crm, measured.wall_s, measured.rows, measured.peak_mb, details=measured.details)
+        row.engine = self.engine
         if endpoints:
             crms = [crm] if crm else list(self.options.crms)
             row.api_calls = sum(calls.api_calls(used, c) for c in crms)
@@ -83,7 +95,14 @@ def _generate(workdir: Path, spec: OrgSpec) -> phases.Measured:
 
 
 def run_bench(options: BenchOptions, printer: Printer | None = None) -> dict[str, Any]:
-    printer = printer or Printer()
+    unknown = set(options.engines) - set(ENGINES)
+    if not options.engines or unknown:
+        raise ValueError(f"warehouse engines: {sorted(unknown) or 'none'}; choose from {ENGINES}")
+    with _server(options) as server:  # a wrong --postgres stops the run here, before any work
+        return _run(options, printer or Printer(), server)
+
+
+def _run(options: BenchOptions, printer: Printer, server: PostgresServer | None) -> dict[str, Any]:
     visits = options.visits if options.visits is not None else 10 * options.accounts
     spec = OrgSpec(options.accounts, visits, tuple(options.crms), SEED, ANCHOR)
     workdir = options.workdir.resolve()
@@ -101,15 +120,21 @@ def run_bench(options: BenchOptions, printer: Printer | None = None) -> dict[str
     )
     bench.census = org.details["census"]
     org_path = Path(org.details["path"])
-    with sandbox_process(org_path, ANCHOR, scratch / "ca") as sandbox:
-        _session_one(bench, sandbox, scratch)
-    if options.nights > 0:
+    for engine_scratch in _passes(options, scratch, server, printer):
+        bench.engine = engine_scratch.engine
         with sandbox_process(org_path, ANCHOR, scratch / "ca") as sandbox:
-            _session_two(bench, sandbox.endpoints, scratch, visits)
-    ratios = peer_ratios(bench.rows)
+            _session_one(bench, sandbox, engine_scratch)
+        if options.nights > 0:
+            with sandbox_process(org_path, ANCHOR, scratch / "ca") as sandbox:
+                _session_two(bench, sandbox.endpoints, engine_scratch, visits)
+    first = [row for row in bench.rows if row.engine in (None, options.engines[0])]
+    ratios = peer_ratios(first)
     if ratios:
         stated = ", ".join(f"{name} {ratio:g}x" for name, ratio in ratios.items())
         printer.say(f"real-peer ratio (per-record baseline with dlt's cursor, wall time / ours): {stated}")
+    compared = side_by_side(bench.rows, options.engines)
+    if compared:
+        printer.side_by_side(compared, options.engines)
     return {
         "machine": machine(),
         "options": {
@@ -117,22 +142,49 @@ def run_bench(options: BenchOptions, printer: Printer | None = None) -> dict[str
             "visits": visits,
             "workdir": str(options.workdir),
             "as_of": str(ANCHOR),
+            "postgres_url": None,  # it may hold a password: never stored
         },
         "org": {"records": org.rows, "census": bench.census},
         "steps": [row.as_json() for row in bench.rows],
-        "peer_ratios": peer_ratios(bench.rows),
-        "targets": _targets(bench.rows),
+        "peer_ratios": ratios,
+        "targets": _targets(first),
+        "side_by_side": compared,
     }
 
 
-def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
+def _passes(
+    options: BenchOptions, scratch: Path, server: PostgresServer | None, printer: Printer
+) -> Iterator[Scratch]:
+    """One Scratch per engine, in the order asked."""
+    for engine in options.engines:
+        if len(options.engines) > 1 or engine != "duckdb":
+            where = "DuckDB files" if engine == "duckdb" else f"databases {DATABASE_PREFIX}* on {server}"
+            printer.say(f"-- warehouse engine: {engine} ({where})")
+        engine_scratch = Scratch(engine, scratch / engine, server if engine == "postgres" else None)
+        with engine_scratch.environment():
+            yield engine_scratch
+
+
+@contextmanager
+def _server(options: BenchOptions) -> Iterator[PostgresServer | None]:
+    """The PostgreSQL server of the passes that need one (None without a PostgreSQL pass)."""
+    if "postgres" not in options.engines:
+        yield None
+        return
+    with postgres_for_bench(options.postgres_url) as server:
+        yield server
+
+
+def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Scratch) -> None:
     options, endpoints, census = bench.options, sandbox.endpoints, bench.census
-    warehouse, baseline = scratch / "warehouse.duckdb", scratch / "baseline.duckdb"
+    warehouse = scratch.warehouse("warehouse")
+    with_baseline = options.baseline and scratch.engine == "duckdb"
+    baseline = scratch.warehouse("baseline") if with_baseline else None
     for crm in options.crms:
         minimum = calls.min_read_calls(crm, census)
         label = ("full sync", crm)
         bench.measure(endpoints, label, phases.sync, endpoints, crm, warehouse, ANCHOR, minimum=minimum)
-        if options.baseline:
+        if with_baseline:
             bench.measure(
                 endpoints, ("full sync, per-record baseline", crm), phases.sync_per_record,
                 endpoints, crm, baseline, minimum=minimum,
@@ -143,7 +195,7 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
         minimum = calls.min_read_calls(crm, census, changed={}, at_cursor=at_cursor, reread=reread)
         label = ("unchanged sync", crm)
         bench.measure(endpoints, label, phases.sync, endpoints, crm, warehouse, ANCHOR, minimum=minimum)
-        if options.baseline:  # the per-record peer's next night: from dlt's cursor, nothing changed
+        if with_baseline:  # the per-record peer's next night: from dlt's cursor, nothing changed
             label = ("unchanged sync, per-record baseline", crm)
             bench.measure(endpoints, label, phases.sync_per_record, endpoints, crm, baseline)
     ids = {
@@ -168,18 +220,22 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Path) -> None:
         minimum = calls.min_read_calls(crm, census, changed=changed, at_cursor=at_cursor, reread=reread)
         label = (f"sync, {options.changed_pct:g}% changed", crm)
         bench.measure(endpoints, label, phases.sync, endpoints, crm, warehouse, ANCHOR, minimum=minimum)
-    bench.measure(None, ("dbt build", None), phases.dbt_build, warehouse, ANCHOR, scratch / "dbt")
-    _writebacks(bench, endpoints, warehouse)
+    bench.measure(None, ("dbt build", None), phases.dbt_build, warehouse, ANCHOR, scratch.folder / "dbt")
+    _writebacks(bench, endpoints, warehouse, scratch)
 
 
-def _reread(warehouse: Path, crm: str, excluding: dict[str, list[str]] | None = None) -> dict[str, int]:
+def _reread(
+    warehouse: Path | WarehouseLocation, crm: str, excluding: dict[str, list[str]] | None = None
+) -> dict[str, int]:
     """HubSpot's nightly association re-read, over the window `phases.sync` passes (Salesforce has none)."""
     if crm != "hubspot":
         return {}
     return calls.rows_reread(warehouse, phases.reread_since(ANCHOR), excluding)
 
 
-def _writebacks(bench: Bench, endpoints: SandboxEndpoints, warehouse: Path) -> None:
+def _writebacks(
+    bench: Bench, endpoints: SandboxEndpoints, warehouse: Path | WarehouseLocation, scratch: Scratch
+) -> None:
     for crm in bench.options.crms:
         label, minimum = ("writeback of the queue", crm), partial(_queue_min_writes, crm)
         bench.measure(
@@ -188,7 +244,7 @@ def _writebacks(bench: Bench, endpoints: SandboxEndpoints, warehouse: Path) -> N
     tasks = bench.options.forced_tasks
     for crm in bench.options.crms:
         label, minimum = (f"writeback of {tasks:,} tasks", crm), calls.min_write_calls(crm, tasks)
-        args = (endpoints, crm, warehouse, tasks, ANCHOR)
+        args = (endpoints, crm, warehouse, scratch.warehouse(f"forced_{crm}"), tasks, ANCHOR)
         bench.measure(endpoints, label, phases.write_forced, *args, kind="write", minimum=minimum)
 
 
@@ -196,8 +252,8 @@ def _queue_min_writes(crm: str, row: Row) -> int:
     return calls.min_write_calls(crm, row.details["planned_creates"], row.details["planned_closes"])
 
 
-def _session_two(bench: Bench, endpoints: SandboxEndpoints, scratch: Path, visits: int) -> None:
-    warehouse = scratch / "nightly.duckdb"
+def _session_two(bench: Bench, endpoints: SandboxEndpoints, scratch: Scratch, visits: int) -> None:
+    warehouse = scratch.warehouse("nightly")
     limit = 2 * (bench.options.accounts + visits)  # no runaway guard in a benchmark
     args = (endpoints, bench.options.crms, warehouse, ANCHOR, limit)
     for number in range(bench.options.nights):
