@@ -22,6 +22,7 @@ import pandas as pd
 
 from expectations.sql_checks import store_results, validate_suite
 from expectations.suites import CRITICAL, WARNING, SuiteParams, SuiteSpec
+from ingest.local_state import outputs_folder
 from ingest.warehouse import Warehouse, WarehouseArg, WarehouseLocation, connect
 
 if TYPE_CHECKING:
@@ -35,12 +36,9 @@ EXAMPLE_ROWS = 5
 
 
 def docs_root(warehouse: WarehouseArg) -> Path:
-    """Where the Data Docs live: beside the warehouse file (var/quality-docs for the default one);
-    a PostgreSQL warehouse has no folder: var/quality-docs of the working directory."""
-    location = WarehouseLocation.parse(warehouse)
-    if location.path is None:
-        return Path("var").resolve() / DOCS_FOLDER
-    return location.path.resolve().parent / DOCS_FOLDER
+    """Where the Data Docs live: quality-docs/ of the run's outputs folder (var/quality-docs for the
+    default warehouse; ingest/local_state.py)."""
+    return outputs_folder(warehouse) / DOCS_FOLDER
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,20 @@ STATE_DIR_ENV = "CADENCE_STATE_DIR"
 DEFAULT_STATE_DIR = "var"
 
 
+def outputs_folder(warehouse: str | Path | WarehouseLocation) -> Path:
+    """The folder a run writes what people read into (its log, the Data Docs, reports, exports): a
+    DuckDB warehouse's own folder (var/ for var/warehouse.duckdb); for a PostgreSQL warehouse, which has
+    no folder, $CADENCE_STATE_DIR (default var/ of the working directory)."""
+    location = WarehouseLocation.parse(warehouse)
+    if location.path is not None:
+        return Path(location.path).resolve().parent
+    return _state_root()
+
+
+def _state_root() -> Path:
+    return Path(os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR).resolve()
+
+
 def working_dir(warehouse: str | Path | WarehouseLocation, kind: str) -> Path:
     """`kind` ('dlt', 'dbt')'s folder for this warehouse, e.g. var/.dlt-warehouse beside
     var/warehouse.duckdb, or $CADENCE_STATE_DIR/.dlt-pg-db.example.com-5432-cadence."""
@@ -31,8 +45,7 @@ def working_dir(warehouse: str | Path | WarehouseLocation, kind: str) -> Path:
     if location.path is not None:
         path = Path(location.path).resolve()
         return path.parent / f".{kind}-{path.stem}"
-    root = Path(os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR).resolve()
-    return root / f".{kind}-pg-{_server_and_database(location)}"
+    return _state_root() / f".{kind}-pg-{_server_and_database(location)}"
 
 
 def _server_and_database(location: WarehouseLocation) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import UsageError
+from ingest.local_state import outputs_folder
 from ingest.warehouse import WarehouseArg, WarehouseLocation, connect, exists
 
 if TYPE_CHECKING:
@@ -49,11 +50,9 @@ class MarketingExport:
 
 
 def default_export_folder(warehouse: WarehouseArg) -> Path:
-    """Beside the warehouse, as the reports are: var/exports/marketing for var/warehouse.duckdb; a
-    PostgreSQL warehouse has no folder: exports/marketing in the working directory."""
-    location = WarehouseLocation.parse(warehouse)
-    folder = location.path.resolve().parent if location.path is not None else Path.cwd()
-    return folder / "exports" / "marketing"
+    """exports/marketing in the run's outputs folder, as the reports are (var/exports/marketing for
+    var/warehouse.duckdb; ingest/local_state.py)."""
+    return outputs_folder(warehouse) / "exports" / "marketing"
 
 
 def export_marketing(warehouse: WarehouseArg, folder: Path) -> MarketingExport:

@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 
 from ingest.errors import CadenceError
+from ingest.local_state import outputs_folder
 from ingest.sync import CrmConfigs
 from ingest.warehouse import WarehouseLocation, connect, exists
 from orchestration import defaults
@@ -306,8 +307,8 @@ def _subclasses(cls: type) -> set[type]:
 
 
 def run_folder(location: WarehouseLocation) -> Path:
-    """Where a run's logs go: beside the DuckDB file; for PostgreSQL, var/ of the working directory."""
-    return location.path.resolve().parent if location.path is not None else Path("var").resolve()
+    """Where a run's logs go: its outputs folder (ingest/local_state.py)."""
+    return outputs_folder(location)
 
 
 def _overdue_accounts(warehouse: WarehouseLocation) -> dict[str, int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.warehouse import WarehouseArg, WarehouseLocation
+from ingest.local_state import outputs_folder
+from ingest.warehouse import WarehouseArg
 from orchestration.report.data import read_report_data
 from orchestration.report.page import render_page
 from orchestration.rules import Rules
@@ -31,11 +32,9 @@ def write_report(
 
 
 def default_report_path(warehouse: WarehouseArg, as_of: str, run_id: str) -> Path:
-    """Beside the warehouse: var/reports/cadence-report-<as_of>-<run id prefix>.html (a PostgreSQL
-    warehouse has no folder: reports/ in the working directory)."""
-    location = WarehouseLocation.parse(warehouse)
-    folder = location.path.resolve().parent if location.path is not None else Path.cwd()
-    return folder / "reports" / f"cadence-report-{as_of}-{run_id[:8]}.html"
+    """reports/cadence-report-<as_of>-<run id prefix>.html in the run's outputs folder (var/ for the
+    default warehouse; ingest/local_state.py)."""
+    return outputs_folder(warehouse) / "reports" / f"cadence-report-{as_of}-{run_id[:8]}.html"
 
 
 __all__ = ["DEFAULT_CAP", "default_report_path", "write_report"]

@@ -7,6 +7,7 @@ on the suite's server, named by `--postgres`, and never prints or stores that UR
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,10 +38,15 @@ STEPS_PER_PASS = [
 ]
 
 
+@dataclass(frozen=True)
+class BenchRun:
+    results: dict[str, Any]
+    text: str  # results.json as written
+    workdir: Path
+
+
 @pytest.fixture(scope="module")
-def bench_run(
-    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
-) -> tuple[dict[str, Any], str]:
+def bench_run(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> BenchRun:
     workdir = tmp_path_factory.mktemp("bench-engines")
     output = workdir / "results.json"
     argv = [
@@ -49,11 +55,11 @@ def bench_run(
         "--workdir", str(workdir), "-o", str(output),
     ]  # fmt: skip
     assert main(argv) == 0
-    return orjson.loads(Path(output).read_bytes()), output.read_text()
+    return BenchRun(orjson.loads(output.read_bytes()), output.read_text(), workdir)
 
 
-def test_each_engine_runs_every_step_once(bench_run: tuple[dict[str, Any], str]) -> None:
-    results, _ = bench_run
+def test_each_engine_runs_every_step_once(bench_run: BenchRun) -> None:
+    results = bench_run.results
     by_engine: dict[str | None, list[str]] = {}
     for step in results["steps"]:
         label = f"{step['step']} [{step['crm']}]" if step["crm"] else step["step"]
@@ -63,9 +69,9 @@ def test_each_engine_runs_every_step_once(bench_run: tuple[dict[str, Any], str])
 
 
 def test_both_engines_make_the_same_calls_and_move_the_same_rows(
-    bench_run: tuple[dict[str, Any], str],
+    bench_run: BenchRun,
 ) -> None:
-    results, _ = bench_run
+    results = bench_run.results
     for entry in results["side_by_side"]:
         duckdb, postgres = entry["api_calls"]["duckdb"], entry["api_calls"]["postgres"]
         assert duckdb == postgres, entry["step"]
@@ -77,7 +83,7 @@ def test_both_engines_make_the_same_calls_and_move_the_same_rows(
 
 
 def test_the_postgres_pass_wrote_its_own_databases(
-    bench_run: tuple[dict[str, Any], str], postgres_server: PostgresServer
+    bench_run: BenchRun, postgres_server: PostgresServer
 ) -> None:
     names = run_sql(
         postgres_server.admin_url,
@@ -88,11 +94,20 @@ def test_the_postgres_pass_wrote_its_own_databases(
 
 
 def test_the_server_password_is_never_stored(
-    bench_run: tuple[dict[str, Any], str], postgres_server: PostgresServer
+    bench_run: BenchRun, postgres_server: PostgresServer
 ) -> None:
-    _, text = bench_run
     password = urlsplit(postgres_server.admin_url).password
-    assert password and password not in text
+    assert password and password not in bench_run.text
+
+
+def test_each_pass_writes_its_report_in_its_own_scratch(bench_run: BenchRun) -> None:
+    """A PostgreSQL warehouse has no folder: its run's outputs go under $CADENCE_STATE_DIR, which the
+    bench points into the pass's scratch (never the working directory)."""
+    (org_scratch,) = [path for path in bench_run.workdir.iterdir() if path.is_dir()]
+    duckdb_reports = sorted((org_scratch / "duckdb" / "reports").glob("cadence-report-*.html"))
+    postgres_reports = sorted((org_scratch / "postgres" / "state" / "reports").glob("cadence-report-*.html"))
+    assert len(duckdb_reports) == len(postgres_reports) == 1
+    assert (org_scratch / "postgres" / "state" / "quality-docs" / "index.html").is_file()
 
 
 def test_a_server_that_does_not_answer_stops_the_bench_at_once(
