@@ -69,7 +69,8 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
 
 
 def dbt_environment(warehouse: Warehouse | None, as_of: date | None = None) -> Any:
-    """The environment profiles.yml and the as-of macro read, while a dbt child process starts."""
+    """The environment profiles.yml and the as-of macro read (and the log file's format, LOG_FILE_FORMAT),
+    while a dbt child process starts."""
     values = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **LOG_FILE_FORMAT}
     if warehouse is not None:
         values.update(warehouse_env(WarehouseLocation.parse(warehouse)))
