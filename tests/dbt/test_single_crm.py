@@ -73,3 +73,4 @@ def test_the_next_night_reparses_nothing_and_still_moves_the_as_of_date(tmp_path
     assert "Unable to do partial parsing" not in next_night
     assert "Partial parsing: updated file" not in next_night  # no model read the changed env var
     assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in next_night
+    assert "[debug]" in next_night and '{"data":' not in next_night  # text: LOG_FILE_FORMAT
