@@ -38,7 +38,10 @@ Record = dict[str, Any]
 
 
 def _salesforce_resource(client: SalesforceClient, sobject: SalesforceObject) -> DltResource:
-    fields = ", ".join(f.api_name for f in sobject.fields)
+    # The fields the org has (describe, as the verified source builds its query): an optional field
+    # such as NPI__c is absent from orgs without it, and a SOQL naming it is refused (INVALID_FIELD).
+    present = client.field_names(sobject.name)
+    fields = ", ".join(f.api_name for f in sobject.fields if f.api_name in present)
     headers = {"Sforce-Query-Options": f"batchSize={MAX_PAGE_SIZE}"}
     cursor = dlt.sources.incremental(CURSOR_FIELD)
 
