@@ -92,6 +92,12 @@ def warehouse_env(location: WarehouseLocation) -> dict[str, str]:
         "CADENCE_PG_USER": unquote(parts.username or ""),
         "CADENCE_PG_DATABASE": unquote(parts.path.strip("/")),
         "DBT_ENV_SECRET_CADENCE_PG_PASSWORD": unquote(parts.password or ""),
+        # libpq reads PGOPTIONS for each connection dbt opens. The planner's row estimates through the
+        # stack of staging and intermediate views are far too low (10k accounts guessed as 25 rows), so
+        # it picks nested loops: int_visits took minutes at 10k accounts / 100k visits, 1.9 s with
+        # them penalised (enable_nestloop=off makes them a last resort, not forbidden:
+        # postgresql.org/docs/current/runtime-config-query.html#GUC-ENABLE-NESTLOOP).
+        "PGOPTIONS": "-c enable_nestloop=off",
     }
 
 
