@@ -55,7 +55,9 @@ class DbtRunError(RuntimeError):
 
 
 @contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
+def environment_set(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in os.environ for the block (child processes started in it inherit them), then the
+    environment as it was."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -76,7 +78,7 @@ def dbt_environment(warehouse: Warehouse | None, as_of: date | None = None) -> A
         values.update(warehouse_env(WarehouseLocation.parse(warehouse)))
     if as_of is not None:
         values["CADENCE_AS_OF"] = as_of.isoformat()
-    return _environment(values)
+    return environment_set(values)
 
 
 def warehouse_env(location: WarehouseLocation) -> dict[str, str]:

@@ -9,9 +9,8 @@ at the end. It never reads the warehouse setting: like the sandbox, it only touc
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from ingest.errors import UsageError
 from ingest.local_state import STATE_DIR_ENV
 from ingest.warehouse import WarehouseLocation
 from orchestration.bench.postgres_server import PostgresServer, PostgresUnavailable, run_sql, start_server
+from orchestration.dbt_runner import environment_set
 
 ENGINES = ("duckdb", "postgres")
 DATABASE_PREFIX = "cadence_bench_"
@@ -44,29 +44,23 @@ class Scratch:
             raise UsageError(f"cadence bench: {error}") from None
         return WarehouseLocation.parse(url)
 
-    @contextmanager
-    def environment(self) -> Iterator[None]:
-        """A PostgreSQL warehouse keeps dlt's and dbt's working folders under $CADENCE_STATE_DIR
-        (ingest/local_state.py): during the pass that is the scratch folder, so no earlier run's cache
-        is met. The steps' child processes inherit it."""
+    def environment(self) -> AbstractContextManager[None]:
+        """A PostgreSQL warehouse keeps dlt's and dbt's working folders and the run's outputs under
+        $CADENCE_STATE_DIR (ingest/local_state.py): during the pass that is the scratch folder, so no
+        earlier run's cache is met. The steps' child processes inherit it."""
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.server is None:
-            yield
-            return
-        before = os.environ.get(STATE_DIR_ENV)
-        os.environ[STATE_DIR_ENV] = str(self.folder / "state")
-        try:
-            yield
-        finally:
-            if before is None:
-                os.environ.pop(STATE_DIR_ENV, None)
-            else:
-                os.environ[STATE_DIR_ENV] = before
+            return nullcontext()
+        return environment_set({STATE_DIR_ENV: str(self.folder / "state")})
 
 
 @contextmanager
-def postgres_for_bench(admin_url: str | None) -> Iterator[PostgresServer]:
-    """The server of `--postgres`, else a throwaway one, stopped (and its data removed) at the end."""
+def server_for(engines: Sequence[str], admin_url: str | None) -> Iterator[PostgresServer | None]:
+    """The PostgreSQL server of the passes (None without a PostgreSQL pass): the one of `--postgres`,
+    else a throwaway one, stopped (and its data removed) at the end."""
+    if "postgres" not in engines:
+        yield None
+        return
     if admin_url:
         location = WarehouseLocation.parse(admin_url)  # a URL that is no postgresql:// one exits 2 here
         if not location.is_postgres:

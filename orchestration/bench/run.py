@@ -15,16 +15,15 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ingest.warehouse import WarehouseLocation
+from ingest.warehouse import WarehouseArg
 from orchestration.bench import bounds, calls, phases
-from orchestration.bench.engines import DATABASE_PREFIX, ENGINES, Scratch, postgres_for_bench
+from orchestration.bench.engines import DATABASE_PREFIX, ENGINES, Scratch, server_for
 from orchestration.bench.org import OrgSpec, ensure_org, org_paths
 from orchestration.bench.postgres_server import PostgresServer
 from orchestration.bench.report import Printer, Row, machine, side_by_side
@@ -72,8 +71,10 @@ class Bench:
         before = endpoints.counters() if endpoints else {}
         measured = phases.in_child(step, *args)
         used = calls.delta(before, endpoints.counters()) if endpoints else {}
-        row = Row(name, crm, measured.wall_s, measured.rows, measured.peak_mb, details=measured.details)
-        row.engine = self.engine
+        row = Row(
+            name, crm, measured.wall_s, measured.rows, measured.peak_mb,
+            details=measured.details, engine=self.engine,
+        )  # fmt: skip
         if endpoints:
             crms = [crm] if crm else list(self.options.crms)
             row.api_calls = sum(calls.api_calls(used, c) for c in crms)
@@ -98,7 +99,7 @@ def run_bench(options: BenchOptions, printer: Printer | None = None) -> dict[str
     unknown = set(options.engines) - set(ENGINES)
     if not options.engines or unknown:
         raise ValueError(f"warehouse engines: {sorted(unknown) or 'none'}; choose from {ENGINES}")
-    with _server(options) as server:  # a wrong --postgres stops the run here, before any work
+    with server_for(options.engines, options.postgres_url) as server:  # a wrong --postgres stops here
         return _run(options, printer or Printer(), server)
 
 
@@ -165,16 +166,6 @@ def _passes(
             yield engine_scratch
 
 
-@contextmanager
-def _server(options: BenchOptions) -> Iterator[PostgresServer | None]:
-    """The PostgreSQL server of the passes that need one (None without a PostgreSQL pass)."""
-    if "postgres" not in options.engines:
-        yield None
-        return
-    with postgres_for_bench(options.postgres_url) as server:
-        yield server
-
-
 def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Scratch) -> None:
     options, endpoints, census = bench.options, sandbox.endpoints, bench.census
     warehouse = scratch.warehouse("warehouse")
@@ -225,7 +216,7 @@ def _session_one(bench: Bench, sandbox: SandboxProcess, scratch: Scratch) -> Non
 
 
 def _reread(
-    warehouse: Path | WarehouseLocation, crm: str, excluding: dict[str, list[str]] | None = None
+    warehouse: WarehouseArg, crm: str, excluding: dict[str, list[str]] | None = None
 ) -> dict[str, int]:
     """HubSpot's nightly association re-read, over the window `phases.sync` passes (Salesforce has none)."""
     if crm != "hubspot":
@@ -233,9 +224,7 @@ def _reread(
     return calls.rows_reread(warehouse, phases.reread_since(ANCHOR), excluding)
 
 
-def _writebacks(
-    bench: Bench, endpoints: SandboxEndpoints, warehouse: Path | WarehouseLocation, scratch: Scratch
-) -> None:
+def _writebacks(bench: Bench, endpoints: SandboxEndpoints, warehouse: WarehouseArg, scratch: Scratch) -> None:
     for crm in bench.options.crms:
         label, minimum = ("writeback of the queue", crm), partial(_queue_min_writes, crm)
         bench.measure(
