@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date
@@ -68,6 +69,9 @@ class RunSummary:
     marketing_export: Path | None = None  # the folder of marketing's list files
     blocked: dict[str, str] = field(default_factory=dict)  # CRMs left out of the run, and why
     prospects: dict[str, dict[str, Any]] = field(default_factory=dict)  # <crm>_prospect_writeback's metadata
+    # Wall seconds per Dagster step that ran, and "start-up": from the call to the first step's start
+    # (imports done, definitions, the dbt manifest): where a night's time goes (`cadence bench`).
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     def render(self) -> str:
         lines = [f"nightly cadence audit as of {self.as_of}: {'succeeded' if self.succeeded else 'FAILED'}"]
@@ -161,6 +165,7 @@ def run_nightly_audit(
     """
     from orchestration.defs.quality import gate_failure_message
 
+    called = time.time()
     if not any(configs.values()):
         raise no_crm_error()  # before any work: with no CRM the marts have nothing to join
     audited = [crm for crm, config in configs.items() if config]
@@ -201,6 +206,7 @@ def run_nightly_audit(
         result = job.execute_in_process(
             instance=run_instance, raise_on_error=False, run_config=_PROGRESS_ONLY
         )
+        step_seconds = _step_seconds(run_instance, result.run_id, called)
     blocked = blocked or {}
     summary = RunSummary(
         succeeded=result.success and not blocked,
@@ -208,6 +214,7 @@ def run_nightly_audit(
         warehouse=options.warehouse,
         audited=tuple(crm for crm in CRMS if configs.get(crm) or crm in blocked),
         blocked=dict(blocked),
+        step_seconds=step_seconds,
     )
     # A blocked quality gate says which expectation failed and how to override; prefer that message.
     job_error = None if result.success else gate_failure_message(result) or _failure_message(result)
@@ -250,6 +257,17 @@ def _progress_filter(record: logging.LogRecord) -> bool:
         record.args = ()
         return True
     return False
+
+
+def _step_seconds(instance: dg.DagsterInstance, run_id: str, called: float) -> dict[str, float]:
+    """Wall seconds of each step the run started, slowest first, after the start-up before them."""
+    stats = [s for s in instance.get_run_step_stats(run_id) if s.start_time is not None]
+    if not stats:
+        return {}
+    seconds = {"start-up": min(s.start_time for s in stats) - called}  # type: ignore[type-var]
+    ran = {s.step_key: (s.end_time or time.time()) - s.start_time for s in stats}  # type: ignore[operator]
+    seconds.update(sorted(ran.items(), key=lambda item: -item[1]))
+    return {step: round(value, 2) for step, value in seconds.items()}
 
 
 def _collect_materializations(result: dg.ExecuteInProcessResult, summary: RunSummary) -> set[str]:

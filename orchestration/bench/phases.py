@@ -268,5 +268,6 @@ def nightly(
         "rows_synced": summary.rows_synced,
         "overdue": summary.overdue_accounts,
         "created": {crm: wb.get("created", 0) for crm, wb in summary.writeback.items()},
+        "step_seconds": summary.step_seconds,
     }
     return Measured(wall, sum(summary.rows_synced.values()), details)

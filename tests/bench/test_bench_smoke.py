@@ -81,5 +81,10 @@ def test_writeback_write_calls_are_exact(results: dict[str, Any], crm: str, batc
 def test_the_nightly_job_runs_and_writes_the_figures(results: dict[str, Any]) -> None:
     first = _step(results, "nightly job, first night")
     assert first["rows"] > 60_000 and first["api_calls"] > 0
+    # where the night's time went: the start-up and every step of the job, each timed, none longer
+    # than the night itself
+    steps = first["details"]["step_seconds"]
+    assert {"start-up", "salesforce_raw", "cadence_dbt_models", "salesforce_task_writeback"} <= set(steps)
+    assert 0 < sum(steps.values()) <= first["wall_s"] + 0.5  # two clocks: wall (perf_counter), steps (time)
     assert set(results["machine"]) >= {"cpu", "cores", "memory_gb"}
     assert all(step["peak_mb"] > 0 for step in results["steps"])
