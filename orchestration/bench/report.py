@@ -97,6 +97,14 @@ class Printer:
     def row(self, row: Row) -> None:
         self.say(_line(row.cells()))
 
+    def steps(self, step_seconds: dict[str, float], shown: int = 6) -> None:
+        """Where a nightly job's time went: its start-up, then its slowest steps (slowest first)."""
+        startup = step_seconds.get("start-up")
+        slowest = [(step, sec) for step, sec in step_seconds.items() if step != "start-up"][:shown]
+        parts = [f"start-up {startup:.1f}"] if startup is not None else []
+        parts += [f"{step} {seconds:.1f}" for step, seconds in slowest]
+        self.say("    steps (s): " + ", ".join(parts))
+
     def side_by_side(self, compared: list[dict[str, Any]], engines: Sequence[str]) -> None:
         """Each step's wall time per engine, the last engine's over the first's, and whether the CRM
         saw the same API calls (it should: the engine changes only where the rows land)."""

@@ -248,16 +248,7 @@ def _session_two(bench: Bench, endpoints: SandboxEndpoints, scratch: Scratch, vi
     for number in range(bench.options.nights):
         label = "nightly job, " + ("first night" if number == 0 else "next night")
         row = bench.measure(endpoints, (label, None), phases.nightly, *args)
-        bench.printer.say(steps_line(row.details.get("step_seconds", {})))
-
-
-def steps_line(step_seconds: dict[str, float], shown: int = 6) -> str:
-    """Where a nightly job's time went: its start-up, then its slowest steps."""
-    startup = step_seconds.get("start-up")
-    slowest = [(step, sec) for step, sec in step_seconds.items() if step != "start-up"][:shown]
-    parts = [f"start-up {startup:.1f}"] if startup is not None else []
-    parts += [f"{step} {seconds:.1f}" for step, seconds in slowest]
-    return "    steps (s): " + ", ".join(parts)
+        bench.printer.steps(row.details.get("step_seconds", {}))
 
 
 def _target(value: float | int | None, target: float | int, ok: bool) -> dict[str, Any]:
