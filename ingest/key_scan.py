@@ -245,7 +245,9 @@ def _still_live_rows(
         con.register("_cadence_crm_ids", pa.table({"id": crm_ids}))
         try:
             membership = "not in" if marks_absent else "in"
-            return con.execute(
+            # con.sql, not con.execute: Arrow straight from the relation, without the extra copy
+            # (and the UserWarning) of Arrow on a DB-API result.
+            return con.sql(
                 f"{select} and id not in (select id from _cadence_read_ids) "
                 f"and id {membership} (select id from _cadence_crm_ids)"
             ).to_arrow_table()
