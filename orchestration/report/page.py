@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 import jinja2
@@ -61,13 +62,18 @@ class Table:
 
     @classmethod
     def of(cls, table_id: str, frame: pd.DataFrame, columns: tuple[Column, ...], note: str = "") -> Table:
-        records = frame.to_dict("records")
-        rows = [
-            {c.key: _cell(record.get(c.key), c.kind) for c in columns}
-            | {c.link: _href(record.get(c.link)) for c in columns if c.link}
-            for record in records
-        ]
+        # Column by column: a 100k-account org's tables hold ~130k rows, and a dict per row from
+        # pandas (`to_dict("records")`, boxing each value) cost seconds there.
+        keys = [c.key for c in columns] + [c.link for c in columns if c.link]
+        cells = [[_cell(value, c.kind) for value in _values(frame, c.key)] for c in columns]
+        links = [[_href(value) for value in _values(frame, c.link)] for c in columns if c.link]
+        rows = [dict(zip(keys, row, strict=True)) for row in zip(*cells, *links, strict=True)]
         return cls(table_id, columns, rows, note)
+
+
+def _values(frame: pd.DataFrame, key: str) -> list[Any]:
+    """The column's values as Python objects; None for each row when the frame lacks the column."""
+    return frame[key].tolist() if key in frame.columns else [None] * len(frame)
 
 
 def _rhythm_columns(rules: Rules) -> tuple[Column, ...]:
@@ -360,21 +366,34 @@ for (const [id, spec] of Object.entries(specs)) {
 
 
 _NUMERIC = {"int", "float", "pct", "share"}
-_TABLE_TEMPLATE = _ENV.from_string(
-    """{% if table.note %}<div class="note">{{ table.note }}</div>{% endif %}
-<div{% if scroll %} class="scroll"{% endif %}><table id="{{ table.table_id }}">
-<thead><tr>{% for c in table.columns %}<th>{{ c.label }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in table.rows %}<tr>{% for c in table.columns %}<td data-col="{{ c.key }}"\
-{% if c.kind in numeric %} class="num"{% endif %}>{% if c.link and row[c.link] %}<a href="{{ row[c.link] }}" \
-target="_blank" rel="noopener">{{ row[c.key] }}</a>{% else %}{{ row[c.key] }}{% endif %}</td>{% endfor %}</tr>
-{% else %}<tr><td colspan="{{ table.columns | length }}">none</td></tr>
-{% endfor %}</tbody></table></div>"""
-)
 
 
 def _render_table(table: Table, scroll: bool = False) -> Markup:
-    return Markup(_TABLE_TEMPLATE.render(table=table, scroll=scroll, numeric=_NUMERIC))
+    """The table's HTML, built here rather than in a Jinja loop: at 100k accounts the report's tables
+    hold ~900k cells, and Jinja's autoescape (a Markup object per cell and per attribute) took 8 of
+    the report's 10 seconds. Every value is escaped (html.escape, quotes included)."""
+    parts = [f'<div class="note">{escape(table.note)}</div>' if table.note else "", "\n"]
+    scroll_class = ' class="scroll"' if scroll else ""
+    parts.append(f'<div{scroll_class}><table id="{escape(table.table_id)}">\n')
+    parts.append(f"<thead><tr>{''.join(f'<th>{escape(c.label)}</th>' for c in table.columns)}</tr></thead>\n")
+    parts.append("<tbody>\n")
+    opening = {
+        c.key: f'<td data-col="{escape(c.key)}"' + (' class="num">' if c.kind in _NUMERIC else ">")
+        for c in table.columns
+    }
+    for row in table.rows:
+        cells = (opening[c.key] + _cell_html(c, row) + "</td>" for c in table.columns)
+        parts.append(f"<tr>{''.join(cells)}</tr>\n")
+    if not table.rows:
+        parts.append(f'<tr><td colspan="{len(table.columns)}">none</td></tr>\n')
+    parts.append("</tbody></table></div>")
+    return Markup("".join(parts))
+
+
+def _cell_html(column: Column, row: dict[str, str]) -> str:
+    text = escape(row[column.key])
+    href = row[column.link] if column.link else ""
+    return f'<a href="{escape(href)}" target="_blank" rel="noopener">{text}</a>' if href else text
 
 
 _ENV.globals["table"] = _render_table
