@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +195,9 @@ def test_unchanged_second_sync_makes_one_query_per_object_plus_the_delete_checks
     sync(running, warehouse)
     before = snapshot(warehouse)
     running.counters.clear()
+    # The next night, a minute on: getDeleted's window starts where the last sync's clock stood (the
+    # `Date` header, whole seconds), and a window that has not begun yet is asked for nothing.
+    running.store.set_clock(lambda: datetime.now(UTC) + timedelta(minutes=1))
 
     result = sync(running, warehouse)
 
