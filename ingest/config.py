@@ -82,7 +82,8 @@ class HubSpotConfig(CrmConfig):
     ca_bundle: str | None = None
     task_key_property: str = "cadence_task_key"  # unique text property on tasks holding our key
     # HubSpot's documented limits (ingest/http.py): search 5/s per portal; other endpoints 100 per 10 s
-    # per private app on Free/Starter, 190 on Professional/Enterprise (set 190 there).
+    # per private app on Free/Starter, 190 on Professional/Enterprise. The pace until HubSpot's first
+    # answer states the app's window (X-HubSpot-RateLimit-Max), which the client follows from then on.
     search_requests_per_second: float = 5.0
     requests_per_10_seconds: int = 100
 

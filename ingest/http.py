@@ -133,6 +133,21 @@ def lost_answer(reason: str, may_be_applied: bool, idempotent: bool, what: str) 
     return AnswerLost(f"{what}: {reason} after the request was sent, so it may have been applied; not resent")
 
 
+def stated_window(headers: Mapping[str, str]) -> tuple[int, float] | None:
+    """The window a HubSpot answer states for its app: `X-HubSpot-RateLimit-Max` requests per
+    `X-HubSpot-RateLimit-Interval-Milliseconds` (the app's own limit, 100 or 190 per 10 s by tier:
+    https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses,
+    https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines). The client paces to
+    it from the first answer on, so a Professional portal is read at 190 whatever the setting said
+    (and a setting above a Free portal's 100 is corrected before it draws 429s). None when absent
+    (search answers carry no such headers; Salesforce has no window)."""
+    limit = headers.get("X-HubSpot-RateLimit-Max", "")
+    interval = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds", "")
+    if not (limit.isdigit() and interval.isdigit()) or int(limit) < 1 or int(interval) < 1:
+        return None
+    return int(limit), int(interval) / 1000
+
+
 def retry_after_seconds(response: requests.Response | None) -> float | None:
     """Retry-After in seconds (HTTP allows an HTTP-date too; CRMs send seconds), or None."""
     value = response.headers.get("Retry-After") if response is not None else None
@@ -173,6 +188,13 @@ class TokenBucket:
 
     def finished(self) -> None:
         """A request is answered: nothing to do, a bucket paces sends only (ingest.pacing paces answers)."""
+
+    def follow(self, limit: int, window_seconds: float) -> None:
+        """The server states its window: `limit` requests in `window_seconds` (rate and burst)."""
+        if limit >= 1 and window_seconds > 0:
+            with self._lock:
+                self._refill()
+                self.rate, self.capacity = limit / window_seconds, float(limit)
 
     def limit_to(self, remaining: int) -> None:
         """The server says only `remaining` calls are left in its window: never burst past that."""
@@ -325,9 +347,14 @@ class ApiSession(PinnedCASession):
         allowance = daily_allowance(response.headers)
         if allowance is not None and self.budget is not None:
             self.budget.observe(*allowance)
-        window_left = response.headers.get("X-HubSpot-RateLimit-Remaining", "")
         bucket = self.buckets.get(kind)
-        if window_left.isdigit() and bucket is not None:
+        if bucket is None:
+            return
+        stated = stated_window(response.headers)
+        if stated is not None:
+            bucket.follow(*stated)
+        window_left = response.headers.get("X-HubSpot-RateLimit-Remaining", "")
+        if window_left.isdigit():
             bucket.limit_to(int(window_left))
 
     def last_response(self) -> requests.Response | None:

@@ -41,6 +41,7 @@ class RollingWindow:
             raise ValueError("a rolling window needs limit >= 1 and window_seconds > 0")
         self.limit, self.window = limit, window_seconds + margin_seconds
         self.rate = limit / window_seconds  # the nominal rate, for the logs and the settings' tests
+        self._margin = margin_seconds
         self._clock = clock
         self._ended: deque[float] = deque()  # when answered, for requests answered inside the window
         self._under_way = 0
@@ -64,6 +65,15 @@ class RollingWindow:
             self._under_way -= 1
             self._ended.append(self._clock())
             self._changed.notify_all()
+
+    def follow(self, limit: int, window_seconds: float) -> None:
+        """The server states its window (`limit` requests in `window_seconds`): pace to that from now on."""
+        if limit < 1 or window_seconds <= 0:
+            return
+        with self._changed:
+            self.limit, self.window = limit, window_seconds + self._margin
+            self.rate = limit / window_seconds
+            self._changed.notify_all()  # a wider window may let a waiting request go
 
     def limit_to(self, remaining: int) -> None:
         """The server says only `remaining` calls are left in its window (others spent some): count the

@@ -166,6 +166,21 @@ def test_hubspot_search_is_paced_to_five_a_second(start_sandbox: StartSandbox) -
     assert running.counters["hubspot.search.companies"] == 8 and client.calls == 9
 
 
+def test_hubspot_client_paces_to_the_window_the_portal_states(start_sandbox: StartSandbox) -> None:
+    running = start_sandbox({"hubspot": {"companies": [], "_behaviour": {"rate_limits": True}}})
+    client = HubSpotClient(hubspot_config(running))  # the setting's default: a Free portal's 100 per 10 s
+    window = client.rate_limits["standard"]
+    assert window.limit == 100
+    client.request("GET", "/crm/v3/properties/companies")
+    assert (window.limit, window.rate) == (190, 19.0)  # the realistic portal is a Professional one
+    running.control("POST", "/__sandbox/hubspot/behaviour", {"per_ten_seconds": 3})
+    client.request("GET", "/crm/v3/properties/companies")
+    assert window.limit == 3
+    client.search("companies", {"filterGroups": [], "sorts": [], "properties": ["name"], "limit": 1})
+    assert window.limit == 3 and client.rate_limits["search"].limit == 5  # search states no window
+    client.close()
+
+
 def test_salesforce_budget_and_clock_are_read_from_its_responses(start_sandbox: StartSandbox) -> None:
     running = start_sandbox({"salesforce": {"Account": []}})
     running.control("POST", "/__sandbox/salesforce/api_budget", {"used": 14_000})

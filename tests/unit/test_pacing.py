@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+from ingest.http import stated_window
 from ingest.pacing import RollingWindow
 
 WINDOW = 0.3
@@ -91,3 +92,22 @@ def test_a_window_needs_a_limit_and_a_length() -> None:
             assert "limit >= 1 and window_seconds > 0" in str(error)
         else:
             raise AssertionError(f"RollingWindow({limit}, {seconds}) was accepted")
+
+
+def test_the_window_the_server_states_replaces_the_configured_one() -> None:
+    clock = FakeClock()
+    window = RollingWindow(2, 10.0, margin_seconds=0, clock=clock)  # the setting: a Free portal's pace
+    assert [sent_and_answered(window, clock, 0.0) for _ in range(2)] == [0, 0]
+    window.follow(4, 10.0)  # X-HubSpot-RateLimit-Max: 4 per 10,000 ms
+    assert [sent_and_answered(window, clock, 0.0) for _ in range(2)] == [0, 0]  # two more in the window
+    assert window.limit == 4 and window.rate == 0.4
+    window.follow(0, 10.0)  # a nonsense statement is ignored
+    assert window.limit == 4
+
+
+def test_the_stated_window_is_read_from_hubspots_rate_limit_headers() -> None:
+    interval = {"X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+    assert stated_window({"X-HubSpot-RateLimit-Max": "190", **interval}) == (190, 10.0)
+    assert stated_window({"X-HubSpot-RateLimit-Max": "190"}) is None  # no interval: no window
+    assert stated_window({"X-HubSpot-RateLimit-Max": "0", **interval}) is None
+    assert stated_window({}) is None  # search answers, Salesforce
