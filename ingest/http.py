@@ -190,8 +190,9 @@ class TokenBucket:
         """A request is answered: nothing to do, a bucket paces sends only (ingest.pacing paces answers)."""
 
     def follow(self, limit: int, window_seconds: float) -> None:
-        """The server states its window: `limit` requests in `window_seconds` (rate and burst)."""
-        if limit >= 1 and window_seconds > 0:
+        """The server states its window, `limit` requests in `window_seconds`: the burst (and the rate)
+        from now on, when it is a window of this bucket's length (capacity / rate)."""
+        if limit >= 1 and abs(window_seconds - self.capacity / self.rate) <= 1e-6:
             with self._lock:
                 self._refill()
                 self.rate, self.capacity = limit / window_seconds, float(limit)

@@ -24,6 +24,7 @@ Clock = Callable[[], float]
 
 # Clocks tick at slightly different speeds and read at different points of a request: a little slack.
 MARGIN_SECONDS = 0.01
+_SAME_LENGTH = 1e-6  # seconds: two windows this close are one length (a header's milliseconds)
 
 
 class RollingWindow:
@@ -67,13 +68,14 @@ class RollingWindow:
             self._changed.notify_all()
 
     def follow(self, limit: int, window_seconds: float) -> None:
-        """The server states its window (`limit` requests in `window_seconds`): pace to that from now on."""
-        if limit < 1 or window_seconds <= 0:
+        """The server states its window, `limit` requests in `window_seconds`: from now on this
+        window's limit, when it is a window of this one's length (a statement about another window,
+        say the 10-second one on a search answer, is not about this one and changes nothing)."""
+        if limit < 1 or abs(window_seconds - (self.window - self._margin)) > _SAME_LENGTH:
             return
         with self._changed:
-            self.limit, self.window = limit, window_seconds + self._margin
-            self.rate = limit / window_seconds
-            self._changed.notify_all()  # a wider window may let a waiting request go
+            self.limit, self.rate = limit, limit / window_seconds
+            self._changed.notify_all()  # a higher limit may let a waiting request go
 
     def limit_to(self, remaining: int) -> None:
         """The server says only `remaining` calls are left in its window (others spent some): count the

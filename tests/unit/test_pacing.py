@@ -102,6 +102,7 @@ def test_the_window_the_server_states_replaces_the_configured_one() -> None:
     assert [sent_and_answered(window, clock, 0.0) for _ in range(2)] == [0, 0]  # two more in the window
     assert window.limit == 4 and window.rate == 0.4
     window.follow(0, 10.0)  # a nonsense statement is ignored
+    window.follow(190, 1.0)  # a statement about a window of another length is not about this one
     assert window.limit == 4
 
 
