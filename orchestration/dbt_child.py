@@ -8,14 +8,6 @@ parent dies (man 2 prctl); it survives the exec-free call into dbt below. Elsewh
 It runs dbt in the warehouse's folder (FOLDER_ENV, set by orchestration/dbt_runner.py), where the
 profile's relative path finds the warehouse; dagster-dbt names the project and profiles folders in
 DBT_PROJECT_DIR / DBT_PROFILES_DIR, so dbt does not need its working directory to find them.
-
-A target folder with no partial-parse cache yet (a first night, each test's new warehouse) gets a copy
-of the last one dbt wrote for the same profile and vars (PARSE_SEED_ENV, a file the runner names:
-orchestration/dbt_runner.py `parse_seed`), and a cache this run wrote becomes that copy. dbt decides
-whether the copy holds, as it does for its own: the dbt version, vars, profile and project must match
-and each file's checksum (docs.getdbt.com/reference/parsing, "Partial parsing"; dbt-core
-parser/manifest.py `is_partial_parsable`), else it parses in full as it would have anyway. A full
-parse of this project is ≈ 3 s (2 cores), paid before by every warehouse's first night.
 """
 
 from __future__ import annotations
@@ -23,16 +15,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-import shutil
 import signal
 import sys
-from pathlib import Path
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 FOLDER_ENV = "CADENCE_DBT_FOLDER"  # the folder dbt runs in: the warehouse's
-PARSE_SEED_ENV = "CADENCE_DBT_PARSE_SEED"  # the shared copy of a partial-parse cache (module doc)
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt-core parser/manifest.py PARTIAL_PARSE_FILE_NAME
-SEEDS_KEPT = 8  # seeds of other profiles / vars kept beside a new one (≈ 1.4 MB each)
 
 
 def die_with_parent() -> None:
@@ -59,57 +46,13 @@ def enter_warehouse_folder() -> None:
     os.chdir(folder)
 
 
-def seed_partial_parse(seed: Path, target: Path) -> None:
-    """Give `target` a copy of `seed` when it has no partial-parse cache of its own."""
-    cache = target / PARTIAL_PARSE_FILE
-    if cache.exists() or not seed.exists():
-        return
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        _copy_whole(seed, cache)
-    except OSError:  # a cache is an optimisation: dbt parses in full without it
-        pass
-
-
-def share_partial_parse(seed: Path, target: Path) -> None:
-    """Make `target`'s partial-parse cache the seed when it is newer (this run parsed something),
-    keeping the SEEDS_KEPT most recent seeds of the folder."""
-    cache = target / PARTIAL_PARSE_FILE
-    try:
-        if not cache.exists() or (seed.exists() and seed.stat().st_mtime_ns >= cache.stat().st_mtime_ns):
-            return
-        seed.parent.mkdir(parents=True, exist_ok=True)
-        _copy_whole(cache, seed)
-        others = sorted(seed.parent.glob(f"*{seed.suffix}"), key=lambda p: p.stat().st_mtime_ns)
-        for stale in others[:-SEEDS_KEPT]:
-            stale.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def _copy_whole(source: Path, destination: Path) -> None:
-    """Copy (with its modification time) so that a reader sees the whole file or none: parallel
-    runs share the seed."""
-    partial = destination.with_name(f".{destination.name}.{os.getpid()}")
-    shutil.copy2(source, partial)
-    os.replace(partial, destination)
-
-
 def main() -> None:
     die_with_parent()
-    seed = os.environ.pop(PARSE_SEED_ENV, None)
-    target = Path(os.environ.get("DBT_TARGET_PATH", "target")).resolve()  # before the folder changes
     enter_warehouse_folder()
-    if seed:
-        seed_partial_parse(Path(seed), target)
     from dbt.cli.main import cli
 
     sys.argv[0] = "dbt"
-    try:
-        sys.exit(cli())
-    finally:
-        if seed:
-            share_partial_parse(Path(seed), target)
+    sys.exit(cli())
 
 
 if __name__ == "__main__":
