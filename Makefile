@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 # Four workers on two cores: most end-to-end tests wait on the sandbox's search lag and pacing (tests/parallel.py).
 # `--dist loadfile` hands out the longest files (and tests of the files split by test) first: tests/xdist_schedule.py.
-# `make test WORKERS=0` runs them one after another (a loaded machine: the 1,800 s timeout, pyproject.toml, is per test).
+# `make test WORKERS=0` runs them one after another (a loaded machine: the timeout in pyproject.toml is per test).
 # The import boundaries (pyproject.toml, [tool.importlinter]) are checked before any test runs.
 WORKERS ?= 4
 test: $(STAMP)
