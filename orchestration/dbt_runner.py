@@ -14,6 +14,7 @@ the `as_of_date()` macro reads only when a model is compiled, never while parsin
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import sys
@@ -27,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 from ingest.local_state import working_dir
 from ingest.warehouse import WarehouseLocation
+from orchestration.dbt_child import FOLDER_ENV, PARSE_SEED_ENV
 
 if TYPE_CHECKING:
     from dagster import AssetExecutionContext
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from orchestration.rules import Rules
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+PARSE_SEEDS_DIR = PROJECT_DIR / "target" / "parse-seeds"  # orchestration/dbt_child.py: the module doc
 # A failed build is one line: the failing nodes and the start of their error, enough to name the fix.
 ERROR_CHARS = 400
 # A DuckDB file or a postgresql:// URL (ingest/warehouse.py).
@@ -70,15 +73,32 @@ def environment_set(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def dbt_environment(warehouse: Warehouse | None, as_of: date | None = None) -> Any:
+def dbt_environment(
+    warehouse: Warehouse | None, as_of: date | None = None, args: list[str] | None = None
+) -> Any:
     """The environment profiles.yml and the as-of macro read (and the log file's format, LOG_FILE_FORMAT),
-    while a dbt child process starts."""
+    while a dbt child process starts; with the call's `args`, the partial-parse seed folder it shares:
+    dagster-dbt copies a new target's cache from the DBT_TARGET_PATH of this process (the child gets
+    its own target's), and cadence-dbt publishes to PARSE_SEED_ENV (orchestration/dbt_child.py)."""
     values = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **LOG_FILE_FORMAT}
     if warehouse is not None:
         values.update(warehouse_env(WarehouseLocation.parse(warehouse)))
+        if args is not None:
+            seed_folder = str(parse_seed(values, args))
+            values.update({PARSE_SEED_ENV: seed_folder, "DBT_TARGET_PATH": seed_folder})
     if as_of is not None:
         values["CADENCE_AS_OF"] = as_of.isoformat()
     return environment_set(values)
+
+
+def parse_seed(environment: Mapping[str, str], args: list[str]) -> Path:
+    """The folder of the partial-parse cache shared by every target parsed with this profile and these
+    vars (orchestration/dbt_child.py): named by what dbt's own validity check compares, without
+    secrets or the warehouse's folder (the profile names the file, not its folder)."""
+    profile = {k: v for k, v in environment.items() if k.startswith("CADENCE_") and k != FOLDER_ENV}
+    vars_given = args[args.index("--vars") + 1] if "--vars" in args[:-1] else ""
+    key = json.dumps([sorted(profile.items()), vars_given])
+    return PARSE_SEEDS_DIR / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def warehouse_env(location: WarehouseLocation) -> dict[str, str]:
@@ -113,8 +133,6 @@ def _duckdb_file_environment(warehouse: Path) -> dict[str, str]:
     test's fresh folder is) re-parses the whole project; with the file name, the cache stays valid.
     Plain dbt (no cadence-dbt in an older venv) runs in the project folder: it gets the absolute path.
     """
-    from orchestration.dbt_child import FOLDER_ENV
-
     if Path(dbt_executable()).name != "cadence-dbt":
         return {"CADENCE_WAREHOUSE": str(warehouse)}
     return {"CADENCE_WAREHOUSE": warehouse.name, FOLDER_ENV: str(warehouse.parent)}
@@ -212,9 +230,10 @@ def start_dbt(
         target_path = warehouse_target(warehouse)
     if warehouse is not None and builds_marts_aside(args, WarehouseLocation.parse(warehouse)):
         vars = {**(vars or {}), MARTS_BUILD_VAR: MARTS_BUILD_SCHEMA}
-    with dbt_environment(warehouse, as_of):  # the child takes its copy of the environment at start
+    full_args = dbt_args(args, vars, rules)
+    with dbt_environment(warehouse, as_of, full_args):  # the child copies the environment at start
         return (dbt or dbt_cli()).cli(
-            dbt_args(args, vars, rules), context=context, target_path=Path(target_path),
+            full_args, context=context, target_path=Path(target_path),
             raise_on_error=raise_on_error,
         )  # fmt: skip
 

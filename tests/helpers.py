@@ -64,40 +64,28 @@ def after_search_lag(running: RunningSandbox) -> None:
     start_clock_at(running, running.store.now() + timedelta(seconds=4))
 
 
-# ---- one dbt parse per worker, not one per test -------------------------------------------------
+# ---- the first full dbt parse of a worker before a night's clock, not inside it --------------------
 def warm_parse_cache(warehouse: Path, rules_file: str | None = None) -> None:
-    """Give a new warehouse the partial-parse cache of a parse this process already made for a
-    warehouse of the same file name and the same rules: its first night then skips the full parse
-    that every test's fresh folder would pay again (production pays it once, on its first night).
-
-    The cache is dbt's own (partial_parse.msgpack): dbt checks it against the project's files, the
-    vars and the profile, and parses everything again if any differs (docs.getdbt.com/reference/parsing,
-    "Partial parsing"), so a stale or mismatched copy costs time, never a wrong build. The profile
-    names the warehouse by its file name (orchestration/dbt_runner.py), which is why the copy holds.
-    """
+    """Make sure dbt's partial-parse seed for a warehouse of this file name and these rules exists
+    before a test's night starts: the night's dbt child then copies it into the new warehouse's target
+    (orchestration/dbt_child.py), and the full parse a worker's first night would pay happens here,
+    once per process, outside the night's clock. A parse in a folder of its own publishes the seed."""
     from ingest.warehouse import WarehouseLocation
-    from orchestration.dbt_runner import warehouse_target
     from orchestration.rules import find_rules
 
-    if WarehouseLocation.parse(warehouse).is_postgres:  # its profile names a server: nothing to copy
-        return
-    target = warehouse_target(warehouse) / "partial_parse.msgpack"
-    if target.exists():
+    if WarehouseLocation.parse(warehouse).is_postgres:  # its profile names a server: no seed shared
         return
     with suppress(Exception):  # a bad rules file is the run's own error to report, not this helper's
         rules = find_rules(rules_file)
-        seed = _parse_cache_for(Path(warehouse).name, json.dumps(rules.dbt_vars(), default=str))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(seed, target)
+        _parse_once(Path(warehouse).name, json.dumps(rules.dbt_vars(), default=str))
 
 
 @functools.cache
-def _parse_cache_for(name: str, rules_vars: str) -> Path:
-    """One full parse per (file name, rules) per process, in a folder of its own removed at exit.
-    `rules_vars`: the rules' dbt vars as JSON, in their order (the --vars the night's build passes)."""
-    from orchestration.dbt_runner import run_dbt, warehouse_target
+def _parse_once(name: str, rules_vars: str) -> None:
+    """One parse per (file name, rules) per process, in a folder removed at exit (partial when the
+    seed is there already). `rules_vars`: the rules' dbt vars as JSON, as the night's build passes them."""
+    from orchestration.dbt_runner import run_dbt
 
     folder = Path(tempfile.mkdtemp(prefix="cadence-parse-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     run_dbt(["parse", "--quiet"], folder / name, vars=json.loads(rules_vars))
-    return warehouse_target(folder / name) / "partial_parse.msgpack"

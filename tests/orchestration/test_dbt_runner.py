@@ -10,7 +10,17 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.dbt_runner import dbt_cli, run_dbt, start_dbt, warehouse_target
+from ingest.warehouse import WarehouseLocation
+from orchestration.dbt_runner import (
+    PROJECT_DIR,
+    dbt_args,
+    dbt_cli,
+    parse_seed,
+    run_dbt,
+    start_dbt,
+    warehouse_env,
+    warehouse_target,
+)
 from orchestration.defs.dbt import parse_for_build
 from orchestration.rules import Rules
 
@@ -53,3 +63,24 @@ def test_a_warehouse_folder_moved_keeps_its_partial_parse(tmp_path: Path) -> Non
     assert invocation.is_successful()
     assert "PartialParsingSkipParsing" in events and "UnableToPartialParse" not in events
     assert not parsed.parent.joinpath("logs").exists()  # dbt wrote nowhere but its target
+
+
+def test_a_new_warehouse_starts_from_the_parse_another_warehouse_shared(tmp_path: Path) -> None:
+    """A first night in a new folder (the demo's, each test's) skips the full parse: dbt's child copies
+    the seed the last parse for this profile and vars left (orchestration/dbt_child.py) whatever
+    dbt_project/target/partial_parse.msgpack holds (a parse without a warehouse leaves one there)."""
+    first, second = tmp_path / "first" / "warehouse.duckdb", tmp_path / "second" / "warehouse.duckdb"
+    project_cache = PROJECT_DIR / "target" / "partial_parse.msgpack"
+    if not project_cache.exists():  # as the suite's manifest parse leaves it (tests/parallel.py)
+        run_dbt(["parse", "--quiet"], None, target_path=project_cache.parent)
+    cache = Path(run_dbt(["parse", "--quiet"], first, rules=Rules()).target_path) / "partial_parse.msgpack"
+    profile = warehouse_env(WarehouseLocation.parse(first))
+    seed_folder = parse_seed(profile, dbt_args(["parse"], rules=Rules()))
+    seed = seed_folder / "partial_parse.msgpack"
+    assert seed.exists() and seed.stat().st_mtime_ns >= cache.stat().st_mtime_ns
+    assert not warehouse_target(second).exists()
+    invocation = start_dbt(["--debug", "ls"], second, rules=Rules())
+    events = {event.raw_event["info"]["name"] for event in invocation.stream_raw_events()}
+    assert invocation.is_successful()
+    assert "PartialParsingSkipParsing" in events and "UnableToPartialParse" not in events
+    assert (warehouse_target(second) / "partial_parse.msgpack").exists()
