@@ -77,7 +77,17 @@ def warm_parse_cache(warehouse: Path, rules_file: str | None = None) -> None:
         return
     with suppress(Exception):  # a bad rules file is the run's own error to report, not this helper's
         rules = find_rules(rules_file)
-        _parse_once(Path(warehouse).name, json.dumps(rules.dbt_vars(), default=str))
+        if not _seed_exists(Path(warehouse), rules):  # another worker's parse left it: no dbt start here
+            _parse_once(Path(warehouse).name, json.dumps(rules.dbt_vars(), default=str))
+
+
+def _seed_exists(warehouse: Path, rules: Any) -> bool:
+    from ingest.warehouse import WarehouseLocation
+    from orchestration.dbt_child import PARTIAL_PARSE_FILE
+    from orchestration.dbt_runner import dbt_args, parse_seed, warehouse_env
+
+    profile = warehouse_env(WarehouseLocation.parse(warehouse))
+    return (parse_seed(profile, dbt_args(["build"], rules=rules)) / PARTIAL_PARSE_FILE).exists()
 
 
 @functools.cache
